@@ -1,0 +1,82 @@
+"""JWT bearer tokens (PyJWT): who the caller is, checked on every request."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import jwt
+
+from app.domain.access import Viewer
+from app.settings import Settings
+
+MAX_CLAIM_LENGTH = 255
+MAX_FACILITIES = 1000
+
+
+class AuthenticationFailed(Exception):
+    """The request carries no usable credentials."""
+
+
+def issue_token(
+    settings: Settings,
+    *,
+    tenant: str,
+    facilities: Sequence[str] | None = None,
+    subject: str | None = None,
+    ttl_seconds: int | None = None,
+) -> str:
+    now = int(time.time())
+    claims: dict[str, object] = {
+        "sub": subject or f"{tenant}-cli",
+        "tenant": tenant,
+        "iat": now,
+        "exp": now + (ttl_seconds or settings.token_default_ttl_seconds),
+    }
+    if facilities:
+        claims["facilities"] = list(facilities)
+    if settings.jwt_audience:
+        claims["aud"] = settings.jwt_audience
+    return jwt.encode(claims, settings.signing_key, algorithm=settings.jwt_algorithm)
+
+
+def viewer_from_authorization(settings: Settings, header: str | None) -> Viewer:
+    """Decode `Authorization: Bearer <jwt>`; raise AuthenticationFailed with a reason."""
+    if not header:
+        raise AuthenticationFailed("Authentication required: send 'Authorization: Bearer <JWT>'.")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationFailed("The Authorization header must be 'Bearer <JWT>'.")
+    try:
+        claims = jwt.decode(
+            token.strip(),
+            settings.verification_key,
+            algorithms=[settings.jwt_algorithm],
+            audience=settings.jwt_audience,
+            options={"require": ["exp", "tenant"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise AuthenticationFailed("The token has expired.") from exc
+    except jwt.InvalidTokenError as exc:
+        raise AuthenticationFailed("The token is not valid.") from exc
+    return _viewer_from_claims(claims)
+
+
+def _viewer_from_claims(claims: dict[str, object]) -> Viewer:
+    tenant = claims.get("tenant")
+    if not isinstance(tenant, str) or not 0 < len(tenant) <= MAX_CLAIM_LENGTH:
+        raise AuthenticationFailed("The token's 'tenant' claim must be a non-empty string.")
+    facilities = claims.get("facilities")
+    scope: frozenset[str] | None = None
+    if facilities is not None:
+        if (
+            not isinstance(facilities, list)
+            or len(facilities) > MAX_FACILITIES
+            or not all(isinstance(f, str) and f for f in facilities)
+        ):
+            raise AuthenticationFailed("The token's 'facilities' claim must be a list of ids.")
+        scope = frozenset(facilities)
+    subject = claims.get("sub")
+    return Viewer(
+        subject=subject if isinstance(subject, str) else "", tenant=tenant, facilities=scope
+    )

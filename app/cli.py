@@ -1,0 +1,138 @@
+"""Command line: serve, migrate, seed, token, export-schema (`python -m app --help`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import orjson
+
+from app.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_FIXTURE = ROOT / "fixtures" / "sample.json"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="migrate, load sample data if empty, serve")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+
+    commands.add_parser("migrate", help="apply the Alembic migrations to DATABASE_URL")
+
+    seed = commands.add_parser("seed", help="load a JSON document of sample data")
+    seed.add_argument("file", type=Path)
+    seed.add_argument("--tenant", default=None, help="tenant to load into (default: demo)")
+
+    token = commands.add_parser("token", help="print a signed JWT for a caller")
+    token.add_argument("--tenant", required=True)
+    token.add_argument("--facility", action="append", default=None, dest="facilities")
+    token.add_argument("--ttl", type=int, default=None, help="lifetime in seconds")
+    token.add_argument("--subject", default=None)
+
+    export = commands.add_parser("export-schema", help="write the GraphQL SDL")
+    export.add_argument("--output", type=Path, default=ROOT / "schema.graphql")
+    return parser
+
+
+async def _migrate(settings: Settings) -> None:
+    from app.db.engine import create_engine
+    from app.db.migrate import upgrade
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _seed(settings: Settings, document: bytes, tenant: str, *, only_if_empty: bool) -> str:
+    from app.db.engine import create_engine, create_session_factory
+    from app.services.seeding import is_empty, seed
+
+    engine = create_engine(settings.database_url)
+    try:
+        db = create_session_factory(engine)
+        if only_if_empty and not await is_empty(db):
+            return "database not empty: sample data not loaded"
+        counts = await seed(db, tenant, orjson.loads(document))
+        return "loaded " + ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    finally:
+        await engine.dispose()
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
+    import uvicorn
+
+    if settings.is_development and not _is_loopback(host):
+        print(
+            f"refusing to bind {host}: development mode pre-authorises GraphiQL and only "
+            "binds to loopback; set APP_ENV=production to serve other hosts",
+            file=sys.stderr,
+        )
+        return 2
+    asyncio.run(_migrate(settings))
+    print(
+        asyncio.run(
+            _seed(settings, SAMPLE_FIXTURE.read_bytes(), settings.sample_tenant, only_if_empty=True)
+        )
+    )
+    print(f"GraphQL at http://{host}:{port}/graphql ({settings.app_env})")
+    uvicorn.run(
+        "app.http.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=False,
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    if args.command == "serve":
+        return _serve(settings, args.host, args.port, args.workers)
+    if args.command == "migrate":
+        asyncio.run(_migrate(settings))
+        print("migrated")
+    elif args.command == "seed":
+        tenant = args.tenant or settings.sample_tenant
+        print(asyncio.run(_seed(settings, args.file.read_bytes(), tenant, only_if_empty=False)))
+    elif args.command == "token":
+        from app.auth import issue_token
+
+        print(
+            issue_token(
+                settings,
+                tenant=args.tenant,
+                facilities=args.facilities,
+                subject=args.subject,
+                ttl_seconds=args.ttl,
+            )
+        )
+    elif args.command == "export-schema":
+        from app.graphql.schema import sdl
+
+        args.output.write_text(sdl(), encoding="utf-8")
+        print(f"wrote {args.output}")
+    return 0

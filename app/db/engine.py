@@ -1,0 +1,58 @@
+"""Engine and session factories for the embedded SQLite default and for PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+SessionFactory = async_sessionmaker[AsyncSession]
+
+
+def normalize_url(raw: str) -> URL:
+    """Accept the usual spellings (`postgresql://`, `sqlite:///`) and pick the async drivers."""
+    url = make_url(raw)
+    if url.drivername in {"postgresql", "postgres", "postgresql+psycopg2"}:
+        url = url.set(drivername="postgresql+asyncpg")
+    elif url.drivername in {"sqlite", "sqlite+pysqlite"}:
+        url = url.set(drivername="sqlite+aiosqlite")
+    if url.drivername not in {"postgresql+asyncpg", "sqlite+aiosqlite"}:
+        raise ValueError(f"unsupported DATABASE_URL driver {url.drivername!r}")
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers run beside the single writer; foreign keys are off by default in SQLite;
+    # the busy timeout makes a second writer wait instead of failing with "database is locked".
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_engine(
+    database_url: str, *, pool_size: int = 10, max_overflow: int = 10, echo: bool = False
+) -> AsyncEngine:
+    url = normalize_url(database_url)
+    if url.drivername.startswith("sqlite"):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        # JIT compilation costs far more than it saves on the short queries a gateway sends.
+        connect_args={"server_settings": {"jit": "off"}},
+    )
+
+
+def create_session_factory(engine: AsyncEngine) -> SessionFactory:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)

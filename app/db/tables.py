@@ -1,0 +1,137 @@
+"""SQLModel tables. Import module-qualified (`from app.db import tables`), never by name, so table
+classes are never confused with GraphQL types of the same name.
+
+Every row carries its `tenant`; every repository query filters on it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.db.types import JSONType, UTCDateTime, utcnow
+
+ID_LENGTH = 64
+REF_LENGTH = 255
+
+
+def _id(**kwargs: Any) -> Any:
+    return Field(sa_column=Column(String(ID_LENGTH), **kwargs))
+
+
+def _json(nullable: bool) -> Any:
+    return Field(default=None, sa_column=Column(JSONType, nullable=nullable))
+
+
+def _timestamp() -> Any:
+    return Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class CustomService(SQLModel, table=True):
+    """The blueprint of a service, on tenant level."""
+
+    __tablename__ = "custom_service"
+    __table_args__ = (
+        UniqueConstraint("tenant", "tenant_custom_service_id", name="uq_custom_service_tenant_ref"),
+        Index("ix_custom_service_tenant_created", "tenant", "created", "id"),
+    )
+
+    id: str = _id(primary_key=True)
+    tenant: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    tenant_custom_service_id: str | None = Field(
+        default=None, sa_column=Column(String(REF_LENGTH), nullable=True)
+    )
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    name_localized: dict[str, str] = _json(nullable=False)
+    description_localized: dict[str, str] | None = _json(nullable=True)
+    execution_time_in_min: int | None = None
+    items_returnable: bool = False
+    items_required: str = Field(sa_column=Column(String(16), nullable=False))
+    article_items: list[dict[str, Any]] = _json(nullable=False)
+    custom_attributes: dict[str, Any] | None = _json(nullable=True)
+    created: datetime = _timestamp()
+    last_modified: datetime = _timestamp()
+    version: int = 1
+
+
+class CustomServiceAdditionalInformation(SQLModel, table=True):
+    """A question of a custom service that a worker answers on its jobs."""
+
+    __tablename__ = "custom_service_additional_information"
+    __table_args__ = (
+        UniqueConstraint(
+            "custom_service_id",
+            "tenant_additional_information_id",
+            name="uq_additional_information_service_ref",
+        ),
+        Index("ix_additional_information_service", "custom_service_id", "position"),
+    )
+
+    id: str = _id(primary_key=True)
+    tenant: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    custom_service_id: str = Field(
+        sa_column=Column(
+            String(ID_LENGTH), ForeignKey("custom_service.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    position: int
+    tenant_additional_information_id: str | None = Field(
+        default=None, sa_column=Column(String(REF_LENGTH), nullable=True)
+    )
+    name_localized: dict[str, str] = _json(nullable=False)
+    description_localized: dict[str, str] | None = _json(nullable=True)
+    value_type: str = Field(sa_column=Column(String(32), nullable=False))
+    is_mandatory: bool = False
+
+
+class CustomServiceRequirement(SQLModel, table=True):
+    """`custom_service_id` requires `required_custom_service_id` to be done first."""
+
+    __tablename__ = "custom_service_requirement"
+    __table_args__ = (Index("ix_custom_service_requirement_tenant", "tenant"),)
+
+    custom_service_id: str = Field(
+        sa_column=Column(
+            String(ID_LENGTH),
+            ForeignKey("custom_service.id", ondelete="CASCADE"),
+            primary_key=True,
+        )
+    )
+    required_custom_service_id: str = Field(
+        sa_column=Column(
+            String(ID_LENGTH),
+            ForeignKey("custom_service.id", ondelete="RESTRICT"),
+            primary_key=True,
+        )
+    )
+    tenant: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    position: int
+
+
+class FacilityCustomServiceConnection(SQLModel, table=True):
+    """Makes a custom service available in one facility, optionally with its own duration."""
+
+    __tablename__ = "facility_custom_service_connection"
+    __table_args__ = (
+        UniqueConstraint(
+            "tenant", "facility_ref", "custom_service_id", name="uq_connection_facility_service"
+        ),
+        Index("ix_connection_tenant_facility", "tenant", "facility_ref", "created", "id"),
+    )
+
+    id: str = _id(primary_key=True)
+    tenant: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    facility_ref: str = Field(sa_column=Column(String(REF_LENGTH), nullable=False))
+    custom_service_id: str = Field(
+        sa_column=Column(
+            String(ID_LENGTH), ForeignKey("custom_service.id", ondelete="RESTRICT"), nullable=False
+        )
+    )
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    execution_time_in_min: int | None = None
+    created: datetime = _timestamp()
+    last_modified: datetime = _timestamp()
+    version: int = 1

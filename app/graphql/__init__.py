@@ -1,0 +1,1 @@
+"""The GraphQL transport: types, inputs and thin resolvers over `app.services`."""

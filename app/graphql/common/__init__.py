@@ -1,0 +1,1 @@
+"""Pieces every area of the schema shares: scalars, errors, paging, articles."""

@@ -1,0 +1,74 @@
+"""Relay-style connections (`first`/`after`, `pageInfo`, `totalCount`)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+import strawberry
+
+from app.domain.errors import BadRequest
+from app.repositories.pagination import Page, PageRequest
+from app.settings import Settings
+
+NodeT = TypeVar("NodeT")
+RowT = TypeVar("RowT")
+
+
+@strawberry.type(description="Where a page sits in the whole list.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Items come before this page.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first item.")
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last item; pass it as `after` for the next page."
+    )
+
+
+@strawberry.type(description="An item of a list with its cursor.")
+class Edge(Generic[NodeT]):
+    cursor: str = strawberry.field(description="Opaque position of this item in the list.")
+    node: NodeT = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a list, in a stable order (oldest first).")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]] = strawberry.field(description="The items of this page.")
+    page_info: PageInfo = strawberry.field(description="Paging information.")
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many items the whole list holds, over all pages.")
+    async def total_count(self) -> int:
+        return await self._count()
+
+    @strawberry.field(description="The items of this page, without cursors.")
+    def nodes(self) -> list[NodeT]:
+        return [edge.node for edge in self.edges]
+
+
+def page_request(settings: Settings, first: int | None, after: str | None) -> PageRequest:
+    size = settings.default_page_size if first is None else first
+    if not 0 <= size <= settings.max_page_size:
+        raise BadRequest(f"`first` must be between 0 and {settings.max_page_size}.")
+    return PageRequest(first=size, after=after)
+
+
+def to_connection(
+    page: Page[RowT],
+    convert: Callable[[RowT], NodeT],
+    count: Callable[[], Awaitable[int]],
+) -> Connection[NodeT]:
+    cursors: Sequence[str] = page.cursors
+    return Connection(
+        edges=[
+            Edge(cursor=cursor, node=convert(row))
+            for cursor, row in zip(cursors, page.rows, strict=True)
+        ],
+        page_info=PageInfo(
+            has_next_page=page.has_next_page,
+            has_previous_page=page.has_previous_page,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        ),
+        _count=count,
+    )

@@ -1,0 +1,55 @@
+"""The typed per-request context every resolver receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+from app.db.engine import SessionFactory
+from app.domain.access import Viewer
+from app.domain.localized import locales_from_accept_language
+from app.graphql.loaders import Loaders
+from app.settings import Settings
+
+
+class NotAuthenticated(Exception):
+    """Raised when a resolver runs without a caller; the gate normally stops this earlier."""
+
+
+@dataclass
+class Context:
+    request: Request | WebSocket
+    response: Response | WebSocket | None
+    settings: Settings
+    db: SessionFactory
+    request_id: str
+    viewer_or_none: Viewer | None
+    auth_error: str | None = None
+    accept_language: str | None = None
+    _loaders: Loaders | None = field(default=None, repr=False)
+
+    @property
+    def viewer(self) -> Viewer:
+        if self.viewer_or_none is None:
+            raise NotAuthenticated(self.auth_error or "Authentication required.")
+        return self.viewer_or_none
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            self._loaders = Loaders(self.db, self.viewer.tenant)
+        return self._loaders
+
+    @cached_property
+    def preferred_locales(self) -> tuple[str, ...]:
+        """Accept-Language, then the tenant's default, then the gateway's default."""
+        locales = locales_from_accept_language(self.accept_language)
+        tenant = self.viewer_or_none.tenant if self.viewer_or_none else None
+        if tenant and tenant in self.settings.tenant_default_locales:
+            locales.append(self.settings.tenant_default_locales[tenant])
+        locales.append(self.settings.default_locale)
+        return tuple(dict.fromkeys(locales))

@@ -1,0 +1,1 @@
+"""Custom services: the blueprints of service jobs."""

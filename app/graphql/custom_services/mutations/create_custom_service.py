@@ -1,0 +1,33 @@
+"""createCustomService"""
+
+from __future__ import annotations
+
+import strawberry
+
+from app.domain.errors import DomainError
+from app.graphql.common.errors import UserError, user_errors
+from app.graphql.context import Context
+from app.graphql.custom_services.inputs import CreateCustomServiceInput
+from app.graphql.custom_services.types import CustomService
+from app.services import custom_services
+
+
+@strawberry.type(description="Result of createCustomService.")
+class CreateCustomServicePayload:
+    custom_service: CustomService | None = strawberry.field(
+        description="The new custom service; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
+
+
+async def create_custom_service(
+    info: strawberry.Info[Context, None], input: CreateCustomServiceInput
+) -> CreateCustomServicePayload:
+    context = info.context
+    try:
+        row = await custom_services.create_custom_service(
+            context.db, context.viewer, input.to_fields()
+        )
+    except DomainError as error:
+        return CreateCustomServicePayload(custom_service=None, user_errors=user_errors(error))
+    return CreateCustomServicePayload(custom_service=CustomService.from_row(row), user_errors=[])

@@ -1,0 +1,33 @@
+"""updateCustomService"""
+
+from __future__ import annotations
+
+import strawberry
+
+from app.domain.errors import DomainError
+from app.graphql.common.errors import UserError, user_errors
+from app.graphql.context import Context
+from app.graphql.custom_services.inputs import UpdateCustomServiceInput
+from app.graphql.custom_services.types import CustomService
+from app.services import custom_services
+
+
+@strawberry.type(description="Result of updateCustomService.")
+class UpdateCustomServicePayload:
+    custom_service: CustomService | None = strawberry.field(
+        description="The custom service after the change; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
+
+
+async def update_custom_service(
+    info: strawberry.Info[Context, None], input: UpdateCustomServiceInput
+) -> UpdateCustomServicePayload:
+    context = info.context
+    try:
+        row = await custom_services.update_custom_service(
+            context.db, context.viewer, str(input.id), input.version, input.changes()
+        )
+    except DomainError as error:
+        return UpdateCustomServicePayload(custom_service=None, user_errors=user_errors(error))
+    return UpdateCustomServicePayload(custom_service=CustomService.from_row(row), user_errors=[])

@@ -1,0 +1,64 @@
+"""Queries of custom services."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from app.graphql.common.pagination import Connection, page_request, to_connection
+from app.graphql.context import Context
+from app.graphql.custom_services.enums import CustomServiceStatus
+from app.graphql.custom_services.types import CustomService
+from app.repositories.custom_services import CustomServiceFilter, CustomServiceRepository
+
+
+@strawberry.input(description="Narrows a list of custom services; all given conditions apply.")
+class CustomServiceFilterInput:
+    status: CustomServiceStatus | None = strawberry.field(
+        default=None, description="Only services with this status."
+    )
+    tenant_custom_service_id: str | None = strawberry.field(
+        default=None, description="Only the service with this tenant id."
+    )
+
+
+@strawberry.type
+class CustomServiceQuery:
+    @strawberry.field(description="A custom service by id; null when there is none.")
+    async def custom_service(
+        self, info: strawberry.Info[Context, None], id: strawberry.ID
+    ) -> CustomService | None:
+        row = await info.context.loaders.custom_service_by_id.load(str(id))
+        return CustomService.from_row(row) if row else None
+
+    @strawberry.field(description="Custom services of the tenant, oldest first.")
+    async def custom_services(
+        self,
+        info: strawberry.Info[Context, None],
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size (default 20, ≤ 100).")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor to continue after.")
+        ] = None,
+        filter: Annotated[
+            CustomServiceFilterInput | None, strawberry.argument(description="Conditions.")
+        ] = None,
+    ) -> Connection[CustomService]:
+        context = info.context
+        page = page_request(context.settings, first, after)
+        given = filter or CustomServiceFilterInput()
+        flt = CustomServiceFilter(
+            status=given.status.name if given.status else None,
+            tenant_custom_service_id=given.tenant_custom_service_id,
+        )
+        tenant = context.viewer.tenant
+        async with context.db() as session:
+            rows = await CustomServiceRepository(session, tenant).list_page(flt, page)
+
+        async def count() -> int:
+            async with context.db() as session:
+                return await CustomServiceRepository(session, tenant).count(flt)
+
+        return to_connection(rows, CustomService.from_row, count)

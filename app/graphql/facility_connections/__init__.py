@@ -1,0 +1,1 @@
+"""Facility custom service connections: which services a facility offers."""

@@ -1,0 +1,33 @@
+"""deleteFacilityCustomServiceConnection"""
+
+from __future__ import annotations
+
+import strawberry
+
+from app.domain.errors import DomainError
+from app.graphql.context import Context
+from app.graphql.facility_connections.mutations.payload import (
+    FacilityCustomServiceConnectionPayload,
+)
+from app.services import facility_connections
+
+
+@strawberry.input(description="Remove a connection.")
+class DeleteFacilityCustomServiceConnectionInput:
+    id: strawberry.ID = strawberry.field(description="The connection.")
+    version: int | None = strawberry.field(
+        default=None, description="When given, the delete is refused unless it is current."
+    )
+
+
+async def delete_facility_custom_service_connection(
+    info: strawberry.Info[Context, None], input: DeleteFacilityCustomServiceConnectionInput
+) -> FacilityCustomServiceConnectionPayload:
+    context = info.context
+    try:
+        row = await facility_connections.delete_connection(
+            context.db, context.viewer, str(input.id), input.version
+        )
+    except DomainError as error:
+        return FacilityCustomServiceConnectionPayload.refused(error)
+    return FacilityCustomServiceConnectionPayload.done(row)

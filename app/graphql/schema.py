@@ -1,0 +1,83 @@
+"""The root schema: composes each area's Query and Mutation, with the limits and extensions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from app.graphql.common.scalars import SCALARS
+from app.graphql.custom_services.mutations import CustomServiceMutation
+from app.graphql.custom_services.queries import CustomServiceQuery
+from app.graphql.extensions import AuthenticationGate, ErrorMasking
+from app.graphql.facility_connections.mutations import FacilityConnectionMutation
+from app.graphql.facility_connections.queries import FacilityConnectionQuery
+from app.settings import Settings
+
+
+@strawberry.type(description="Read the tenant's custom services, connections, jobs and trees.")
+class Query(CustomServiceQuery, FacilityConnectionQuery):
+    pass
+
+
+@strawberry.type(
+    description="Change the tenant's data. Every mutation takes one `input` and returns a payload "
+    "with `userErrors`; when any error is returned, nothing was written."
+)
+class Mutation(CustomServiceMutation, FacilityConnectionMutation):
+    pass
+
+
+class GatewaySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # ErrorMasking logs unexpected errors once, with the request id; expected ones
+        # (validation, refusals) are not worth a log line each.
+        return
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        AuthenticationGate,
+        ErrorMasking,
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+    ]
+    if not settings.introspection_enabled:
+        extensions.append(DisableIntrospection)
+    return GatewaySchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(
+            disable_field_suggestions=not settings.is_development, scalar_map=SCALARS
+        ),
+    )
+
+
+def sdl() -> str:
+    """The schema as SDL; the same whatever the settings."""
+    return (
+        str(
+            strawberry.Schema(
+                query=Query, mutation=Mutation, config=StrawberryConfig(scalar_map=SCALARS)
+            )
+        )
+        + "\n"
+    )

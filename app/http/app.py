@@ -1,0 +1,74 @@
+"""The ASGI application: GraphQL, health checks and the GraphiQL assets."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from app.db.engine import create_engine, create_session_factory
+from app.graphql.schema import build_schema
+from app.http.graphiql import STATIC_DIR, STATIC_URL_PREFIX
+from app.http.graphql_view import GatewayGraphQL
+from app.http.request_id import RequestIdMiddleware
+from app.logs import configure_logging
+from app.settings import Settings
+
+
+def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
+    settings = settings or Settings()
+    configure_logging(settings.log_level)
+    engine = engine or create_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+    db = create_session_factory(engine)
+    graphql = GatewayGraphQL(
+        build_schema(settings),
+        settings=settings,
+        db=db,
+        graphql_ide="graphiql" if settings.is_development else None,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+    )
+
+    async def healthz(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> JSONResponse:
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
+        return JSONResponse({"status": "ok", "database": "reachable"})
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/graphql", graphql),
+            WebSocketRoute("/graphql", graphql),
+            Mount(STATIC_URL_PREFIX, StaticFiles(directory=STATIC_DIR), name="graphiql-assets"),
+        ],
+        middleware=[Middleware(RequestIdMiddleware)],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.db = db
+    return app

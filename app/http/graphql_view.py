@@ -1,0 +1,96 @@
+"""Strawberry's ASGI view, with our context, orjson encoding and offline GraphiQL."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from app.auth import AuthenticationFailed, issue_token, viewer_from_authorization
+from app.db.engine import SessionFactory
+from app.graphql.context import Context
+from app.http.graphiql import offline_graphiql_html
+from app.settings import Settings
+
+GRAPHIQL_TOKEN_TTL_SECONDS = 12 * 3600
+
+SAMPLE_QUERY = """\
+query SampleCustomServices {
+  customServices(first: 10) {
+    totalCount
+    edges {
+      node {
+        id
+        tenantCustomServiceId
+        name(locale: en_US)
+        nameLocalized
+        status
+        version
+        additionalInformation { name valueType isMandatory }
+      }
+    }
+  }
+}
+"""
+
+LANDING_TEXT = """\
+Service Job Gateway: custom services, facility connections, service jobs and their trees.
+Run the query below with Ctrl-Enter. In development mode this page is pre-authorised for the
+sample tenant; everywhere else send 'Authorization: Bearer <JWT>' (python -m app token).
+"""
+
+
+def _is_loopback(host: str | None) -> bool:
+    try:
+        return host is not None and ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class GatewayGraphQL(GraphQL[Context, None]):
+    def __init__(self, *args: object, settings: Settings, db: SessionFactory, **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.settings = settings
+        self.db = db
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        viewer, error = None, None
+        try:
+            viewer = viewer_from_authorization(self.settings, request.headers.get("authorization"))
+        except AuthenticationFailed as exc:
+            error = str(exc)
+        return Context(
+            request=request,
+            response=response,
+            settings=self.settings,
+            db=self.db,
+            request_id=request.scope.get("state", {}).get("request_id", "-"),
+            viewer_or_none=viewer,
+            auth_error=error,
+            accept_language=request.headers.get("accept-language"),
+        )
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        headers: dict[str, str] | None = None
+        client = request.client.host if request.client else None
+        if self.settings.is_development and _is_loopback(client):
+            token = issue_token(
+                self.settings,
+                tenant=self.settings.sample_tenant,
+                subject="graphiql-development",
+                ttl_seconds=GRAPHIQL_TOKEN_TTL_SECONDS,
+            )
+            headers = {"Authorization": f"Bearer {token}"}
+        html = offline_graphiql_html(
+            default_headers=headers, default_query=SAMPLE_QUERY, landing_text=LANDING_TEXT
+        )
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})

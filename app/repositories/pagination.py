@@ -1,0 +1,78 @@
+"""Keyset pagination over (created, id): stable under inserts, no OFFSET scans."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import orjson
+from sqlalchemy import ColumnElement, func, tuple_
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
+
+from app.domain.errors import BadRequest
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    first: int
+    after: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of rows with each row's cursor."""
+
+    rows: Sequence[T]
+    cursors: Sequence[str]
+    has_next_page: bool
+    has_previous_page: bool
+
+
+def encode_cursor(created: datetime, ident: str) -> str:
+    raw = orjson.dumps([created.isoformat(), ident])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created, ident = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
+        return datetime.fromisoformat(created), str(ident)
+    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
+        raise BadRequest(f"The cursor {cursor[:80]!r} is not valid.") from exc
+
+
+async def fetch_page(
+    session: AsyncSession,
+    statement: SelectOfScalar[Any],
+    created_col: Any,
+    id_col: Any,
+    page: PageRequest,
+) -> Page[Any]:
+    """Run `statement` (already filtered) ordered by (created, id), from after the cursor."""
+    if page.after is not None:
+        created, ident = decode_cursor(page.after)
+        statement = statement.where(tuple_(created_col, id_col) > tuple_(created, ident))
+    statement = statement.order_by(created_col, id_col).limit(page.first + 1)
+    rows = list((await session.exec(statement)).all())
+    has_next = len(rows) > page.first
+    rows = rows[: page.first]
+    return Page(
+        rows=rows,
+        cursors=[encode_cursor(row.created, row.id) for row in rows],
+        has_next_page=has_next,
+        has_previous_page=page.after is not None,
+    )
+
+
+async def count(session: AsyncSession, table: Any, *where: ColumnElement[bool]) -> int:
+    result = await session.exec(select(func.count()).select_from(table).where(*where))
+    return int(result.one())

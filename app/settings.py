@@ -1,0 +1,73 @@
+"""Settings from the environment and `.env` (pydantic-settings validates and documents them)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Used only in development when JWT_SECRET is unset; production refuses to start with it.
+DEVELOPMENT_JWT_SECRET = "development-only-secret-do-not-use-in-production"
+MIN_SECRET_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    """Every knob of the gateway; names are the environment variables, upper-cased."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    app_env: Literal["development", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./jobtree.db"
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+
+    jwt_secret: SecretStr | None = None
+    jwt_public_key: str | None = None
+    jwt_algorithm: str = "HS256"
+    jwt_audience: str | None = None
+    token_default_ttl_seconds: int = Field(default=3600, ge=60)
+
+    sample_tenant: str = "demo"
+    default_locale: str = "en_US"
+    tenant_default_locales: dict[str, str] = Field(default_factory=dict)
+
+    introspection: bool | None = None
+    max_query_depth: int = Field(default=30, ge=2)
+    max_aliases: int = Field(default=30, ge=0)
+    max_tokens: int = Field(default=8000, ge=100)
+    max_page_size: int = Field(default=100, ge=1, le=1000)
+    default_page_size: int = Field(default=20, ge=1)
+    max_jobs_per_tree: int = Field(default=1000, ge=1)
+
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _production_needs_a_real_key(self) -> Settings:
+        if self.app_env == "production" and self.jwt_public_key is None:
+            secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+            if len(secret) < MIN_SECRET_LENGTH or secret == DEVELOPMENT_JWT_SECRET:
+                raise ValueError(
+                    f"APP_ENV=production needs JWT_SECRET of at least {MIN_SECRET_LENGTH} "
+                    "characters (or JWT_PUBLIC_KEY)"
+                )
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.app_env == "development"
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.is_development if self.introspection is None else self.introspection
+
+    @cached_property
+    def signing_key(self) -> str:
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        return DEVELOPMENT_JWT_SECRET
+
+    @property
+    def verification_key(self) -> str:
+        return self.jwt_public_key or self.signing_key
