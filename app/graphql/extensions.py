@@ -1,4 +1,4 @@
-"""Schema extensions: the authentication gate and error masking with request ids."""
+"""The authentication gate, and error translation: stable codes, masking with request ids."""
 
 from __future__ import annotations
 
@@ -35,49 +35,42 @@ class AuthenticationGate(SchemaExtension):
         yield
 
 
-class ErrorMasking(SchemaExtension):
+def translate_errors(errors: list[GraphQLError], request_id: str) -> list[GraphQLError]:
     """Expected failures keep their message and get a stable `extensions.code`; anything else
     is logged with the request id and replaced by a message that only carries that id."""
+    return [_translate(error, request_id) for error in errors]
 
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is None or not result.errors:
-            return
-        context = self.execution_context.context
-        request_id = context.request_id if isinstance(context, Context) else "-"
-        result.errors = [self._translate(error, request_id) for error in result.errors]
 
-    def _translate(self, error: GraphQLError, request_id: str) -> GraphQLError:
-        original = error.original_error
-        if original is None:
-            if error.extensions and "code" in error.extensions:
-                return error
-            code = "QUERY_TOO_COMPLEX" if _LIMIT_MESSAGES.search(error.message) else "BAD_REQUEST"
-            return _with_code(error, error.message, code)
-        if isinstance(original, NotAuthenticated):
-            return _with_code(error, str(original), "UNAUTHENTICATED")
-        if isinstance(original, AccessDenied):
-            return _with_code(error, str(original), "FORBIDDEN")
-        if isinstance(original, BadRequest):
-            return _with_code(error, str(original), "BAD_REQUEST")
-        if isinstance(original, DomainError):
-            return _with_code(error, str(original), original.problems[0].code.value)
-        if error.path is None and isinstance(original, GraphQLError | ValueError):
-            # Variable and literal coercion failures (scalar parsers) happen before execution.
-            return _with_code(error, error.message, "BAD_REQUEST")
-        log.error(
-            "unexpected error request_id=%s path=%s",
-            request_id,
-            ".".join(map(str, error.path or [])),
-            exc_info=original,
-        )
-        return _with_code(
-            error,
-            f"Internal server error (request id {request_id}).",
-            "INTERNAL_SERVER_ERROR",
-            requestId=request_id,
-        )
+def _translate(error: GraphQLError, request_id: str) -> GraphQLError:
+    original = error.original_error
+    if original is None:
+        if error.extensions and "code" in error.extensions:
+            return error
+        code = "QUERY_TOO_COMPLEX" if _LIMIT_MESSAGES.search(error.message) else "BAD_REQUEST"
+        return _with_code(error, error.message, code)
+    if isinstance(original, NotAuthenticated):
+        return _with_code(error, str(original), "UNAUTHENTICATED")
+    if isinstance(original, AccessDenied):
+        return _with_code(error, str(original), "FORBIDDEN")
+    if isinstance(original, BadRequest):
+        return _with_code(error, str(original), "BAD_REQUEST")
+    if isinstance(original, DomainError):
+        return _with_code(error, str(original), original.problems[0].code.value)
+    if error.path is None and isinstance(original, GraphQLError | ValueError):
+        # Variable and literal coercion failures (scalar parsers) happen before execution.
+        return _with_code(error, error.message, "BAD_REQUEST")
+    log.error(
+        "unexpected error request_id=%s path=%s",
+        request_id,
+        ".".join(map(str, error.path or [])),
+        exc_info=original,
+    )
+    return _with_code(
+        error,
+        f"Internal server error (request id {request_id}).",
+        "INTERNAL_SERVER_ERROR",
+        requestId=request_id,
+    )
 
 
 def _with_code(error: GraphQLError, message: str, code: str, **extra: str) -> GraphQLError:

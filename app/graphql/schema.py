@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -16,12 +17,13 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
 from app.graphql.common.scalars import SCALARS
+from app.graphql.context import Context
 from app.graphql.custom_services.mutations import CustomServiceMutation
 from app.graphql.custom_services.queries import CustomServiceQuery
-from app.graphql.extensions import AuthenticationGate, ErrorMasking
+from app.graphql.extensions import AuthenticationGate, translate_errors
 from app.graphql.facility_connections.mutations import FacilityConnectionMutation
 from app.graphql.facility_connections.queries import FacilityConnectionQuery
 from app.settings import Settings
@@ -41,10 +43,21 @@ class Mutation(CustomServiceMutation, FacilityConnectionMutation):
 
 
 class GatewaySchema(strawberry.Schema):
+    """Translates every error of a result, whichever phase (parse, validate, execute) made it;
+    extensions only see the errors of phases that did not raise."""
+
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        result = await super().execute(*args, **kwargs)
+        if result.errors:
+            context = kwargs.get("context_value")
+            request_id = context.request_id if isinstance(context, Context) else "-"
+            result.errors = translate_errors(result.errors, request_id)
+        return result
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        # ErrorMasking logs unexpected errors once, with the request id; expected ones
+        # translate_errors logs unexpected errors once, with the request id; expected ones
         # (validation, refusals) are not worth a log line each.
         return
 
@@ -52,7 +65,6 @@ class GatewaySchema(strawberry.Schema):
 def build_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         AuthenticationGate,
-        ErrorMasking,
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),

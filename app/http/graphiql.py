@@ -56,7 +56,7 @@ def offline_graphiql_html(
         html = html.replace(url, f"{STATIC_URL_PREFIX}/{name}")
     html = _FAVICON.sub("", html, count=1)
     html = html.replace(
-        "<title>Strawberry GraphiQL</title>", "<title>Service Job Gateway – GraphiQL</title>"
+        "<title>Strawberry GraphiQL</title>", "<title>Service Job Gateway - GraphiQL</title>"
     )
     if default_headers:
         marker = "const defaultHeaders = {};"
