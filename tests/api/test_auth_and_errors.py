@@ -74,7 +74,7 @@ async def test_a_token_without_a_tenant_is_unauthenticated(
 
 async def test_an_unsigned_token_is_refused(gql: GraphQLClient) -> None:
     unsigned = jwt.encode(
-        {"tenant": "acme", "exp": int(time.time()) + 60}, key=None, algorithm="none"
+        {"tenant": "acme", "exp": int(time.time()) + 60}, key="", algorithm="none"
     )
     assert codes(await gql.with_token(unsigned).errors(QUERY)) == ["UNAUTHENTICATED"]
 

@@ -27,7 +27,9 @@ class CustomServiceFilterInput:
 class CustomServiceQuery:
     @strawberry.field(description="A custom service by id; null when there is none.")
     async def custom_service(
-        self, info: strawberry.Info[Context, None], id: strawberry.ID
+        self,
+        info: strawberry.Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The custom service.")],
     ) -> CustomService | None:
         row = await info.context.loaders.custom_service_by_id.load(str(id))
         return CustomService.from_row(row) if row else None

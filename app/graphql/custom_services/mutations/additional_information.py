@@ -3,6 +3,8 @@ the service's version."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from app.domain.errors import DomainError
@@ -61,7 +63,11 @@ def _refused(error: DomainError) -> CustomServiceAdditionalInformationPayload:
 
 
 async def add_custom_service_additional_information(
-    info: strawberry.Info[Context, None], input: AddCustomServiceAdditionalInformationInput
+    info: strawberry.Info[Context, None],
+    input: Annotated[
+        AddCustomServiceAdditionalInformationInput,
+        strawberry.argument(description="The mutation's input."),
+    ],
 ) -> CustomServiceAdditionalInformationPayload:
     context = info.context
     try:
@@ -82,7 +88,11 @@ async def add_custom_service_additional_information(
 
 
 async def replace_custom_service_additional_information(
-    info: strawberry.Info[Context, None], input: ReplaceCustomServiceAdditionalInformationInput
+    info: strawberry.Info[Context, None],
+    input: Annotated[
+        ReplaceCustomServiceAdditionalInformationInput,
+        strawberry.argument(description="The mutation's input."),
+    ],
 ) -> CustomServiceAdditionalInformationPayload:
     context = info.context
     try:
@@ -104,7 +114,11 @@ async def replace_custom_service_additional_information(
 
 
 async def delete_custom_service_additional_information(
-    info: strawberry.Info[Context, None], input: DeleteCustomServiceAdditionalInformationInput
+    info: strawberry.Info[Context, None],
+    input: Annotated[
+        DeleteCustomServiceAdditionalInformationInput,
+        strawberry.argument(description="The mutation's input."),
+    ],
 ) -> CustomServiceAdditionalInformationPayload:
     context = info.context
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from app.domain.errors import DomainError
@@ -21,7 +23,10 @@ class CreateCustomServicePayload:
 
 
 async def create_custom_service(
-    info: strawberry.Info[Context, None], input: CreateCustomServiceInput
+    info: strawberry.Info[Context, None],
+    input: Annotated[
+        CreateCustomServiceInput, strawberry.argument(description="The mutation's input.")
+    ],
 ) -> CreateCustomServicePayload:
     context = info.context
     try:

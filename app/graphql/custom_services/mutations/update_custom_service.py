@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from app.domain.errors import DomainError
@@ -21,7 +23,10 @@ class UpdateCustomServicePayload:
 
 
 async def update_custom_service(
-    info: strawberry.Info[Context, None], input: UpdateCustomServiceInput
+    info: strawberry.Info[Context, None],
+    input: Annotated[
+        UpdateCustomServiceInput, strawberry.argument(description="The mutation's input.")
+    ],
 ) -> UpdateCustomServicePayload:
     context = info.context
     try:

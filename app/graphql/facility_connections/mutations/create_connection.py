@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from app.domain.custom_services import CustomServiceStatus
@@ -27,7 +29,11 @@ class CreateFacilityCustomServiceConnectionInput:
 
 
 async def create_facility_custom_service_connection(
-    info: strawberry.Info[Context, None], input: CreateFacilityCustomServiceConnectionInput
+    info: strawberry.Info[Context, None],
+    input: Annotated[
+        CreateFacilityCustomServiceConnectionInput,
+        strawberry.argument(description="The mutation's input."),
+    ],
 ) -> FacilityCustomServiceConnectionPayload:
     context = info.context
     try:

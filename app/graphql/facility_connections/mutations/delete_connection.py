@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from app.domain.errors import DomainError
@@ -21,7 +23,11 @@ class DeleteFacilityCustomServiceConnectionInput:
 
 
 async def delete_facility_custom_service_connection(
-    info: strawberry.Info[Context, None], input: DeleteFacilityCustomServiceConnectionInput
+    info: strawberry.Info[Context, None],
+    input: Annotated[
+        DeleteFacilityCustomServiceConnectionInput,
+        strawberry.argument(description="The mutation's input."),
+    ],
 ) -> FacilityCustomServiceConnectionPayload:
     context = info.context
     try:

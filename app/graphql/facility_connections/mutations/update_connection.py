@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from app.domain.custom_services import CustomServiceStatus
@@ -36,7 +38,11 @@ class UpdateFacilityCustomServiceConnectionInput:
 
 
 async def update_facility_custom_service_connection(
-    info: strawberry.Info[Context, None], input: UpdateFacilityCustomServiceConnectionInput
+    info: strawberry.Info[Context, None],
+    input: Annotated[
+        UpdateFacilityCustomServiceConnectionInput,
+        strawberry.argument(description="The mutation's input."),
+    ],
 ) -> FacilityCustomServiceConnectionPayload:
     context = info.context
     try:

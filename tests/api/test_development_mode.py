@@ -1,0 +1,95 @@
+"""Development mode: GraphiQL is served offline and pre-authorised for the sample tenant, to
+loopback callers only; the API itself still needs a token."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.http.app import create_app
+from app.http.graphiql import external_urls
+from app.settings import Settings
+
+
+@pytest.fixture
+def dev_settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"app_env": "development", "introspection": None})
+
+
+async def client_from(
+    settings: Settings, engine: AsyncEngine, host: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app(settings, engine), client=(host, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
+        yield client
+
+
+@pytest.fixture
+async def local(dev_settings: Settings, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    async for client in client_from(dev_settings, engine, "127.0.0.1"):
+        yield client
+
+
+@pytest.fixture
+async def remote(dev_settings: Settings, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    async for client in client_from(dev_settings, engine, "203.0.113.9"):
+        yield client
+
+
+async def graphiql(client: httpx.AsyncClient) -> str:
+    response = await client.get("/graphql", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    return response.text
+
+
+async def test_graphiql_is_offline_and_its_assets_are_served(local: httpx.AsyncClient) -> None:
+    page = await graphiql(local)
+    assert external_urls(page) == []
+    assets = re.findall(r'(?:src|href)="(/static/graphiql/[^"]+)"', page)
+    assert len(assets) == 7
+    for asset in assets:
+        assert (await local.get(asset)).status_code == 200
+
+
+async def test_the_local_page_carries_a_token_for_the_sample_tenant(
+    local: httpx.AsyncClient,
+) -> None:
+    page = await graphiql(local)
+    token = re.search(r'"Authorization": "Bearer ([^"]+)"', page)
+    assert token is not None
+    response = await local.post(
+        "/graphql",
+        json={"query": "{ customServices { totalCount } }"},
+        headers={"Authorization": f"Bearer {token.group(1)}"},
+    )
+    assert response.json() == {"data": {"customServices": {"totalCount": 0}}}
+    assert "SampleCustomServices" in page
+
+
+async def test_the_api_still_needs_a_token_in_development(local: httpx.AsyncClient) -> None:
+    response = await local.post("/graphql", json={"query": "{ __typename }"})
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_non_loopback_caller_gets_no_token(remote: httpx.AsyncClient) -> None:
+    page = await graphiql(remote)
+    assert '"Authorization": "Bearer' not in page
+
+
+async def test_field_suggestions_help_in_development(
+    local: httpx.AsyncClient, dev_settings: Settings
+) -> None:
+    from app.auth import issue_token
+
+    token = issue_token(dev_settings, tenant="demo")
+    response = await local.post(
+        "/graphql",
+        json={"query": "{ customServicez { totalCount } }"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert "Did you mean" in response.json()["errors"][0]["message"]
