@@ -135,3 +135,145 @@ class FacilityCustomServiceConnection(SQLModel, table=True):
     created: datetime = _timestamp()
     last_modified: datetime = _timestamp()
     version: int = 1
+
+
+class LinkedServiceJobs(SQLModel, table=True):
+    """One dependency tree of service jobs. Its status is derived from its jobs, never stored;
+    its version bumps on every change inside the tree (the bump also serialises writers)."""
+
+    __tablename__ = "linked_service_jobs"
+    __table_args__ = (Index("ix_linked_service_jobs_tenant_order", "tenant", "tenant_order_id"),)
+
+    id: str = _id(primary_key=True)
+    tenant: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    process_ref: str = Field(sa_column=Column(String(REF_LENGTH), nullable=False))
+    facility_ref: str = Field(sa_column=Column(String(REF_LENGTH), nullable=False))
+    target_time: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    tenant_order_id: str | None = Field(
+        default=None, sa_column=Column(String(REF_LENGTH), nullable=True)
+    )
+    created: datetime = _timestamp()
+    last_modified: datetime = _timestamp()
+    version: int = 1
+
+
+class ServiceJob(SQLModel, table=True):
+    """An instance of a custom service in a facility; it copies the service's fields."""
+
+    __tablename__ = "service_job"
+    __table_args__ = (
+        Index("ix_service_job_tenant_created", "tenant", "created", "id"),
+        Index("ix_service_job_tree", "linked_service_jobs_id"),
+        Index("ix_service_job_tenant_order", "tenant", "tenant_order_id"),
+    )
+
+    id: str = _id(primary_key=True)
+    tenant: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    linked_service_jobs_id: str = Field(
+        sa_column=Column(String(ID_LENGTH), ForeignKey("linked_service_jobs.id"), nullable=False)
+    )
+    custom_service_id: str | None = Field(
+        default=None,
+        sa_column=Column(String(ID_LENGTH), ForeignKey("custom_service.id"), nullable=True),
+    )
+    facility_ref: str = Field(sa_column=Column(String(REF_LENGTH), nullable=False))
+    status: str = Field(sa_column=Column(String(24), nullable=False))
+    target_time: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    process_ref: str = Field(sa_column=Column(String(REF_LENGTH), nullable=False))
+    operative_process_ref: str | None = Field(
+        default=None, sa_column=Column(String(REF_LENGTH), nullable=True)
+    )
+    short_id: str | None = Field(default=None, sa_column=Column(String(REF_LENGTH), nullable=True))
+    tenant_order_id: str | None = Field(
+        default=None, sa_column=Column(String(REF_LENGTH), nullable=True)
+    )
+    name_localized: dict[str, str] = _json(nullable=False)
+    description_localized: dict[str, str] | None = _json(nullable=True)
+    items_required: str = Field(sa_column=Column(String(16), nullable=False))
+    items_returnable: bool = False
+    execution_time_in_min: int | None = None
+    additional_information: list[dict[str, Any]] = _json(nullable=False)
+    additional_information_values: dict[str, Any] = _json(nullable=False)
+    required_line_items: list[dict[str, Any]] = _json(nullable=False)
+    assigned_users: list[dict[str, Any]] = _json(nullable=False)
+    target_time_history: list[dict[str, Any]] = _json(nullable=False)
+    custom_attributes: dict[str, Any] | None = _json(nullable=True)
+    marketplace_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    service_type: str | None = Field(
+        default=None, sa_column=Column(String(REF_LENGTH), nullable=True)
+    )
+    status_reason: str | None = Field(default=None, sa_column=Column(String(4000), nullable=True))
+    created: datetime = _timestamp()
+    last_modified: datetime = _timestamp()
+    version: int = 1
+
+
+class ServiceJobLink(SQLModel, table=True):
+    """A job's place in its tree: beneath `parent_link_id` (None: root level). Links beneath a
+    link are its job's prerequisites."""
+
+    __tablename__ = "service_job_link"
+    __table_args__ = (Index("ix_service_job_link_tree", "linked_service_jobs_id", "position"),)
+
+    id: str = _id(primary_key=True)
+    tenant: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    linked_service_jobs_id: str = Field(
+        sa_column=Column(String(ID_LENGTH), ForeignKey("linked_service_jobs.id"), nullable=False)
+    )
+    service_job_id: str = Field(
+        sa_column=Column(
+            String(ID_LENGTH), ForeignKey("service_job.id"), nullable=False, unique=True
+        )
+    )
+    parent_link_id: str | None = Field(
+        default=None,
+        sa_column=Column(String(ID_LENGTH), ForeignKey("service_job_link.id"), nullable=True),
+    )
+    #: Creation order within the tree; siblings are listed in this order.
+    position: int
+    created: datetime = _timestamp()
+
+
+class LineItem(SQLModel, table=True):
+    """An item of a job. `linked_service_jobs_id` is copied from the job so that a whole tree's
+    items come back in one statement."""
+
+    __tablename__ = "line_item"
+    __table_args__ = (
+        Index("ix_line_item_job", "service_job_id", "position"),
+        Index("ix_line_item_tree", "linked_service_jobs_id"),
+    )
+
+    id: str = _id(primary_key=True)
+    tenant: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    service_job_id: str = Field(
+        sa_column=Column(String(ID_LENGTH), ForeignKey("service_job.id"), nullable=False)
+    )
+    linked_service_jobs_id: str = Field(
+        sa_column=Column(String(ID_LENGTH), ForeignKey("linked_service_jobs.id"), nullable=False)
+    )
+    position: int
+    article: dict[str, Any] = _json(nullable=False)
+    quantity: int
+    scannable_codes: list[str] = _json(nullable=False)
+    custom_attributes: dict[str, Any] | None = _json(nullable=True)
+
+
+class ServiceOrder(SQLModel, table=True):
+    """An order whose nested custom services became one tree; its status is derived."""
+
+    __tablename__ = "service_order"
+    __table_args__ = (
+        UniqueConstraint("tenant", "tenant_order_id", name="uq_service_order_tenant_order"),
+    )
+
+    id: str = _id(primary_key=True)
+    tenant: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    tenant_order_id: str = Field(sa_column=Column(String(REF_LENGTH), nullable=False))
+    facility_ref: str = Field(sa_column=Column(String(REF_LENGTH), nullable=False))
+    target_time: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    marketplace_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    service_type: str | None = Field(
+        default=None, sa_column=Column(String(REF_LENGTH), nullable=True)
+    )
+    created: datetime = _timestamp()

@@ -41,7 +41,7 @@ class Context:
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            self._loaders = Loaders(self.db, self.viewer.tenant)
+            self._loaders = Loaders(self.db, self.viewer)
         return self._loaders
 
     @cached_property

@@ -4,23 +4,30 @@ concurrently resolved fields never share an AsyncSession."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from sqlalchemy import Row
 from strawberry.dataloader import DataLoader
 
 from app.db import tables
 from app.db.engine import SessionFactory
+from app.domain.access import Viewer
 from app.repositories.custom_services import CustomServiceRepository
+from app.repositories.service_jobs import ServiceJobRepository
+from app.repositories.tree_reads import TreeSnapshot, load_tree
 
 #: Keeps `IN (...)` lists well under asyncpg's bind-parameter cap.
 MAX_BATCH = 1000
 
 
 class Loaders:
-    """Built for one request and one tenant; never shared."""
+    """Built for one request and one caller; never shared. Jobs and trees outside the
+    caller's facilities load as None, exactly like missing ones."""
 
-    def __init__(self, db: SessionFactory, tenant: str) -> None:
+    def __init__(self, db: SessionFactory, viewer: Viewer) -> None:
         self._db = db
-        self._tenant = tenant
+        self._viewer = viewer
+        self._tenant = viewer.tenant
         self.custom_service_by_id = DataLoader(self._custom_services, max_batch_size=MAX_BATCH)
         self.additional_information_by_service_id = DataLoader(
             self._additional_information, max_batch_size=MAX_BATCH
@@ -28,6 +35,9 @@ class Loaders:
         self.required_service_ids_by_service_id = DataLoader(
             self._required_ids, max_batch_size=MAX_BATCH
         )
+        self.service_job_by_id = DataLoader(self._service_jobs, max_batch_size=MAX_BATCH)
+        self.line_items_by_job_id = DataLoader(self._line_items, max_batch_size=MAX_BATCH)
+        self.tree_by_id = DataLoader(self._trees, max_batch_size=MAX_BATCH)
 
     async def _custom_services(self, ids: Sequence[str]) -> list[tables.CustomService | None]:
         async with self._db() as session:
@@ -47,3 +57,26 @@ class Loaders:
         async with self._db() as session:
             grouped = await CustomServiceRepository(session, self._tenant).requirements(ids)
         return [grouped[i] for i in ids]
+
+    async def _service_jobs(self, ids: Sequence[str]) -> list[tables.ServiceJob | None]:
+        async with self._db() as session:
+            found = await ServiceJobRepository(session, self._tenant).get_many(ids)
+        return [
+            job if (job := found.get(i)) and self._viewer.sees_facility(job.facility_ref) else None
+            for i in ids
+        ]
+
+    async def _line_items(self, ids: Sequence[str]) -> list[list[Row[Any]]]:
+        async with self._db() as session:
+            grouped = await ServiceJobRepository(session, self._tenant).line_items_by_job(ids)
+        return [grouped[i] for i in ids]
+
+    async def _trees(self, ids: Sequence[str]) -> list[TreeSnapshot | None]:
+        """A whole tree in three statements per tree (trees are rarely asked for in bulk)."""
+        snapshots: list[TreeSnapshot | None] = []
+        async with self._db() as session:
+            for ident in ids:
+                snapshot = await load_tree(session, self._tenant, ident)
+                visible = snapshot and self._viewer.sees_facility(snapshot.tree.facility_ref)
+                snapshots.append(snapshot if visible else None)
+        return snapshots

@@ -26,11 +26,17 @@ from app.graphql.custom_services.queries import CustomServiceQuery
 from app.graphql.extensions import AuthenticationGate, translate_errors
 from app.graphql.facility_connections.mutations import FacilityConnectionMutation
 from app.graphql.facility_connections.queries import FacilityConnectionQuery
+from app.graphql.orders.mutations import OrderMutation
+from app.graphql.orders.queries import OrderQuery
+from app.graphql.service_jobs.mutations import ServiceJobMutation
+from app.graphql.service_jobs.queries import ServiceJobQuery
+from app.graphql.trees.mutations import TreeMutation
+from app.graphql.trees.queries import TreeQuery
 from app.settings import Settings
 
 
 @strawberry.type(description="Read the tenant's custom services, connections, jobs and trees.")
-class Query(CustomServiceQuery, FacilityConnectionQuery):
+class Query(CustomServiceQuery, FacilityConnectionQuery, ServiceJobQuery, TreeQuery, OrderQuery):
     pass
 
 
@@ -38,7 +44,13 @@ class Query(CustomServiceQuery, FacilityConnectionQuery):
     description="Change the tenant's data. Every mutation takes one `input` and returns a payload "
     "with `userErrors`; when any error is returned, nothing was written."
 )
-class Mutation(CustomServiceMutation, FacilityConnectionMutation):
+class Mutation(
+    CustomServiceMutation,
+    FacilityConnectionMutation,
+    ServiceJobMutation,
+    TreeMutation,
+    OrderMutation,
+):
     pass
 
 

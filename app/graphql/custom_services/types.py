@@ -31,7 +31,7 @@ def _maybe_localized(text: dict[str, str] | None) -> LocalizedText | None:
     return LocalizedText(text) if text is not None else None
 
 
-def _localized(
+def localized(
     info: strawberry.Info[Context, None], text: dict[str, str] | None, locale: Locale | None
 ) -> str | None:
     preferred = info.context.preferred_locales
@@ -57,13 +57,13 @@ class AdditionalInformation:
 
     @strawberry.field(description="The question in the caller's locale.")
     def name(self, info: strawberry.Info[Context, None], locale: LocaleArg = None) -> str:
-        return _localized(info, self.name_localized, locale) or ""
+        return localized(info, self.name_localized, locale) or ""
 
     @strawberry.field(description="The help text in the caller's locale.")
     def description(
         self, info: strawberry.Info[Context, None], locale: LocaleArg = None
     ) -> str | None:
-        return _localized(info, self.description_localized, locale)
+        return localized(info, self.description_localized, locale)
 
     @classmethod
     def from_row(cls, row: tables.CustomServiceAdditionalInformation) -> AdditionalInformation:
@@ -111,13 +111,13 @@ class CustomService:
 
     @strawberry.field(description="The name in the caller's locale.")
     def name(self, info: strawberry.Info[Context, None], locale: LocaleArg = None) -> str:
-        return _localized(info, self.name_localized, locale) or ""
+        return localized(info, self.name_localized, locale) or ""
 
     @strawberry.field(description="The description in the caller's locale.")
     def description(
         self, info: strawberry.Info[Context, None], locale: LocaleArg = None
     ) -> str | None:
-        return _localized(info, self.description_localized, locale)
+        return localized(info, self.description_localized, locale)
 
     @strawberry.field(description="Questions a worker answers on jobs of this service (≤ 15).")
     async def additional_information(

@@ -1,0 +1,1 @@
+"""Orders whose nested custom services become one tree of jobs."""

@@ -1,0 +1,1 @@
+"""Service jobs: instances of custom services, and their status machine."""

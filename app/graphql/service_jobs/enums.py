@@ -1,0 +1,22 @@
+"""Enums of service jobs as the schema shows them."""
+
+from __future__ import annotations
+
+import enum
+
+import strawberry
+
+
+@strawberry.enum(description="Where a service job stands. FINISHED, CANCELLED, OBSOLETE are final.")
+class ServiceJobStatus(enum.Enum):
+    NOT_READY = strawberry.enum_value(
+        "NOT_READY", description="Waits for its prerequisites (the links beneath it)."
+    )
+    OPEN = strawberry.enum_value("OPEN", description="Ready to be started.")
+    IN_PROGRESS = strawberry.enum_value("IN_PROGRESS", description="Being worked on.")
+    WAITING_FOR_INPUT = strawberry.enum_value(
+        "WAITING_FOR_INPUT", description="On hold until someone provides input."
+    )
+    FINISHED = strawberry.enum_value("FINISHED", description="Done (final).")
+    CANCELLED = strawberry.enum_value("CANCELLED", description="Cancelled (final).")
+    OBSOLETE = strawberry.enum_value("OBSOLETE", description="No longer needed (final).")

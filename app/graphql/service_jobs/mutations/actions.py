@@ -1,0 +1,104 @@
+"""start/hold/open/finish/cancel/obsoleteServiceJob: the status machine's actions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+
+import strawberry
+
+from app.domain.errors import DomainError
+from app.domain.job_status import JobAction
+from app.domain.job_values import GivenValue
+from app.graphql.context import Context
+from app.graphql.service_jobs.inputs import AdditionalInformationValueInput
+from app.graphql.service_jobs.payload import ServiceJobPayload
+from app.services import service_jobs
+
+Input = "The mutation's input."
+
+
+@strawberry.input(description="An action on a job, with answers to its questions.")
+class ServiceJobActionInput:
+    id: strawberry.ID = strawberry.field(description="The service job.")
+    version: int = strawberry.field(description="The version last seen by the client.")
+    additional_information: list[AdditionalInformationValueInput] = strawberry.field(
+        default_factory=list, description="Answers to the job's questions (≤ 15)."
+    )
+
+
+@strawberry.input(description="Cancel a job, and every job that depends on it.")
+class CancelServiceJobInput:
+    id: strawberry.ID = strawberry.field(description="The service job.")
+    version: int = strawberry.field(description="The version last seen by the client.")
+    reason: str = strawberry.field(description="Why; copied to every cancelled dependent.")
+
+
+@strawberry.input(description="Mark a job as no longer needed.")
+class ObsoleteServiceJobInput:
+    id: strawberry.ID = strawberry.field(description="The service job.")
+    version: int = strawberry.field(description="The version last seen by the client.")
+
+
+async def _act(
+    info: strawberry.Info[Context, None],
+    ident: strawberry.ID,
+    version: int,
+    action: JobAction,
+    values: Sequence[GivenValue] = (),
+    reason: str | None = None,
+) -> ServiceJobPayload:
+    context = info.context
+    try:
+        row = await service_jobs.act(
+            context.db, context.viewer, str(ident), version, action, values, reason
+        )
+    except DomainError as error:
+        return ServiceJobPayload.refused(error)
+    return ServiceJobPayload.done(row)
+
+
+def _values(input: ServiceJobActionInput) -> list[GivenValue]:
+    return [value.to_value() for value in input.additional_information]
+
+
+async def start_service_job(
+    info: strawberry.Info[Context, None],
+    input: Annotated[ServiceJobActionInput, strawberry.argument(description=Input)],
+) -> ServiceJobPayload:
+    return await _act(info, input.id, input.version, JobAction.START, _values(input))
+
+
+async def hold_service_job(
+    info: strawberry.Info[Context, None],
+    input: Annotated[ServiceJobActionInput, strawberry.argument(description=Input)],
+) -> ServiceJobPayload:
+    return await _act(info, input.id, input.version, JobAction.HOLD, _values(input))
+
+
+async def open_service_job(
+    info: strawberry.Info[Context, None],
+    input: Annotated[ServiceJobActionInput, strawberry.argument(description=Input)],
+) -> ServiceJobPayload:
+    return await _act(info, input.id, input.version, JobAction.OPEN, _values(input))
+
+
+async def finish_service_job(
+    info: strawberry.Info[Context, None],
+    input: Annotated[ServiceJobActionInput, strawberry.argument(description=Input)],
+) -> ServiceJobPayload:
+    return await _act(info, input.id, input.version, JobAction.FINISH, _values(input))
+
+
+async def cancel_service_job(
+    info: strawberry.Info[Context, None],
+    input: Annotated[CancelServiceJobInput, strawberry.argument(description=Input)],
+) -> ServiceJobPayload:
+    return await _act(info, input.id, input.version, JobAction.CANCEL, reason=input.reason)
+
+
+async def obsolete_service_job(
+    info: strawberry.Info[Context, None],
+    input: Annotated[ObsoleteServiceJobInput, strawberry.argument(description=Input)],
+) -> ServiceJobPayload:
+    return await _act(info, input.id, input.version, JobAction.OBSOLETE)

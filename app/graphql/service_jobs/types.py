@@ -1,0 +1,256 @@
+"""Output types of service jobs and their line items."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from app.domain.trees import inherited_from
+from app.graphql.common.articles import Article, ArticleItem
+from app.graphql.common.scalars import JSONObject, LocalizedText
+from app.graphql.context import Context
+from app.graphql.custom_services.enums import AdditionalInformationValueType
+from app.graphql.custom_services.types import LocaleArg, localized
+from app.graphql.service_jobs.enums import ServiceJobStatus
+from app.repositories.tree_reads import TreeSnapshot
+
+if TYPE_CHECKING:
+    from app.graphql.trees.types import LinkedServiceJobs, ServiceJobLink
+
+TreesModule = "app.graphql.trees.types"
+
+
+@strawberry.type(description="An item a service job works on.")
+class LineItem:
+    id: strawberry.ID = strawberry.field(description="Id of the line item.")
+    article: Article = strawberry.field(description="The article.")
+    quantity: int = strawberry.field(description="How many (at least 1).")
+    scannable_codes: list[str] = strawberry.field(description="Barcodes and the like.")
+    custom_attributes: JSONObject | None = strawberry.field(description="Free-form attributes.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> LineItem:
+        return cls(
+            id=strawberry.ID(row.id),
+            article=Article.from_json(row.article),
+            quantity=row.quantity,
+            scannable_codes=list(row.scannable_codes or ()),
+            custom_attributes=row.custom_attributes,
+        )
+
+
+@strawberry.type(description="A line item a job inherits from a job beneath it in its tree.")
+class InheritedLineItem:
+    service_job_ref: strawberry.ID = strawberry.field(description="The job it comes from.")
+    id: strawberry.ID = strawberry.field(description="Id of the line item.")
+    article: Article = strawberry.field(description="The article.")
+    quantity: int = strawberry.field(description="How many.")
+    scannable_codes: list[str] = strawberry.field(description="Barcodes and the like.")
+
+
+@strawberry.type(description="A question of the job (copied from its service) and its answer.")
+class ServiceJobAdditionalInformation:
+    id: strawberry.ID = strawberry.field(description="Id of the additional information.")
+    tenant_additional_information_id: str | None = strawberry.field(
+        description="The tenant's own id."
+    )
+    name_localized: LocalizedText = strawberry.field(description="The question, per locale.")
+    value_type: AdditionalInformationValueType = strawberry.field(
+        description="What kind of answer is expected."
+    )
+    is_mandatory: bool = strawberry.field(description="Needed before the job can finish.")
+    value: str | None = strawberry.field(
+        description="The answer given so far, as text (true/false for BOOLEAN); null if none."
+    )
+
+    @strawberry.field(description="The question in the caller's locale.")
+    def name(self, info: strawberry.Info[Context, None], locale: LocaleArg = None) -> str:
+        return localized(info, self.name_localized, locale) or ""
+
+
+@strawberry.type(description="A user assigned to a job.")
+class AssignedUser:
+    user_id: str = strawberry.field(description="The user's id.")
+
+
+@strawberry.type(description="The job's status and why it was last changed.")
+class StatusInformation:
+    status: ServiceJobStatus = strawberry.field(description="The current status.")
+    reason: str | None = strawberry.field(description="Reason given with a cancel, if any.")
+    last_modified: datetime = strawberry.field(description="When the job last changed (UTC).")
+
+
+def _answer(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@strawberry.type(description="An instance of a custom service in a facility.")
+class ServiceJob:
+    id: strawberry.ID = strawberry.field(description="Id of the service job.")
+    status: ServiceJobStatus = strawberry.field(description="Where the job stands.")
+    facility_ref: str = strawberry.field(description="The facility that does the job.")
+    target_time: datetime = strawberry.field(description="When the job should be done (UTC).")
+    target_times: list[datetime] = strawberry.field(
+        description="Every target time the job was given, oldest first."
+    )
+    process_ref: str = strawberry.field(description="The process the job belongs to.")
+    operative_process_ref: str | None = strawberry.field(description="The operative process.")
+    short_id: str | None = strawberry.field(description="A short id for people.")
+    tenant_order_id: str | None = strawberry.field(description="The order it belongs to.")
+    custom_service_ref: strawberry.ID | None = strawberry.field(
+        description="The custom service it was made from."
+    )
+    linked_service_jobs_ref: strawberry.ID = strawberry.field(description="Its tree.")
+    name_localized: LocalizedText = strawberry.field(description="Name, per locale (copied).")
+    description_localized: LocalizedText | None = strawberry.field(
+        description="Description, per locale (copied)."
+    )
+    items_required: str = strawberry.field(description="MANDATORY or NONE (copied).")
+    items_returnable: bool = strawberry.field(description="Whether items can be returned.")
+    execution_time_in_min: int | None = strawberry.field(
+        description="Duration: the facility connection's, else the service's."
+    )
+    additional_information: list[ServiceJobAdditionalInformation] = strawberry.field(
+        description="The questions of the job with their answers."
+    )
+    required_line_items: list[ArticleItem] = strawberry.field(
+        description="Items the job requires (the service's article items, and in orders those "
+        "of the jobs beneath it)."
+    )
+    assigned_users: list[AssignedUser] = strawberry.field(description="Users assigned (≤ 10).")
+    custom_attributes: JSONObject | None = strawberry.field(description="Free-form attributes.")
+    marketplace_id: str | None = strawberry.field(description="Marketplace of the job, if any.")
+    service_type: str | None = strawberry.field(description="Service type, e.g. heavybulky.")
+    status_information: StatusInformation = strawberry.field(
+        description="Status and the reason of its last change."
+    )
+    created: datetime = strawberry.field(description="When it was created (UTC).")
+    last_modified: datetime = strawberry.field(description="When it last changed (UTC).")
+    version: int = strawberry.field(description="Optimistic-locking version.")
+    _line_items: strawberry.Private[list[LineItem] | None] = None
+    _snapshot: strawberry.Private[TreeSnapshot | None] = None
+
+    @strawberry.field(description="The name in the caller's locale.")
+    def name(self, info: strawberry.Info[Context, None], locale: LocaleArg = None) -> str:
+        return localized(info, self.name_localized, locale) or ""
+
+    @strawberry.field(description="The description in the caller's locale.")
+    def description(
+        self, info: strawberry.Info[Context, None], locale: LocaleArg = None
+    ) -> str | None:
+        return localized(info, self.description_localized, locale)
+
+    @strawberry.field(description="The job's own line items (≤ 50).")
+    async def line_items(self, info: strawberry.Info[Context, None]) -> list[LineItem]:
+        if self._line_items is not None:
+            return self._line_items
+        rows = await info.context.loaders.line_items_by_job_id.load(str(self.id))
+        return [LineItem.from_row(row) for row in rows]
+
+    async def _tree(self, info: strawberry.Info[Context, None]) -> TreeSnapshot:
+        if self._snapshot is None:
+            snapshot = await info.context.loaders.tree_by_id.load(str(self.linked_service_jobs_ref))
+            assert snapshot is not None, "a visible job's tree is visible"
+            self._snapshot = snapshot
+        return self._snapshot
+
+    @strawberry.field(
+        description="Line items of every job beneath this one in its tree, with their origin."
+    )
+    async def inherited_line_items(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[InheritedLineItem]:
+        snapshot = await self._tree(info)
+        return [
+            InheritedLineItem(
+                service_job_ref=strawberry.ID(job_id),
+                id=strawberry.ID(row.id),
+                article=Article.from_json(row.article),
+                quantity=row.quantity,
+                scannable_codes=list(row.scannable_codes or ()),
+            )
+            for job_id in inherited_from(snapshot.shape, str(self.id))
+            for row in snapshot.items_by_job.get(job_id, ())
+        ]
+
+    @strawberry.field(description="The tree the job belongs to.")
+    async def linked_service_jobs(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[LinkedServiceJobs, strawberry.lazy(TreesModule)]:
+        from app.graphql.trees.types import tree_view
+
+        return tree_view(await self._tree(info)).tree
+
+    @strawberry.field(description="The job's link in its tree.")
+    async def service_job_link(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[ServiceJobLink, strawberry.lazy(TreesModule)]:
+        from app.graphql.trees.types import tree_view
+
+        view = tree_view(await self._tree(info))
+        return view.links[view.snapshot.shape.link_of_job[str(self.id)]]
+
+    @classmethod
+    def from_row(
+        cls,
+        row: Any,
+        *,
+        line_items: list[LineItem] | None = None,
+        snapshot: TreeSnapshot | None = None,
+    ) -> ServiceJob:
+        """From an ORM row or a driver row of the service_job table."""
+        values = row.additional_information_values or {}
+        return cls(
+            id=strawberry.ID(row.id),
+            status=ServiceJobStatus[row.status],
+            facility_ref=row.facility_ref,
+            target_time=row.target_time,
+            target_times=[datetime.fromisoformat(t["targetTime"]) for t in row.target_time_history],
+            process_ref=row.process_ref,
+            operative_process_ref=row.operative_process_ref,
+            short_id=row.short_id,
+            tenant_order_id=row.tenant_order_id,
+            custom_service_ref=strawberry.ID(row.custom_service_id)
+            if row.custom_service_id
+            else None,
+            linked_service_jobs_ref=strawberry.ID(row.linked_service_jobs_id),
+            name_localized=LocalizedText(row.name_localized),
+            description_localized=(
+                LocalizedText(row.description_localized) if row.description_localized else None
+            ),
+            items_required=row.items_required,
+            items_returnable=row.items_returnable,
+            execution_time_in_min=row.execution_time_in_min,
+            additional_information=[
+                ServiceJobAdditionalInformation(
+                    id=strawberry.ID(q["id"]),
+                    tenant_additional_information_id=q.get("tenantAdditionalInformationId"),
+                    name_localized=LocalizedText(q["nameLocalized"]),
+                    value_type=AdditionalInformationValueType[q["valueType"]],
+                    is_mandatory=bool(q.get("isMandatory")),
+                    value=_answer(values.get(q["id"])),
+                )
+                for q in row.additional_information or ()
+            ],
+            required_line_items=[ArticleItem.from_json(i) for i in row.required_line_items or ()],
+            assigned_users=[AssignedUser(user_id=u["userId"]) for u in row.assigned_users or ()],
+            custom_attributes=row.custom_attributes,
+            marketplace_id=row.marketplace_id,
+            service_type=row.service_type,
+            status_information=StatusInformation(
+                status=ServiceJobStatus[row.status],
+                reason=row.status_reason,
+                last_modified=row.last_modified,
+            ),
+            created=row.created,
+            last_modified=row.last_modified,
+            version=row.version,
+            _line_items=line_items,
+            _snapshot=snapshot,
+        )

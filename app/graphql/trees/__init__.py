@@ -1,0 +1,1 @@
+"""Linked service jobs: the dependency trees, read whole in one request."""

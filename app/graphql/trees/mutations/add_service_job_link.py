@@ -1,0 +1,54 @@
+"""addServiceJobLink"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from app.domain.errors import DomainError
+from app.graphql.common.errors import UserError, user_errors
+from app.graphql.context import Context
+from app.graphql.trees.types import LinkedServiceJobs, tree_view
+from app.services import service_jobs
+
+
+@strawberry.input(description="Link a job into a tree.")
+class AddServiceJobLinkInput:
+    linked_service_jobs_id: strawberry.ID = strawberry.field(description="The target tree.")
+    service_job_id: strawberry.ID = strawberry.field(
+        description="The job; it must be alone in its own tree."
+    )
+    service_job_link_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Put it beneath this link; absent: at the root level."
+    )
+
+
+@strawberry.type(description="Result of addServiceJobLink.")
+class AddServiceJobLinkPayload:
+    linked_service_jobs: LinkedServiceJobs | None = strawberry.field(
+        description="The tree after the change; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
+
+
+async def add_service_job_link(
+    info: strawberry.Info[Context, None],
+    input: Annotated[AddServiceJobLinkInput, strawberry.argument(description="The link.")],
+) -> AddServiceJobLinkPayload:
+    context = info.context
+    try:
+        tree = await service_jobs.add_service_job_link(
+            context.db,
+            context.viewer,
+            str(input.linked_service_jobs_id),
+            str(input.service_job_id),
+            str(input.service_job_link_id) if input.service_job_link_id else None,
+            context.settings.max_jobs_per_tree,
+        )
+    except DomainError as error:
+        return AddServiceJobLinkPayload(linked_service_jobs=None, user_errors=user_errors(error))
+    context.loaders.tree_by_id.clear(tree.id)
+    snapshot = await context.loaders.tree_by_id.load(tree.id)
+    assert snapshot is not None
+    return AddServiceJobLinkPayload(linked_service_jobs=tree_view(snapshot).tree, user_errors=[])

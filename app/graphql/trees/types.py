@@ -1,0 +1,120 @@
+"""Linked service jobs and their links, built once per request from one tree snapshot so that
+every nested field resolves from memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import strawberry
+
+from app.domain.job_status import JobStatus, derive_tree_status
+from app.graphql.service_jobs.enums import ServiceJobStatus
+from app.graphql.service_jobs.types import LineItem, ServiceJob
+from app.repositories.tree_reads import TreeSnapshot
+
+
+@strawberry.type(description="A job's place in its tree. Links beneath it are its prerequisites.")
+class ServiceJobLink:
+    id: strawberry.ID = strawberry.field(description="Id of the link.")
+    service_job_ref: strawberry.ID = strawberry.field(description="The job of this link.")
+    service_job: ServiceJob = strawberry.field(description="The job of this link.")
+    previous_service_job_link_ref: strawberry.ID | None = strawberry.field(
+        description="The link this one sits beneath (whose job runs after this one); null at "
+        "the root level."
+    )
+    depth: int = strawberry.field(description="1 at the root level, at most 25.")
+    next_service_job_links: list[ServiceJobLink] = strawberry.field(
+        description="Links beneath this one: their jobs run first."
+    )
+
+
+@strawberry.type(description="A tree of service jobs linked by their dependencies.")
+class LinkedServiceJobs:
+    id: strawberry.ID = strawberry.field(description="Id of the tree.")
+    process_ref: str = strawberry.field(description="The process of the tree.")
+    facility_ref: str = strawberry.field(description="The facility of every job in the tree.")
+    target_time: datetime = strawberry.field(description="Target time of the tree (UTC).")
+    tenant_order_id: str | None = strawberry.field(description="The order it came from.")
+    status: ServiceJobStatus = strawberry.field(
+        description="Derived from the jobs: any IN_PROGRESS or WAITING_FOR_INPUT → IN_PROGRESS; "
+        "else any OPEN → OPEN; else any NOT_READY → NOT_READY; else FINISHED if any, else "
+        "CANCELLED if any, else OBSOLETE."
+    )
+    service_job_links: list[ServiceJobLink] = strawberry.field(
+        description="Root-level links (their jobs run last), each with the links beneath."
+    )
+    all_service_job_links: list[ServiceJobLink] = strawberry.field(
+        description="Every link once, parents before children, with its parent and depth."
+    )
+    included_service_job_refs: list[strawberry.ID] = strawberry.field(
+        description="Every job of the tree."
+    )
+    included_service_job_link_ids: list[strawberry.ID] = strawberry.field(
+        description="Every link of the tree."
+    )
+    created: datetime = strawberry.field(description="When it was created (UTC).")
+    last_modified: datetime = strawberry.field(description="When it last changed (UTC).")
+    version: int = strawberry.field(description="Bumps on every change inside the tree.")
+
+
+@dataclass(slots=True)
+class TreeView:
+    snapshot: TreeSnapshot
+    tree: LinkedServiceJobs
+    links: dict[str, ServiceJobLink]
+    jobs: dict[str, ServiceJob]
+
+
+def tree_view(snapshot: TreeSnapshot) -> TreeView:
+    """The GraphQL objects of a snapshot, built once and cached on it."""
+    cached = snapshot.views.get("tree")
+    if isinstance(cached, TreeView):
+        return cached
+    shape = snapshot.shape
+    jobs = {
+        job_id: ServiceJob.from_row(
+            row,
+            line_items=[LineItem.from_row(i) for i in snapshot.items_by_job.get(job_id, ())],
+            snapshot=snapshot,
+        )
+        for job_id, row in snapshot.jobs.items()
+    }
+    links: dict[str, ServiceJobLink] = {}
+    order: list[str] = []
+    for link_id, depth in shape.preorder():
+        link = shape.links[link_id]
+        links[link_id] = ServiceJobLink(
+            id=strawberry.ID(link_id),
+            service_job_ref=strawberry.ID(link.job_id),
+            service_job=jobs[link.job_id],
+            previous_service_job_link_ref=(
+                strawberry.ID(link.parent_id) if link.parent_id is not None else None
+            ),
+            depth=depth,
+            next_service_job_links=[],
+        )
+        order.append(link_id)
+        if link.parent_id is not None:
+            links[link.parent_id].next_service_job_links.append(links[link_id])
+    row = snapshot.tree
+    tree = LinkedServiceJobs(
+        id=strawberry.ID(row.id),
+        process_ref=row.process_ref,
+        facility_ref=row.facility_ref,
+        target_time=row.target_time,
+        tenant_order_id=row.tenant_order_id,
+        status=ServiceJobStatus[
+            derive_tree_status(JobStatus(j.status) for j in snapshot.jobs.values()).value
+        ],
+        service_job_links=[links[i] for i in shape.children.get(None, [])],
+        all_service_job_links=[links[i] for i in order],
+        included_service_job_refs=[strawberry.ID(i) for i in snapshot.jobs],
+        included_service_job_link_ids=[strawberry.ID(i) for i in order],
+        created=row.created,
+        last_modified=row.last_modified,
+        version=row.version,
+    )
+    view = TreeView(snapshot=snapshot, tree=tree, links=links, jobs=jobs)
+    snapshot.views["tree"] = view
+    return view

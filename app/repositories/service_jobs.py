@@ -1,0 +1,254 @@
+"""Service jobs, their links and trees, and line items."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, func, select, update
+from sqlmodel import col
+from sqlmodel import select as model_select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db import tables
+from app.db.types import utcnow
+from app.domain.trees import Link, TreeShape
+from app.repositories.pagination import Page, PageRequest, fetch_page
+
+JOB = tables.ServiceJob
+LINK = tables.ServiceJobLink
+TREE = tables.LinkedServiceJobs
+ITEM = tables.LineItem
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceJobFilter:
+    status: str | None = None
+    facility_ref: str | None = None
+    tenant_order_id: str | None = None
+    custom_service_ref: str | None = None
+    target_time_from: datetime | None = None
+    target_time_to: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TreeState:
+    """What writers need of a tree: its shape and each job's status and version."""
+
+    shape: TreeShape
+    statuses: dict[str, str]
+    versions: dict[str, int]
+
+
+class ServiceJobRepository:
+    def __init__(self, session: AsyncSession, tenant: str) -> None:
+        self.session = session
+        self.tenant = tenant
+
+    # jobs
+
+    async def get(self, ident: str) -> tables.ServiceJob | None:
+        result = await self.session.exec(
+            model_select(JOB)
+            .where(JOB.id == ident, JOB.tenant == self.tenant)
+            .execution_options(populate_existing=True)
+        )
+        return result.first()
+
+    async def get_many(self, ids: Collection[str]) -> dict[str, tables.ServiceJob]:
+        if not ids:
+            return {}
+        result = await self.session.exec(
+            model_select(JOB).where(col(JOB.id).in_(list(ids)), JOB.tenant == self.tenant)
+        )
+        return {row.id: row for row in result.all()}
+
+    def _conditions(self, flt: ServiceJobFilter, facilities: frozenset[str] | None) -> list[Any]:
+        conditions: list[Any] = [col(JOB.tenant) == self.tenant]
+        if facilities is not None:
+            conditions.append(col(JOB.facility_ref).in_(sorted(facilities)))
+        if flt.status is not None:
+            conditions.append(col(JOB.status) == flt.status)
+        if flt.facility_ref is not None:
+            conditions.append(col(JOB.facility_ref) == flt.facility_ref)
+        if flt.tenant_order_id is not None:
+            conditions.append(col(JOB.tenant_order_id) == flt.tenant_order_id)
+        if flt.custom_service_ref is not None:
+            conditions.append(col(JOB.custom_service_id) == flt.custom_service_ref)
+        if flt.target_time_from is not None:
+            conditions.append(col(JOB.target_time) >= flt.target_time_from)
+        if flt.target_time_to is not None:
+            conditions.append(col(JOB.target_time) <= flt.target_time_to)
+        return conditions
+
+    async def list_page(
+        self, flt: ServiceJobFilter, page: PageRequest, facilities: frozenset[str] | None
+    ) -> Page[tables.ServiceJob]:
+        statement = model_select(JOB).where(*self._conditions(flt, facilities))
+        return await fetch_page(self.session, statement, col(JOB.created), col(JOB.id), page)
+
+    async def count(self, flt: ServiceJobFilter, facilities: frozenset[str] | None) -> int:
+        result = await self.session.exec(
+            model_select(func.count()).select_from(JOB).where(*self._conditions(flt, facilities))
+        )
+        return int(result.one())
+
+    async def jobs_of_order(self, tenant_order_id: str) -> list[tables.ServiceJob]:
+        result = await self.session.exec(
+            model_select(JOB)
+            .where(JOB.tenant == self.tenant, JOB.tenant_order_id == tenant_order_id)
+            .order_by(col(JOB.created), col(JOB.id))
+        )
+        return list(result.all())
+
+    async def update_job_if_version(
+        self, ident: str, version: int, values: Mapping[str, Any]
+    ) -> bool:
+        result = await self.session.exec(
+            update(JOB)
+            .where(col(JOB.id) == ident, col(JOB.tenant) == self.tenant)
+            .where(col(JOB.version) == version)
+            .values(**values, version=JOB.version + 1, last_modified=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)
+
+    async def set_status(
+        self, job_ids: Collection[str], status: str, reason: str | None = None
+    ) -> None:
+        """Moves several jobs of a locked tree at once (readiness, cascades)."""
+        if not job_ids:
+            return
+        values: dict[str, Any] = {"status": status, "last_modified": utcnow()}
+        if reason is not None:
+            values["status_reason"] = reason
+        await self.session.exec(
+            update(JOB)
+            .where(col(JOB.id).in_(list(job_ids)), col(JOB.tenant) == self.tenant)
+            .values(**values, version=JOB.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def order(self, tenant_order_id: str) -> tables.ServiceOrder | None:
+        result = await self.session.exec(
+            model_select(tables.ServiceOrder).where(
+                tables.ServiceOrder.tenant == self.tenant,
+                tables.ServiceOrder.tenant_order_id == tenant_order_id,
+            )
+        )
+        return result.first()
+
+    async def trees_of_order(self, tenant_order_id: str) -> list[tables.LinkedServiceJobs]:
+        result = await self.session.exec(
+            model_select(TREE)
+            .where(TREE.tenant == self.tenant, TREE.tenant_order_id == tenant_order_id)
+            .order_by(col(TREE.created), col(TREE.id))
+        )
+        return list(result.all())
+
+    # trees
+
+    async def get_tree(self, ident: str) -> tables.LinkedServiceJobs | None:
+        result = await self.session.exec(
+            model_select(TREE)
+            .where(TREE.id == ident, TREE.tenant == self.tenant)
+            .execution_options(populate_existing=True)
+        )
+        return result.first()
+
+    async def lock_tree(self, ident: str) -> bool:
+        """Bump the tree's version first thing in a write: on PostgreSQL this takes the row lock,
+        on SQLite the database write lock, so writers of one tree run one after another and
+        every read after it sees a settled tree."""
+        result = await self.session.exec(
+            update(TREE)
+            .where(col(TREE.id) == ident, col(TREE.tenant) == self.tenant)
+            .values(version=TREE.version + 1, last_modified=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)
+
+    async def tree_state(self, tree_id: str) -> TreeState:
+        result = await self.session.execute(
+            select(
+                col(LINK.id),
+                col(LINK.service_job_id),
+                col(LINK.parent_link_id),
+                col(JOB.status),
+                col(JOB.version),
+            )
+            .join(JOB, col(JOB.id) == col(LINK.service_job_id))
+            .where(col(LINK.linked_service_jobs_id) == tree_id, col(LINK.tenant) == self.tenant)
+            .order_by(col(LINK.position))
+        )
+        shape = TreeShape()
+        statuses: dict[str, str] = {}
+        versions: dict[str, int] = {}
+        for link_id, job_id, parent_id, status, version in result.all():
+            shape.add(Link(link_id, job_id, parent_id))
+            statuses[job_id] = status
+            versions[job_id] = version
+        return TreeState(shape, statuses, versions)
+
+    async def next_position(self, tree_id: str) -> int:
+        result = await self.session.execute(
+            select(func.coalesce(func.max(LINK.position), -1)).where(
+                col(LINK.linked_service_jobs_id) == tree_id
+            )
+        )
+        return int(result.scalar_one()) + 1
+
+    async def add(self, rows: Sequence[Any]) -> None:
+        self.session.add_all(rows)
+        await self.session.flush()
+
+    async def move_link(
+        self, link_id: str, tree_id: str, parent_id: str | None, position: int
+    ) -> None:
+        await self.session.exec(
+            update(LINK)
+            .where(col(LINK.id) == link_id, col(LINK.tenant) == self.tenant)
+            .values(linked_service_jobs_id=tree_id, parent_link_id=parent_id, position=position)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def move_job(self, job_id: str, tree_id: str) -> None:
+        for table in (JOB, ITEM):
+            column = col(table.id) if table is JOB else col(ITEM.service_job_id)
+            await self.session.exec(
+                update(table)
+                .where(column == job_id, col(table.tenant) == self.tenant)
+                .values(linked_service_jobs_id=tree_id)
+                .execution_options(synchronize_session=False)
+            )
+
+    async def delete_tree(self, tree_id: str) -> None:
+        await self.session.delete(await self.session.get_one(TREE, tree_id))
+        await self.session.flush()
+
+    # line items
+
+    async def line_items_by_job(self, job_ids: Collection[str]) -> dict[str, list[Row[Any]]]:
+        grouped: dict[str, list[Row[Any]]] = {i: [] for i in job_ids}
+        if not job_ids:
+            return grouped
+        result = await self.session.execute(
+            select(ITEM.__table__)  # type: ignore[attr-defined]
+            .where(col(ITEM.service_job_id).in_(list(job_ids)), col(ITEM.tenant) == self.tenant)
+            .order_by(col(ITEM.service_job_id), col(ITEM.position))
+        )
+        for row in result.all():
+            grouped[row.service_job_id].append(row)
+        return grouped
+
+    async def links_by_job(self, job_ids: Collection[str]) -> dict[str, Row[Any]]:
+        if not job_ids:
+            return {}
+        result = await self.session.execute(
+            select(LINK.__table__).where(  # type: ignore[attr-defined]
+                col(LINK.service_job_id).in_(list(job_ids)), col(LINK.tenant) == self.tenant
+            )
+        )
+        return {row.service_job_id: row for row in result.all()}
