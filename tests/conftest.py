@@ -127,3 +127,30 @@ def gql(http: httpx.AsyncClient, settings: Settings) -> GraphQLClient:
 @pytest.fixture
 def db(engine: AsyncEngine) -> Iterator[object]:
     yield create_session_factory(engine)
+
+
+class StatementCounter:
+    """Counts SQL statements sent through the app's engine."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, *args: object) -> None:
+        self.statements.append(str(args[2]))
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def reset(self) -> None:
+        self.statements.clear()
+
+
+@pytest.fixture
+def sql(engine: AsyncEngine) -> Iterator[StatementCounter]:
+    from sqlalchemy import event
+
+    counter = StatementCounter()
+    event.listen(engine.sync_engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(engine.sync_engine, "before_cursor_execute", counter)

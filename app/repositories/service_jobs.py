@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.db import tables
 from app.db.types import utcnow
 from app.domain.trees import Link, TreeShape
+from app.repositories import execute_core
 from app.repositories.pagination import Page, PageRequest, fetch_page
 
 JOB = tables.ServiceJob
@@ -171,7 +172,8 @@ class ServiceJobRepository:
         return bool(result.rowcount)
 
     async def tree_state(self, tree_id: str) -> TreeState:
-        result = await self.session.execute(
+        result = await execute_core(
+            self.session,
             select(
                 col(LINK.id),
                 col(LINK.service_job_id),
@@ -181,7 +183,7 @@ class ServiceJobRepository:
             )
             .join(JOB, col(JOB.id) == col(LINK.service_job_id))
             .where(col(LINK.linked_service_jobs_id) == tree_id, col(LINK.tenant) == self.tenant)
-            .order_by(col(LINK.position))
+            .order_by(col(LINK.position)),
         )
         shape = TreeShape()
         statuses: dict[str, str] = {}
@@ -193,10 +195,11 @@ class ServiceJobRepository:
         return TreeState(shape, statuses, versions)
 
     async def next_position(self, tree_id: str) -> int:
-        result = await self.session.execute(
+        result = await execute_core(
+            self.session,
             select(func.coalesce(func.max(LINK.position), -1)).where(
                 col(LINK.linked_service_jobs_id) == tree_id
-            )
+            ),
         )
         return int(result.scalar_one()) + 1
 
@@ -234,10 +237,11 @@ class ServiceJobRepository:
         grouped: dict[str, list[Row[Any]]] = {i: [] for i in job_ids}
         if not job_ids:
             return grouped
-        result = await self.session.execute(
+        result = await execute_core(
+            self.session,
             select(ITEM.__table__)  # type: ignore[attr-defined]
             .where(col(ITEM.service_job_id).in_(list(job_ids)), col(ITEM.tenant) == self.tenant)
-            .order_by(col(ITEM.service_job_id), col(ITEM.position))
+            .order_by(col(ITEM.service_job_id), col(ITEM.position)),
         )
         for row in result.all():
             grouped[row.service_job_id].append(row)
@@ -246,9 +250,10 @@ class ServiceJobRepository:
     async def links_by_job(self, job_ids: Collection[str]) -> dict[str, Row[Any]]:
         if not job_ids:
             return {}
-        result = await self.session.execute(
+        result = await execute_core(
+            self.session,
             select(LINK.__table__).where(  # type: ignore[attr-defined]
                 col(LINK.service_job_id).in_(list(job_ids)), col(LINK.tenant) == self.tenant
-            )
+            ),
         )
         return {row.service_job_id: row for row in result.all()}

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import tables
 from app.domain.trees import Link, TreeShape
+from app.repositories import execute_core
 
 JOB = tables.ServiceJob
 LINK = tables.ServiceJobLink
@@ -35,16 +36,18 @@ class TreeSnapshot:
 
 async def load_tree(session: AsyncSession, tenant: str, tree_id: str) -> TreeSnapshot | None:
     tree = (
-        await session.execute(
+        await execute_core(
+            session,
             select(TREE.__table__).where(  # type: ignore[attr-defined]
                 col(TREE.id) == tree_id, col(TREE.tenant) == tenant
-            )
+            ),
         )
     ).first()
     if tree is None:
         return None
     rows = (
-        await session.execute(
+        await execute_core(
+            session,
             select(
                 col(LINK.id).label("link_id"),
                 col(LINK.parent_link_id),
@@ -52,7 +55,7 @@ async def load_tree(session: AsyncSession, tenant: str, tree_id: str) -> TreeSna
             )
             .join(JOB, col(JOB.id) == col(LINK.service_job_id))
             .where(col(LINK.linked_service_jobs_id) == tree_id, col(LINK.tenant) == tenant)
-            .order_by(col(LINK.position))
+            .order_by(col(LINK.position)),
         )
     ).all()
     shape = TreeShape()
@@ -62,10 +65,11 @@ async def load_tree(session: AsyncSession, tenant: str, tree_id: str) -> TreeSna
         jobs[row.id] = row
     items: dict[str, list[Row[Any]]] = defaultdict(list)
     item_rows = (
-        await session.execute(
+        await execute_core(
+            session,
             select(ITEM.__table__)  # type: ignore[attr-defined]
             .where(col(ITEM.linked_service_jobs_id) == tree_id, col(ITEM.tenant) == tenant)
-            .order_by(col(ITEM.service_job_id), col(ITEM.position))
+            .order_by(col(ITEM.service_job_id), col(ITEM.position)),
         )
     ).all()
     for item in item_rows:

@@ -3,17 +3,32 @@ sample data obeys the same rules as data created through the API."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+from sqlalchemy import insert
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import tables
 from app.db.engine import SessionFactory
 from app.domain import custom_services as domain
+from app.domain import trees as trees_rules
 from app.domain.access import Viewer
-from app.services import custom_services, facility_connections
+from app.domain.job_status import JobStatus
+from app.domain.service_jobs import LineItemDraft, NewServiceJob
+from app.repositories import execute_core
+from app.repositories.custom_services import CustomServiceRepository
+from app.services import custom_services, facility_connections, transaction
+from app.services.service_jobs import (
+    UsableService,
+    job_row,
+    line_item_rows,
+    new_id,
+    usable_service,
+)
 
 
 class _Model(BaseModel):
@@ -92,12 +107,45 @@ class FacilityConnectionDoc(_Model):
     execution_time_in_min: int | None = None
 
 
+class LineItemDoc(_Model):
+    id: str
+    article: ArticleDoc
+    quantity: int
+
+
+class ServiceJobDoc(_Model):
+    id: str
+    status: JobStatus
+    facility_ref: str
+    target_time: datetime
+    name: str | None = None
+    name_localized: dict[str, str] | None = None
+    custom_service_ref: str | None = None
+    line_items: list[LineItemDoc] = Field(default_factory=list)
+
+
+class LinkDoc(_Model):
+    id: str
+    parent_link_id: str | None
+    service_job: ServiceJobDoc
+
+
+class TreeDoc(_Model):
+    id: str
+    facility_ref: str
+    name: str | None = None
+    process_ref: str | None = None
+    tenant_order_id: str | None = None
+    links: list[LinkDoc]
+
+
 class SeedDocument(_Model):
     """The whole file. `description` is for people reading it."""
 
     description: str | None = None
     custom_services: list[CustomServiceDoc] = Field(default_factory=list)
     facility_connections: list[FacilityConnectionDoc] = Field(default_factory=list)
+    trees: list[TreeDoc] = Field(default_factory=list)
 
 
 async def seed(db: SessionFactory, tenant: str, document: dict[str, Any]) -> dict[str, int]:
@@ -118,10 +166,143 @@ async def seed(db: SessionFactory, tenant: str, document: dict[str, Any]) -> dic
             execution_time_in_min=connection.execution_time_in_min,
             ident=connection.id,
         )
+    if doc.trees:
+        await seed_trees(db, viewer, doc.trees)
     return {
         "customServices": len(doc.custom_services),
         "facilityConnections": len(doc.facility_connections),
+        "trees": len(doc.trees),
+        "serviceJobs": sum(len(t.links) for t in doc.trees),
     }
+
+
+BENCHMARK_SERVICE = "Benchmark service"
+#: Rows per multi-row insert: bounded memory, few round trips.
+INSERT_CHUNK = 2000
+
+
+async def _service_for(
+    session: AsyncSession, viewer: Viewer, facility_ref: str, ref: str | None
+) -> UsableService:
+    """The job's own service, or the facility's "Benchmark service" (made once, ACTIVE, with an
+    ACTIVE connection) for jobs that name none, as in the benchmark's trees.json."""
+    if ref is not None:
+        return await usable_service(session, viewer.tenant, facility_ref, ref, None, "trees")
+    tenant_ref = f"benchmark-service-{facility_ref}"
+    if await CustomServiceRepository(session, viewer.tenant).get_by_tenant_ref(tenant_ref) is None:
+        service = tables.CustomService(
+            id=new_id(),
+            tenant=viewer.tenant,
+            tenant_custom_service_id=tenant_ref,
+            status="ACTIVE",
+            name_localized={"en_US": BENCHMARK_SERVICE},
+            items_required="NONE",
+            article_items=[],
+        )
+        session.add(service)
+        await session.flush()
+        session.add(
+            tables.FacilityCustomServiceConnection(
+                id=new_id(),
+                tenant=viewer.tenant,
+                facility_ref=facility_ref,
+                custom_service_id=service.id,
+                status="ACTIVE",
+            )
+        )
+        await session.flush()
+    return await usable_service(session, viewer.tenant, facility_ref, None, tenant_ref, "trees")
+
+
+async def seed_trees(db: SessionFactory, viewer: Viewer, trees: list[TreeDoc]) -> None:
+    """Bulk-load whole trees with their ids, in one transaction: each tree's shape is checked
+    by the domain rules first, then rows go in with multi-row inserts per table."""
+    for tree in trees:
+        trees_rules.check_shape(
+            [trees_rules.Link(k.id, k.service_job.id, k.parent_link_id) for k in tree.links]
+        )
+    async with transaction(db) as session:
+        services: dict[tuple[str, str | None], UsableService] = {}
+        rows: dict[Any, list[dict[str, Any]]] = {
+            tables.LinkedServiceJobs: [],
+            tables.ServiceJob: [],
+            tables.ServiceJobLink: [],
+            tables.LineItem: [],
+        }
+        for tree in trees:
+            process_ref = tree.process_ref or new_id()
+            rows[tables.LinkedServiceJobs].append(
+                _row(
+                    tables.LinkedServiceJobs(
+                        id=tree.id,
+                        tenant=viewer.tenant,
+                        process_ref=process_ref,
+                        facility_ref=tree.facility_ref,
+                        target_time=tree.links[0].service_job.target_time,
+                        tenant_order_id=tree.tenant_order_id,
+                    )
+                )
+            )
+            for position, link in enumerate(tree.links):
+                doc = link.service_job
+                key = (doc.facility_ref, doc.custom_service_ref)
+                if key not in services:
+                    services[key] = await _service_for(session, viewer, *key)
+                service, connection, questions = services[key]
+                job = job_row(
+                    tenant=viewer.tenant,
+                    tree_id=tree.id,
+                    service=service,
+                    connection=connection,
+                    questions=questions,
+                    job=NewServiceJob(
+                        facility_ref=doc.facility_ref,
+                        target_time=doc.target_time,
+                        tenant_order_id=tree.tenant_order_id,
+                    ),
+                    process_ref=process_ref,
+                    status=doc.status,
+                    values={},
+                )
+                job.id = doc.id
+                if doc.name_localized or doc.name:
+                    job.name_localized = doc.name_localized or {"en_US": doc.name or ""}
+                rows[tables.ServiceJob].append(_row(job))
+                rows[tables.ServiceJobLink].append(
+                    _row(
+                        tables.ServiceJobLink(
+                            id=link.id,
+                            tenant=viewer.tenant,
+                            linked_service_jobs_id=tree.id,
+                            service_job_id=doc.id,
+                            parent_link_id=link.parent_link_id,
+                            position=position,
+                        )
+                    )
+                )
+                drafts = [
+                    LineItemDraft(
+                        id=item.id,
+                        article=domain.Article(
+                            item.article.tenant_article_id,
+                            item.article.title,
+                            item.article.image_url,
+                            tuple(item.article.attributes),
+                        ),
+                        quantity=item.quantity,
+                    )
+                    for item in doc.line_items
+                ]
+                rows[tables.LineItem] += [
+                    _row(r) for r in line_item_rows(viewer.tenant, job, drafts)
+                ]
+        for table, values in rows.items():
+            for start in range(0, len(values), INSERT_CHUNK):
+                await execute_core(session, insert(table), values[start : start + INSERT_CHUNK])
+
+
+def _row(model: Any) -> dict[str, Any]:
+    return {column.name: getattr(model, column.name) for column in model.__table__.columns}
 
 
 async def is_empty(db: SessionFactory) -> bool:
