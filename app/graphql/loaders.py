@@ -80,3 +80,9 @@ class Loaders:
                 visible = snapshot and self._viewer.sees_facility(snapshot.tree.facility_ref)
                 snapshots.append(snapshot if visible else None)
         return snapshots
+
+    async def fresh_tree(self, ident: str) -> TreeSnapshot | None:
+        """The tree as it is now, past anything this request has cached (after a change)."""
+        snapshot = (await self._trees([ident]))[0]
+        self.tree_by_id.prime(ident, snapshot, force=True)
+        return snapshot

@@ -188,10 +188,10 @@ class ServiceJobRepository:
         shape = TreeShape()
         statuses: dict[str, str] = {}
         versions: dict[str, int] = {}
-        for link_id, job_id, parent_id, status, version in result.all():
-            shape.add(Link(link_id, job_id, parent_id))
-            statuses[job_id] = status
-            versions[job_id] = version
+        for row in result.all():
+            shape.add(Link(row.id, row.service_job_id, row.parent_link_id))
+            statuses[row.service_job_id] = row.status
+            versions[row.service_job_id] = row.version
         return TreeState(shape, statuses, versions)
 
     async def next_position(self, tree_id: str) -> int:

@@ -27,7 +27,12 @@ async def sample(db: SessionFactory) -> dict[str, int]:
 
 
 async def test_the_sample_loads_every_service_and_connection(sample: dict[str, int]) -> None:
-    assert sample == {"customServices": 4, "facilityConnections": 5}
+    assert sample == {
+        "customServices": 4,
+        "facilityConnections": 5,
+        "trees": 1,
+        "serviceJobs": 3,
+    }
 
 
 async def test_the_sample_embroidery_service_reads_back_in_english_and_german(
@@ -77,3 +82,48 @@ async def test_seeding_twice_is_refused_without_writing_anything(
         await seed(db, "acme", orjson.loads(FIXTURE.read_bytes()))
     assert refused.value.problems[0].code.value == "CONFLICT"
     assert (await gql("{ customServices { totalCount } }"))["customServices"]["totalCount"] == 4
+
+
+TREE_ID = "5e1f3a70-9c2d-4f0e-a8b1-7d6c5b4a3001"
+FIXTURE_IDS = frozenset(
+    [TREE_ID, EMBROIDERY_ID]
+    + [f"5e1f3a70-9c2d-4f0e-a8b1-7d6c5b4a3{n}" for n in (101, 102, 103, 201, 202, 203, 302, 303)]
+)
+NESTED = """query($id: ID!) { linkedServiceJobs(id: $id) {
+  id processRef facilityRef status includedServiceJobRefs
+  serviceJobLinks { ...link nextServiceJobLinks { ...link nextServiceJobLinks { ...link } } } } }
+fragment link on ServiceJobLink {
+  id depth previousServiceJobLinkRef
+  serviceJob { id name status executionTimeInMin customServiceRef
+    lineItems { id article { tenantArticleId title } quantity }
+    requiredLineItems { quantity article { tenantArticleId } }
+    inheritedLineItems { serviceJobRef article { title } }
+    additionalInformation { tenantAdditionalInformationId isMandatory value } } }"""
+FLAT = """query($id: ID!) { linkedServiceJobs(id: $id) { id status
+  allServiceJobLinks { id depth previousServiceJobLinkRef serviceJobRef
+    serviceJob { name status } } } }"""
+
+
+async def test_the_sample_tree_nested(
+    gql: GraphQLClient, sample: dict[str, int], snapshot: SnapshotAssertion
+) -> None:
+    data = await gql(NESTED, {"id": TREE_ID})
+    quality = data["linkedServiceJobs"]["serviceJobLinks"][0]
+    assert quality["serviceJob"]["name"] == "Quality check"
+    assert quality["nextServiceJobLinks"][0]["nextServiceJobLinks"][0]["serviceJob"]["name"] == (
+        "Custom tailoring"
+    )
+    assert normalise(data, keep=FIXTURE_IDS) == snapshot
+
+
+async def test_the_sample_tree_flat(
+    gql: GraphQLClient, sample: dict[str, int], snapshot: SnapshotAssertion
+) -> None:
+    data = await gql(FLAT, {"id": TREE_ID})
+    links = data["linkedServiceJobs"]["allServiceJobLinks"]
+    assert [(link["depth"], link["serviceJob"]["status"]) for link in links] == [
+        (1, "NOT_READY"),
+        (2, "NOT_READY"),
+        (3, "OPEN"),
+    ]
+    assert normalise(data, keep=FIXTURE_IDS) == snapshot

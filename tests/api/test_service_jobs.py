@@ -24,9 +24,11 @@ async def test_a_job_copies_its_service_and_later_edits_do_not_reach_it(
     gql: GraphQLClient,
 ) -> None:
     service_id = await service(
-        gql, "embroidery", executionTimeInMin=60,
+        gql,
+        "embroidery",
+        executionTimeInMin=60,
         articleItems=[line_item("thread-navy", "Thread", 2)],
-    )  # fmt: skip
+    )
     created = await job(gql, service_id, lineItems=[line_item("100029-W", "White Shirt")])
     assert created["status"] == "OPEN"
     assert created["version"] == 1
@@ -50,8 +52,10 @@ async def test_a_job_copies_its_service_and_later_edits_do_not_reach_it(
 
 async def test_the_connections_execution_time_wins(gql: GraphQLClient) -> None:
     service_id = await service(gql, "tailoring", facility="fac-0", executionTimeInMin=60)
-    await gql(CONNECT, {"input": {"facilityId": "fac-1", "customServiceId": service_id,
-                                  "executionTimeInMin": 90}})  # fmt: skip
+    await gql(
+        CONNECT,
+        {"input": {"facilityId": "fac-1", "customServiceId": service_id, "executionTimeInMin": 90}},
+    )
     created = await job(gql, service_id)
     assert created["executionTimeInMin"] == 90
 
@@ -72,19 +76,21 @@ async def test_a_job_needs_an_active_connection_to_an_active_service(gql: GraphQ
 
 async def test_a_job_can_name_its_service_by_the_tenants_id(gql: GraphQLClient) -> None:
     await service(gql, "tailoring")
-    payload = await create_job_payload(gql, None, customServiceRef=None,
-                                       tenantCustomServiceId="tailoring")  # fmt: skip
+    payload = await create_job_payload(
+        gql, None, customServiceRef=None, tenantCustomServiceId="tailoring"
+    )
     assert payload["userErrors"] == []
 
 
 async def test_creation_limits_and_bad_input_are_reported_together(gql: GraphQLClient) -> None:
     service_id = await service(gql, "tailoring")
     payload = await create_job_payload(
-        gql, service_id,
+        gql,
+        service_id,
         lineItems=[line_item("a", "A", 0)] + [line_item("b", "B")] * 50,
         assignedUsers=[f"user-{i}" for i in range(11)],
         marketplaceId="XX",
-    )  # fmt: skip
+    )
     assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
         ("LIMIT_EXCEEDED", "lineItems"),
         ("VALIDATION_FAILED", "lineItems.0.quantity"),
@@ -128,14 +134,22 @@ ANSWERS = """query($id: ID!) { serviceJob(id: $id) { additionalInformation {
 
 async def test_finish_needs_every_mandatory_answer_checked_by_type(gql: GraphQLClient) -> None:
     service_id = await service(
-        gql, "embroidery",
+        gql,
+        "embroidery",
         additionalInformation=[
-            {"nameLocalized": {"en_US": "Threads"}, "valueType": "NUMBER", "isMandatory": True,
-             "tenantAdditionalInformationId": "threads"},
-            {"nameLocalized": {"en_US": "Note"}, "valueType": "STRING",
-             "tenantAdditionalInformationId": "note"},
+            {
+                "nameLocalized": {"en_US": "Threads"},
+                "valueType": "NUMBER",
+                "isMandatory": True,
+                "tenantAdditionalInformationId": "threads",
+            },
+            {
+                "nameLocalized": {"en_US": "Note"},
+                "valueType": "STRING",
+                "tenantAdditionalInformationId": "note",
+            },
         ],
-    )  # fmt: skip
+    )
     created = await job(gql, service_id)
     started = await action(gql, "start", created["id"], 1)
     assert started["userErrors"] == []
@@ -145,28 +159,47 @@ async def test_finish_needs_every_mandatory_answer_checked_by_type(gql: GraphQLC
     assert "missing: Threads" in missing["userErrors"][0]["message"]
 
     wrong_type = await action(
-        gql, "finish", created["id"], 2,
+        gql,
+        "finish",
+        created["id"],
+        2,
         additionalInformation=[{"tenantAdditionalInformationRef": "threads", "value": "many"}],
-    )  # fmt: skip
+    )
     assert wrong_type["userErrors"][0]["field"] == "additionalInformation.0.value"
 
     held = await action(
-        gql, "hold", created["id"], 2,
+        gql,
+        "hold",
+        created["id"],
+        2,
         additionalInformation=[{"tenantAdditionalInformationRef": "note", "value": "later"}],
-    )  # fmt: skip
+    )
     assert held["userErrors"] == []
     done = await action(
-        gql, "finish", created["id"], 3,
+        gql,
+        "finish",
+        created["id"],
+        3,
         additionalInformation=[{"tenantAdditionalInformationRef": "threads", "value": "3"}],
-    )  # fmt: skip
+    )
     assert done["serviceJob"]["status"] == "FINISHED"
     answers = (await gql(ANSWERS, {"id": created["id"]}))["serviceJob"]["additionalInformation"]
     assert answers == [
-        {"tenantAdditionalInformationId": "threads", "name": "Threads", "valueType": "NUMBER",
-         "isMandatory": True, "value": "3"},
-        {"tenantAdditionalInformationId": "note", "name": "Note", "valueType": "STRING",
-         "isMandatory": False, "value": "later"},
-    ]  # fmt: skip
+        {
+            "tenantAdditionalInformationId": "threads",
+            "name": "Threads",
+            "valueType": "NUMBER",
+            "isMandatory": True,
+            "value": "3",
+        },
+        {
+            "tenantAdditionalInformationId": "note",
+            "name": "Note",
+            "valueType": "STRING",
+            "isMandatory": False,
+            "value": "later",
+        },
+    ]
 
 
 async def test_obsolete_takes_no_answers_and_cancel_needs_a_reason(gql: GraphQLClient) -> None:
@@ -201,9 +234,14 @@ async def test_assigned_users_and_target_times(gql: GraphQLClient) -> None:
     too_many = await gql(
         """mutation($input: ReplaceServiceJobAssignedUsersInput!) {
           replaceServiceJobAssignedUsers(input: $input) { userErrors { code } } }""",
-        {"input": {"id": created["id"], "version": 2,
-                   "assignedUsers": [f"u{i}" for i in range(11)]}},
-    )  # fmt: skip
+        {
+            "input": {
+                "id": created["id"],
+                "version": 2,
+                "assignedUsers": [f"u{i}" for i in range(11)],
+            }
+        },
+    )
     assert too_many["replaceServiceJobAssignedUsers"]["userErrors"] == [{"code": "LIMIT_EXCEEDED"}]
     moved = await gql(
         """mutation($input: AddServiceJobTargetTimeInput!) {
@@ -226,8 +264,9 @@ async def test_lists_filter_page_and_respect_facility_scope(gql: GraphQLClient) 
     service_id = await service(gql, "tailoring")
     await service(gql, "other", facility="fac-2")
     ids = [(await job(gql, service_id, tenantOrderId=f"o{i % 2}"))["id"] for i in range(4)]
-    other = await job(gql, None, customServiceRef=None, tenantCustomServiceId="other",
-                      facilityRef="fac-2")  # fmt: skip
+    other = await job(
+        gql, None, customServiceRef=None, tenantCustomServiceId="other", facilityRef="fac-2"
+    )
     everything = (await gql(LIST, {"first": 3}))["serviceJobs"]
     assert everything["totalCount"] == 5 and everything["pageInfo"]["hasNextPage"]
     rest = (await gql(LIST, {"after": everything["pageInfo"]["endCursor"]}))["serviceJobs"]
@@ -235,17 +274,27 @@ async def test_lists_filter_page_and_respect_facility_scope(gql: GraphQLClient) 
 
     by_order = (await gql(LIST, {"filter": {"tenantOrderId": "o1"}}))["serviceJobs"]
     assert [n["id"] for n in by_order["nodes"]] == [ids[1], ids[3]]
-    window = (await gql(LIST, {"filter": {"targetTimeFrom": "2026-12-01T10:00:00Z",
-                                          "targetTimeTo": "2026-12-01T10:00:00Z",
-                                          "facilityRef": "fac-1"}}))["serviceJobs"]  # fmt: skip
+    window = (
+        await gql(
+            LIST,
+            {
+                "filter": {
+                    "targetTimeFrom": "2026-12-01T10:00:00Z",
+                    "targetTimeTo": "2026-12-01T10:00:00Z",
+                    "facilityRef": "fac-1",
+                }
+            },
+        )
+    )["serviceJobs"]
     assert window["totalCount"] == 4
     assert (await gql(LIST, {"filter": {"status": "FINISHED"}}))["serviceJobs"]["totalCount"] == 0
 
     scoped = gql.as_tenant("acme", facilities=["fac-2"])
     mine = (await scoped(LIST, {}))["serviceJobs"]
     assert [n["id"] for n in mine["nodes"]] == [other["id"]]
-    assert (await scoped("query($id: ID!) { serviceJob(id: $id) { id } }",
-                         {"id": ids[0]}))["serviceJob"] is None  # fmt: skip
+    assert (await scoped("query($id: ID!) { serviceJob(id: $id) { id } }", {"id": ids[0]}))[
+        "serviceJob"
+    ] is None
     refused = await action(scoped, "start", ids[0], 1)
     assert refused["userErrors"][0]["code"] == "NOT_FOUND"
     assert (await finish(gql, ids[0]))["status"] == "FINISHED"

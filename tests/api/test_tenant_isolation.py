@@ -63,19 +63,38 @@ async def test_mutations_on_another_tenants_ids_are_not_found_and_change_nothing
     material = {"nameLocalized": {"en_US": "M"}, "valueType": "STRING"}
     attempts: list[tuple[str, str, dict[str, Any]]] = [
         (UPDATE, "updateCustomService", {"id": service_id, "version": 1, "status": "INACTIVE"}),
-        (ADD_AI, "addCustomServiceAdditionalInformation",
-         {"customServiceId": service_id, "version": 1, "additionalInformation": material}),
-        (REPLACE_AI, "replaceCustomServiceAdditionalInformation",
-         {"customServiceId": service_id, "version": 1, "additionalInformationId": ai_id,
-          "additionalInformation": material}),
-        (DELETE_AI, "deleteCustomServiceAdditionalInformation",
-         {"customServiceId": service_id, "version": 1, "additionalInformationId": ai_id}),
-        (CREATE_CONNECTION, "createFacilityCustomServiceConnection",
-         {"facilityId": "fac-9", "customServiceId": service_id}),
-        (UPDATE_CONNECTION, "updateFacilityCustomServiceConnection",
-         {"id": connection_id, "version": 1, "status": "INACTIVE"}),
+        (
+            ADD_AI,
+            "addCustomServiceAdditionalInformation",
+            {"customServiceId": service_id, "version": 1, "additionalInformation": material},
+        ),
+        (
+            REPLACE_AI,
+            "replaceCustomServiceAdditionalInformation",
+            {
+                "customServiceId": service_id,
+                "version": 1,
+                "additionalInformationId": ai_id,
+                "additionalInformation": material,
+            },
+        ),
+        (
+            DELETE_AI,
+            "deleteCustomServiceAdditionalInformation",
+            {"customServiceId": service_id, "version": 1, "additionalInformationId": ai_id},
+        ),
+        (
+            CREATE_CONNECTION,
+            "createFacilityCustomServiceConnection",
+            {"facilityId": "fac-9", "customServiceId": service_id},
+        ),
+        (
+            UPDATE_CONNECTION,
+            "updateFacilityCustomServiceConnection",
+            {"id": connection_id, "version": 1, "status": "INACTIVE"},
+        ),
         (DELETE_CONNECTION, "deleteFacilityCustomServiceConnection", {"id": connection_id}),
-    ]  # fmt: skip
+    ]
     for mutation, field, variables in attempts:
         payload = (await b(mutation, {"input": variables}))[field]
         assert [e["code"] for e in payload["userErrors"]] == ["NOT_FOUND"], field

@@ -38,13 +38,19 @@ async def service(
 ) -> str:
     data = await gql(
         CREATE_SERVICE,
-        {"input": {"nameLocalized": {"en_US": tenant_id.title()},
-                   "tenantCustomServiceId": tenant_id, **fields}},
-    )  # fmt: skip
+        {
+            "input": {
+                "nameLocalized": {"en_US": tenant_id.title()},
+                "tenantCustomServiceId": tenant_id,
+                **fields,
+            }
+        },
+    )
     assert data["createCustomService"]["userErrors"] == []
     service_id: str = data["createCustomService"]["customService"]["id"]
-    connected = await gql(CONNECT, {"input": {"facilityId": facility,
-                                              "customServiceId": service_id}})  # fmt: skip
+    connected = await gql(
+        CONNECT, {"input": {"facilityId": facility, "customServiceId": service_id}}
+    )
     assert connected["createFacilityCustomServiceConnection"]["userErrors"] == []
     return service_id
 
@@ -52,14 +58,20 @@ async def service(
 async def create_job_payload(gql: GraphQLClient, service_id: str, **fields: Any) -> dict[str, Any]:
     data = await gql(
         CREATE_JOB,
-        {"input": {"customServiceRef": service_id, "facilityRef": "fac-1",
-                   "targetTime": TARGET, **fields}},
-    )  # fmt: skip
+        {
+            "input": {
+                "customServiceRef": service_id,
+                "facilityRef": "fac-1",
+                "targetTime": TARGET,
+                **fields,
+            }
+        },
+    )
     payload: dict[str, Any] = data["createServiceJob"]
     return payload
 
 
-async def job(gql: GraphQLClient, service_id: str, **fields: Any) -> dict[str, Any]:
+async def job(gql: GraphQLClient, service_id: str | None, **fields: Any) -> dict[str, Any]:
     payload = await create_job_payload(gql, service_id, **fields)
     assert payload["userErrors"] == [], payload["userErrors"]
     created: dict[str, Any] = payload["serviceJob"]
@@ -111,8 +123,16 @@ async def tailoring_tree(gql: GraphQLClient) -> dict[str, dict[str, Any]]:
     embroidery = await service(gql, "embroidery")
     quality = await service(gql, "quality-check")
     q = await job(gql, quality)
-    e = await job(gql, embroidery, serviceJobLinkRef=q["serviceJobLink"]["id"],
-                  lineItems=[line_item("thread-navy", "Thread")])  # fmt: skip
-    t = await job(gql, tailoring, serviceJobLinkRef=e["serviceJobLink"]["id"],
-                  lineItems=[line_item("100029-W", "White Shirt")])  # fmt: skip
+    e = await job(
+        gql,
+        embroidery,
+        serviceJobLinkRef=q["serviceJobLink"]["id"],
+        lineItems=[line_item("thread-navy", "Thread")],
+    )
+    t = await job(
+        gql,
+        tailoring,
+        serviceJobLinkRef=e["serviceJobLink"]["id"],
+        lineItems=[line_item("100029-W", "White Shirt")],
+    )
     return {"quality": q, "embroidery": e, "tailoring": t}

@@ -16,11 +16,15 @@ EXPECTED: dict[tuple[JobStatus, JobAction], JobStatus] = {
     (S.WAITING_FOR_INPUT, JobAction.OPEN): S.OPEN,
     (S.IN_PROGRESS, JobAction.FINISH): S.FINISHED,
     (S.WAITING_FOR_INPUT, JobAction.FINISH): S.FINISHED,
-    **{(s, JobAction.CANCEL): S.CANCELLED for s in (S.NOT_READY, S.OPEN, S.IN_PROGRESS,
-                                                    S.WAITING_FOR_INPUT)},
-    **{(s, JobAction.OBSOLETE): S.OBSOLETE for s in (S.NOT_READY, S.OPEN, S.IN_PROGRESS,
-                                                     S.WAITING_FOR_INPUT)},
-}  # fmt: skip
+    **{
+        (s, JobAction.CANCEL): S.CANCELLED
+        for s in (S.NOT_READY, S.OPEN, S.IN_PROGRESS, S.WAITING_FOR_INPUT)
+    },
+    **{
+        (s, JobAction.OBSOLETE): S.OBSOLETE
+        for s in (S.NOT_READY, S.OPEN, S.IN_PROGRESS, S.WAITING_FOR_INPUT)
+    },
+}
 
 
 @pytest.mark.parametrize("status", list(JobStatus))

@@ -46,23 +46,32 @@ def test_order_status_is_derived_from_its_jobs() -> None:
 
 
 QUESTIONS = [
-    {"id": "n", "tenantAdditionalInformationId": "threads", "nameLocalized": {"en_US": "Threads"},
-     "valueType": "NUMBER", "isMandatory": True},
+    {
+        "id": "n",
+        "tenantAdditionalInformationId": "threads",
+        "nameLocalized": {"en_US": "Threads"},
+        "valueType": "NUMBER",
+        "isMandatory": True,
+    },
     {"id": "b", "nameLocalized": {"en_US": "Passed"}, "valueType": "BOOLEAN", "isMandatory": True},
     {"id": "s", "nameLocalized": {"en_US": "Note"}, "valueType": "STRING", "isMandatory": False},
     {"id": "x", "nameLocalized": {"en_US": "Seen"}, "valueType": "NOVALUE", "isMandatory": False},
-]  # fmt: skip
+]
 
 
 def test_values_are_typed_by_their_question() -> None:
     problems = Problems()
     values = resolve_values(
         QUESTIONS,
-        [GivenValue(None, "threads", "3"), GivenValue("b", None, "true"),
-         GivenValue("s", None, "ok"), GivenValue("x", None, None)],
+        [
+            GivenValue(None, "threads", "3"),
+            GivenValue("b", None, "true"),
+            GivenValue("s", None, "ok"),
+            GivenValue("x", None, None),
+        ],
         "additionalInformation",
         problems,
-    )  # fmt: skip
+    )
     assert not problems
     assert values == {"n": 3, "b": True, "s": "ok", "x": None}
     assert missing_mandatory(QUESTIONS, values) == []
@@ -73,12 +82,17 @@ def test_bad_values_are_each_reported() -> None:
     problems = Problems()
     resolve_values(
         QUESTIONS,
-        [GivenValue("n", None, "many"), GivenValue("b", None, "yes"),
-         GivenValue("s", None, "two\nlines"), GivenValue("x", None, "v"),
-         GivenValue("zzz", None, "1"), GivenValue(None, None, "1")],
+        [
+            GivenValue("n", None, "many"),
+            GivenValue("b", None, "yes"),
+            GivenValue("s", None, "two\nlines"),
+            GivenValue("x", None, "v"),
+            GivenValue("zzz", None, "1"),
+            GivenValue(None, None, "1"),
+        ],
         "additionalInformation",
         problems,
-    )  # fmt: skip
+    )
     assert [(p.code, p.field) for p in problems] == [
         (ErrorCode.VALIDATION_FAILED, "additionalInformation.0.value"),
         (ErrorCode.VALIDATION_FAILED, "additionalInformation.1.value"),

@@ -48,7 +48,6 @@ async def add_service_job_link(
         )
     except DomainError as error:
         return AddServiceJobLinkPayload(linked_service_jobs=None, user_errors=user_errors(error))
-    context.loaders.tree_by_id.clear(tree.id)
-    snapshot = await context.loaders.tree_by_id.load(tree.id)
+    snapshot = await context.loaders.fresh_tree(tree.id)
     assert snapshot is not None
     return AddServiceJobLinkPayload(linked_service_jobs=tree_view(snapshot).tree, user_errors=[])

@@ -1,0 +1,118 @@
+"""Orders through the HTTP API: nested custom services become one tree in one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.graphql import GraphQLClient
+from tests.support.jobs import TARGET, action, finish, service
+
+CREATE = """mutation($input: CreateOrderInput!) { createOrder(input: $input) {
+  order { tenantOrderId status
+    serviceJobs { id status requiredLineItems { quantity article { tenantArticleId } } }
+    linkedServiceJobs { status allServiceJobLinks { depth serviceJob { id name status } } } }
+  userErrors { code message field } } }"""
+ORDER = "query($id: String!) { order(tenantOrderId: $id) { status serviceJobs { id status } } }"
+
+
+def item(
+    ref: str, *children: dict[str, Any], articles: tuple[tuple[str, int], ...] = ()
+) -> dict[str, Any]:
+    return {
+        "customServiceDefinition": {"tenantCustomServiceId": ref},
+        "articleItems": [{"tenantArticleRef": a, "quantity": q} for a, q in articles],
+        "customServiceItems": list(children),
+    }
+
+
+async def create(gql: GraphQLClient, order_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    data = await gql(
+        CREATE,
+        {
+            "input": {
+                "tenantOrderId": order_id,
+                "facilityId": "fac-1",
+                "targetTime": TARGET,
+                "customServices": items,
+            }
+        },
+    )
+    payload: dict[str, Any] = data["createOrder"]
+    return payload
+
+
+async def test_seed_003s_order_example_becomes_one_tree(gql: GraphQLClient) -> None:
+    await service(gql, "parent")
+    await service(gql, "child")
+    payload = await create(
+        gql, "order-1", [item("parent", item("child", articles=(("Item_1", 1),)))]
+    )
+    assert payload["userErrors"] == []
+    order = payload["order"]
+    assert order["status"] == "OPEN"
+    parent, child = order["serviceJobs"]
+    item_1 = [{"quantity": 1, "article": {"tenantArticleId": "Item_1"}}]
+    assert parent["requiredLineItems"] == item_1
+    assert child["requiredLineItems"] == item_1
+    assert (parent["status"], child["status"]) == ("NOT_READY", "OPEN")
+    (tree,) = order["linkedServiceJobs"]
+    assert [(link["depth"], link["serviceJob"]["id"]) for link in tree["allServiceJobLinks"]] == [
+        (1, parent["id"]),
+        (2, child["id"]),
+    ]
+
+
+async def test_the_order_completes_or_cancels_with_its_jobs(gql: GraphQLClient) -> None:
+    await service(gql, "parent")
+    await service(gql, "child")
+    payload = await create(gql, "order-2", [item("parent", item("child"))])
+    parent, child = payload["order"]["serviceJobs"]
+    await finish(gql, child["id"])
+    assert (await gql(ORDER, {"id": "order-2"}))["order"]["status"] == "OPEN"
+    await finish(gql, parent["id"])
+    assert (await gql(ORDER, {"id": "order-2"}))["order"]["status"] == "COMPLETED"
+
+    payload = await create(gql, "order-3", [item("parent", item("child"))])
+    parent, child = payload["order"]["serviceJobs"]
+    await action(gql, "cancel", child["id"], 1, reason="customer withdrew")
+    order = (await gql(ORDER, {"id": "order-3"}))["order"]
+    assert order["status"] == "CANCELLED"
+    assert {j["status"] for j in order["serviceJobs"]} == {"CANCELLED"}
+
+
+async def test_order_limits_are_refused_and_nothing_is_written(gql: GraphQLClient) -> None:
+    await service(gql, "step")
+    wide = await create(gql, "wide", [item("step") for _ in range(16)])
+    assert [e["code"] for e in wide["userErrors"]] == ["LIMIT_EXCEEDED"]
+    deep = item("step")
+    for _ in range(25):
+        deep = item("step", deep)
+    too_deep = await create(gql, "deep", [deep])
+    assert [e["code"] for e in too_deep["userErrors"]] == ["LIMIT_EXCEEDED"]
+    many = await create(
+        gql, "many", [item("step", *[item("step") for _ in range(12)]) for _ in range(4)]
+    )
+    assert many["userErrors"][0]["message"] == "An order holds at most 50 custom services."
+    assert (await gql("{ serviceJobs { totalCount } }"))["serviceJobs"]["totalCount"] == 0
+
+
+async def test_an_unusable_service_anywhere_refuses_the_whole_order(gql: GraphQLClient) -> None:
+    await service(gql, "parent")
+    payload = await create(gql, "order-4", [item("parent", item("unknown"))])
+    assert payload["userErrors"] == [
+        {
+            "code": "NOT_FOUND",
+            "message": "Custom service 'unknown' was not found.",
+            "field": "customServices.0.customServiceItems.0.customServiceDefinition",
+        }
+    ]
+    assert (await gql(ORDER, {"id": "order-4"}))["order"] is None
+    assert (await gql("{ serviceJobs { totalCount } }"))["serviceJobs"]["totalCount"] == 0
+
+
+async def test_an_order_id_is_unique_per_tenant(gql: GraphQLClient) -> None:
+    await service(gql, "step")
+    assert (await create(gql, "order-5", [item("step")]))["userErrors"] == []
+    again = await create(gql, "order-5", [item("step")])
+    assert [e["code"] for e in again["userErrors"]] == ["CONFLICT"]
+    assert (await gql.as_tenant("globex")(ORDER, {"id": "order-5"}))["order"] is None
