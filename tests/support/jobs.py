@@ -55,7 +55,9 @@ async def service(
     return service_id
 
 
-async def create_job_payload(gql: GraphQLClient, service_id: str, **fields: Any) -> dict[str, Any]:
+async def create_job_payload(
+    gql: GraphQLClient, service_id: str | None, **fields: Any
+) -> dict[str, Any]:
     data = await gql(
         CREATE_JOB,
         {
