@@ -203,6 +203,8 @@ class ServiceJob(SQLModel, table=True):
         default=None, sa_column=Column(String(REF_LENGTH), nullable=True)
     )
     status_reason: str | None = Field(default=None, sa_column=Column(String(4000), nullable=True))
+    #: LINE_ITEMS_MISSING while a job that needs items has not got all of them selected.
+    sub_status: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     created: datetime = _timestamp()
     last_modified: datetime = _timestamp()
     version: int = 1
@@ -277,3 +279,64 @@ class ServiceOrder(SQLModel, table=True):
         default=None, sa_column=Column(String(REF_LENGTH), nullable=True)
     )
     created: datetime = _timestamp()
+
+
+class ServiceData(SQLModel, table=True):
+    """The one service data object of a tree: the items its jobs may use."""
+
+    __tablename__ = "service_data"
+
+    id: str = _id(primary_key=True)
+    tenant: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    linked_service_jobs_id: str = Field(
+        sa_column=Column(
+            String(ID_LENGTH),
+            ForeignKey("linked_service_jobs.id", ondelete="CASCADE"),
+            nullable=False,
+            unique=True,
+        )
+    )
+    created: datetime = _timestamp()
+    last_modified: datetime = _timestamp()
+    version: int = 1
+
+
+class ServiceDataItem(SQLModel, table=True):
+    """An item available to a tree's jobs (a job's or the order's line item)."""
+
+    __tablename__ = "service_data_item"
+    __table_args__ = (Index("ix_service_data_item_data", "service_data_id", "position"),)
+
+    id: str = _id(primary_key=True)
+    tenant: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    service_data_id: str = Field(
+        sa_column=Column(
+            String(ID_LENGTH), ForeignKey("service_data.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    position: int
+    article: dict[str, Any] = _json(nullable=False)
+    quantity: int
+
+
+class ServiceDataUsage(SQLModel, table=True):
+    """A job's use of an item: its sequence number and how many units it works on."""
+
+    __tablename__ = "service_data_usage"
+
+    service_data_item_id: str = Field(
+        sa_column=Column(
+            String(ID_LENGTH),
+            ForeignKey("service_data_item.id", ondelete="CASCADE"),
+            primary_key=True,
+        )
+    )
+    service_job_id: str = Field(
+        sa_column=Column(
+            String(ID_LENGTH), ForeignKey("service_job.id"), primary_key=True, index=True
+        )
+    )
+    tenant: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    sequence: int
+    applied_quantity: int
+    items_returnable: bool

@@ -7,7 +7,7 @@ built from plain link tuples, so it is tested without a database.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from app.domain.errors import DomainError, ErrorCode, conflict, limit_exceeded
@@ -132,12 +132,16 @@ def check_job_not_linked_elsewhere(own_tree_size: int) -> None:
 
 
 def jobs_to_open(
-    shape: TreeShape, statuses: Mapping[str, JobStatus], candidates: Iterable[str]
+    shape: TreeShape,
+    statuses: Mapping[str, JobStatus],
+    candidates: Iterable[str],
+    lacking_items: Collection[str] = (),
 ) -> list[str]:
-    """Jobs among `candidates` that are NOT_READY with every prerequisite ended."""
+    """Jobs among `candidates` that are NOT_READY with every prerequisite ended and every
+    required item selected (`lacking_items` names the jobs still missing some)."""
     ready: list[str] = []
     for job_id in candidates:
-        if statuses.get(job_id) is not JobStatus.NOT_READY:
+        if statuses.get(job_id) is not JobStatus.NOT_READY or job_id in lacking_items:
             continue
         link_id = shape.link_of_job[job_id]
         children = shape.children.get(link_id, [])

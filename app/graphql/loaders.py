@@ -13,6 +13,7 @@ from app.db import tables
 from app.db.engine import SessionFactory
 from app.domain.access import Viewer
 from app.repositories.custom_services import CustomServiceRepository
+from app.repositories.service_data import ServiceDataRepository, ServiceDataState
 from app.repositories.service_jobs import ServiceJobRepository
 from app.repositories.tree_reads import TreeSnapshot, load_tree
 
@@ -38,6 +39,7 @@ class Loaders:
         self.service_job_by_id = DataLoader(self._service_jobs, max_batch_size=MAX_BATCH)
         self.line_items_by_job_id = DataLoader(self._line_items, max_batch_size=MAX_BATCH)
         self.tree_by_id = DataLoader(self._trees, max_batch_size=MAX_BATCH)
+        self.service_data_by_tree_id = DataLoader(self._service_data, max_batch_size=MAX_BATCH)
 
     async def _custom_services(self, ids: Sequence[str]) -> list[tables.CustomService | None]:
         async with self._db() as session:
@@ -80,6 +82,12 @@ class Loaders:
                 visible = snapshot and self._viewer.sees_facility(snapshot.tree.facility_ref)
                 snapshots.append(snapshot if visible else None)
         return snapshots
+
+    async def _service_data(self, tree_ids: Sequence[str]) -> list[ServiceDataState | None]:
+        """Only for trees the caller may see (callers pass ids of visible jobs and trees)."""
+        async with self._db() as session:
+            repo = ServiceDataRepository(session, self._tenant)
+            return [await repo.load(tree_id) for tree_id in tree_ids]
 
     async def fresh_tree(self, ident: str) -> TreeSnapshot | None:
         """The tree as it is now, past anything this request has cached (after a change)."""

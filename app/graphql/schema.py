@@ -28,6 +28,8 @@ from app.graphql.facility_connections.mutations import FacilityConnectionMutatio
 from app.graphql.facility_connections.queries import FacilityConnectionQuery
 from app.graphql.orders.mutations import OrderMutation
 from app.graphql.orders.queries import OrderQuery
+from app.graphql.service_data.mutations import ServiceDataMutation
+from app.graphql.service_data.queries import ServiceDataQuery
 from app.graphql.service_jobs.mutations import ServiceJobMutation
 from app.graphql.service_jobs.queries import ServiceJobQuery
 from app.graphql.trees.mutations import TreeMutation
@@ -36,7 +38,14 @@ from app.settings import Settings
 
 
 @strawberry.type(description="Read the tenant's custom services, connections, jobs and trees.")
-class Query(CustomServiceQuery, FacilityConnectionQuery, ServiceJobQuery, TreeQuery, OrderQuery):
+class Query(
+    CustomServiceQuery,
+    FacilityConnectionQuery,
+    ServiceJobQuery,
+    TreeQuery,
+    OrderQuery,
+    ServiceDataQuery,
+):
     pass
 
 
@@ -50,6 +59,7 @@ class Mutation(
     ServiceJobMutation,
     TreeMutation,
     OrderMutation,
+    ServiceDataMutation,
 ):
     pass
 

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import tables
 from app.db.types import utcnow
+from app.domain.service_data import LINE_ITEMS_MISSING
 from app.domain.trees import Link, TreeShape
 from app.repositories import execute_core
 from app.repositories.pagination import Page, PageRequest, fetch_page
@@ -41,6 +42,7 @@ class TreeState:
     shape: TreeShape
     statuses: dict[str, str]
     versions: dict[str, int]
+    lacking_items: set[str]
 
 
 class ServiceJobRepository:
@@ -180,6 +182,7 @@ class ServiceJobRepository:
                 col(LINK.parent_link_id),
                 col(JOB.status),
                 col(JOB.version),
+                col(JOB.sub_status),
             )
             .join(JOB, col(JOB.id) == col(LINK.service_job_id))
             .where(col(LINK.linked_service_jobs_id) == tree_id, col(LINK.tenant) == self.tenant)
@@ -188,11 +191,14 @@ class ServiceJobRepository:
         shape = TreeShape()
         statuses: dict[str, str] = {}
         versions: dict[str, int] = {}
+        lacking: set[str] = set()
         for row in result.all():
             shape.add(Link(row.id, row.service_job_id, row.parent_link_id))
             statuses[row.service_job_id] = row.status
             versions[row.service_job_id] = row.version
-        return TreeState(shape, statuses, versions)
+            if row.sub_status == LINE_ITEMS_MISSING:
+                lacking.add(row.service_job_id)
+        return TreeState(shape, statuses, versions, lacking)
 
     async def next_position(self, tree_id: str) -> int:
         result = await execute_core(

@@ -13,9 +13,16 @@ from app.domain.custom_services import check_ref
 from app.domain.errors import Problems, conflict, not_found
 from app.domain.job_status import JobStatus
 from app.domain.orders import OrderItem, check_order, plan_jobs
-from app.domain.service_jobs import NewServiceJob, check_marketplace
+from app.domain.service_jobs import (
+    LineItemDraft,
+    NewServiceJob,
+    check_line_items,
+    check_marketplace,
+)
+from app.repositories.service_data import ServiceDataRepository
 from app.repositories.service_jobs import ServiceJobRepository
 from app.services import transaction
+from app.services.serialization import article_to_json
 from app.services.service_jobs import job_row, new_id, usable_service
 
 
@@ -27,6 +34,7 @@ class NewOrder:
     items: Sequence[OrderItem]
     marketplace_id: str | None = None
     service_type: str | None = None
+    line_items: Sequence[LineItemDraft] = ()
 
 
 async def create_order(
@@ -37,6 +45,7 @@ async def create_order(
     check_ref(order.facility_ref, "facilityId", problems)
     check_marketplace(order.marketplace_id, "marketplaceId", problems)
     check_order(order.items, "customServices", problems)
+    check_line_items(order.line_items, "lineItems", problems)
     if order.target_time.tzinfo is None:
         problems.invalid("targetTime needs a timezone.", "targetTime")
     problems.raise_if_any()
@@ -71,6 +80,16 @@ async def create_order(
             tenant_order_id=order.tenant_order_id,
         )
         await repo.add([row, tree])
+        data = ServiceDataRepository(session, viewer.tenant)
+        data_id = new_id()
+        await data.create(tree.id, data_id)
+        await data.add_items(
+            data_id,
+            [
+                (draft.id or new_id(), article_to_json(draft.article), draft.quantity)
+                for draft in order.line_items
+            ],
+        )
 
         link_of_path: dict[tuple[int, ...], str] = {}
         has_children = {p.parent for p in planned if p.parent is not None}

@@ -228,6 +228,8 @@ async def seed_trees(db: SessionFactory, viewer: Viewer, trees: list[TreeDoc]) -
             tables.ServiceJob: [],
             tables.ServiceJobLink: [],
             tables.LineItem: [],
+            tables.ServiceData: [],
+            tables.ServiceDataItem: [],
         }
         for tree in trees:
             process_ref = tree.process_ref or new_id()
@@ -240,6 +242,14 @@ async def seed_trees(db: SessionFactory, viewer: Viewer, trees: list[TreeDoc]) -
                         facility_ref=tree.facility_ref,
                         target_time=tree.links[0].service_job.target_time,
                         tenant_order_id=tree.tenant_order_id,
+                    )
+                )
+            )
+            data_id = new_id()
+            rows[tables.ServiceData].append(
+                _row(
+                    tables.ServiceData(
+                        id=data_id, tenant=viewer.tenant, linked_service_jobs_id=tree.id
                     )
                 )
             )
@@ -293,8 +303,18 @@ async def seed_trees(db: SessionFactory, viewer: Viewer, trees: list[TreeDoc]) -
                     )
                     for item in doc.line_items
                 ]
-                rows[tables.LineItem] += [
-                    _row(r) for r in line_item_rows(viewer.tenant, job, drafts)
+                line_items = line_item_rows(viewer.tenant, job, drafts)
+                rows[tables.LineItem] += [_row(r) for r in line_items]
+                rows[tables.ServiceDataItem] += [
+                    {
+                        "id": item.id,
+                        "tenant": viewer.tenant,
+                        "service_data_id": data_id,
+                        "position": len(rows[tables.ServiceDataItem]) + offset,
+                        "article": item.article,
+                        "quantity": item.quantity,
+                    }
+                    for offset, item in enumerate(line_items)
                 ]
         for table, values in rows.items():
             for start in range(0, len(values), INSERT_CHUNK):

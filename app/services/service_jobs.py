@@ -24,6 +24,7 @@ from app.domain.errors import (
 )
 from app.domain.job_status import JobAction, JobStatus
 from app.domain.job_values import GivenValue, missing_mandatory, resolve_values
+from app.domain.service_data import LINE_ITEMS_MISSING, needs_items
 from app.domain.service_jobs import (
     LineItemDraft,
     NewServiceJob,
@@ -33,6 +34,7 @@ from app.domain.service_jobs import (
 from app.domain.versioning import check_version
 from app.repositories.custom_services import CustomServiceRepository
 from app.repositories.facility_connections import FacilityConnectionRepository
+from app.repositories.service_data import ServiceDataRepository
 from app.repositories.service_jobs import ServiceJobRepository, TreeState
 from app.services import transaction
 from app.services.serialization import article_to_json
@@ -105,7 +107,16 @@ def job_row(
     required_line_items: list[dict[str, Any]] | None = None,
 ) -> tables.ServiceJob:
     """A job copying its custom service as it is now; later edits of the service do not
-    reach it. The connection's execution time wins over the service's."""
+    reach it. The connection's execution time wins over the service's. A job that needs items
+    waits (NOT_READY, LINE_ITEMS_MISSING) until they are selected."""
+    required = (
+        required_line_items
+        if required_line_items is not None
+        else [dict(item) for item in service.article_items or ()]
+    )
+    lacking = needs_items(service.items_required, required)
+    if lacking and status is JobStatus.OPEN:
+        status = JobStatus.NOT_READY
     return tables.ServiceJob(
         id=new_id(),
         tenant=tenant,
@@ -129,11 +140,8 @@ def job_row(
         ),
         additional_information=questions,
         additional_information_values=values,
-        required_line_items=(
-            required_line_items
-            if required_line_items is not None
-            else [dict(item) for item in service.article_items or ()]
-        ),
+        required_line_items=required,
+        sub_status=LINE_ITEMS_MISSING if lacking else None,
         assigned_users=[{"userId": user} for user in job.assigned_users],
         target_time_history=[{"targetTime": job.target_time.isoformat()}],
         custom_attributes=(
@@ -207,6 +215,7 @@ async def create_service_job(
                 tenant_order_id=job.tenant_order_id,
             )
             await repo.add([tree])
+            await ServiceDataRepository(session, viewer.tenant).create(tree.id, new_id())
             parent_link_id, position = None, 0
         else:
             tree, state = await _lock_tree_of_link(repo, viewer, job.service_job_link_ref)
@@ -243,8 +252,20 @@ async def create_service_job(
             position=position,
         )
         await repo.add([row])
-        await repo.add([link, *line_item_rows(viewer.tenant, row, job.line_items)])
+        items = line_item_rows(viewer.tenant, row, job.line_items)
+        await repo.add([link, *items])
+        await add_to_service_data(session, viewer.tenant, tree.id, items)
         return row
+
+
+async def add_to_service_data(
+    session: AsyncSession, tenant: str, tree_id: str, items: Sequence[tables.LineItem]
+) -> None:
+    """A job's line items become items of its tree's service data, with the same ids."""
+    data = ServiceDataRepository(session, tenant)
+    await data.add_items(
+        await data.id_for_tree(tree_id), [(i.id, i.article, i.quantity) for i in items]
+    )
 
 
 async def _lock_tree_of_link(
@@ -351,7 +372,8 @@ async def _settle_tree(
     parent = trees.parent_job(state.shape, job.id)
     if parent is not None:
         await repo.set_status(
-            trees.jobs_to_open(state.shape, statuses, [parent]), JobStatus.OPEN.value
+            trees.jobs_to_open(state.shape, statuses, [parent], state.lacking_items),
+            JobStatus.OPEN.value,
         )
 
 
@@ -448,6 +470,7 @@ async def add_service_job_link(
         link_id = own.shape.link_of_job[job.id]
         await repo.move_link(link_id, tree_id, parent_link_id, await repo.next_position(tree_id))
         await repo.move_job(job.id, tree_id)
+        await ServiceDataRepository(session, viewer.tenant).merge(old_tree, tree_id)
         await repo.delete_tree(old_tree)
         result = await repo.get_tree(tree_id)
         assert result is not None

@@ -13,6 +13,7 @@ from app.graphql.common.errors import UserError, user_errors
 from app.graphql.context import Context
 from app.graphql.orders.queries import load_order
 from app.graphql.orders.types import Order
+from app.graphql.service_jobs.inputs import LineItemInput
 from app.services import orders
 
 
@@ -76,6 +77,10 @@ class CreateOrderInput:
     )
     marketplace_id: str | None = strawberry.field(default=None, description="Marketplace.")
     service_type: str | None = strawberry.field(default=None, description="Service type.")
+    line_items: list[LineItemInput] = strawberry.field(
+        default_factory=list,
+        description="The order's items (≤ 50): the tree's service data, for its jobs to select.",
+    )
 
 
 @strawberry.type(description="Result of createOrder.")
@@ -100,6 +105,7 @@ async def create_order(
                 items=[item.to_item() for item in input.custom_services],
                 marketplace_id=input.marketplace_id,
                 service_type=input.service_type,
+                line_items=[item.to_draft() for item in input.line_items],
             ),
             context.settings.max_jobs_per_tree,
         )

@@ -20,3 +20,10 @@ class ServiceJobStatus(enum.Enum):
     FINISHED = strawberry.enum_value("FINISHED", description="Done (final).")
     CANCELLED = strawberry.enum_value("CANCELLED", description="Cancelled (final).")
     OBSOLETE = strawberry.enum_value("OBSOLETE", description="No longer needed (final).")
+
+
+@strawberry.enum(description="Why a job waits, beyond its status.")
+class ServiceJobSubStatus(enum.Enum):
+    LINE_ITEMS_MISSING = strawberry.enum_value(
+        "LINE_ITEMS_MISSING", description="Some of its required items are not selected yet."
+    )

@@ -13,13 +13,15 @@ from app.graphql.common.scalars import JSONObject, LocalizedText
 from app.graphql.context import Context
 from app.graphql.custom_services.enums import AdditionalInformationValueType
 from app.graphql.custom_services.types import LocaleArg, localized
-from app.graphql.service_jobs.enums import ServiceJobStatus
+from app.graphql.service_jobs.enums import ServiceJobStatus, ServiceJobSubStatus
 from app.repositories.tree_reads import TreeSnapshot
 
 if TYPE_CHECKING:
+    from app.graphql.service_data.types import ServiceData
     from app.graphql.trees.types import LinkedServiceJobs, ServiceJobLink
 
 TreesModule = "app.graphql.trees.types"
+ServiceDataModule = "app.graphql.service_data.types"
 
 
 @strawberry.type(description="An item a service job works on.")
@@ -130,6 +132,10 @@ class ServiceJob:
     status_information: StatusInformation = strawberry.field(
         description="Status and the reason of its last change."
     )
+    sub_status: ServiceJobSubStatus | None = strawberry.field(
+        description="LINE_ITEMS_MISSING while a job that needs items has not got them all "
+        "selected (it stays NOT_READY until it has)."
+    )
     created: datetime = strawberry.field(description="When it was created (UTC).")
     last_modified: datetime = strawberry.field(description="When it last changed (UTC).")
     version: int = strawberry.field(description="Optimistic-locking version.")
@@ -145,6 +151,14 @@ class ServiceJob:
         self, info: strawberry.Info[Context, None], locale: LocaleArg = None
     ) -> str | None:
         return localized(info, self.description_localized, locale)
+
+    @strawberry.field(description="The service data of the job's tree.")
+    async def service_data(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[ServiceData, strawberry.lazy(ServiceDataModule)] | None:
+        from app.graphql.service_data.types import service_data_of_tree
+
+        return await service_data_of_tree(info, str(self.linked_service_jobs_ref))
 
     @strawberry.field(description="The job's own line items (≤ 50).")
     async def line_items(self, info: strawberry.Info[Context, None]) -> list[LineItem]:
@@ -248,6 +262,7 @@ class ServiceJob:
                 reason=row.status_reason,
                 last_modified=row.last_modified,
             ),
+            sub_status=ServiceJobSubStatus[row.sub_status] if row.sub_status else None,
             created=row.created,
             last_modified=row.last_modified,
             version=row.version,

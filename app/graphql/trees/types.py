@@ -9,6 +9,8 @@ from datetime import datetime
 import strawberry
 
 from app.domain.job_status import JobStatus, derive_tree_status
+from app.graphql.context import Context
+from app.graphql.service_data.types import ServiceData, service_data_of_tree
 from app.graphql.service_jobs.enums import ServiceJobStatus
 from app.graphql.service_jobs.types import LineItem, ServiceJob
 from app.repositories.tree_reads import TreeSnapshot
@@ -56,6 +58,10 @@ class LinkedServiceJobs:
     created: datetime = strawberry.field(description="When it was created (UTC).")
     last_modified: datetime = strawberry.field(description="When it last changed (UTC).")
     version: int = strawberry.field(description="Bumps on every change inside the tree.")
+
+    @strawberry.field(description="The items of the tree and which jobs use them.")
+    async def service_data(self, info: strawberry.Info[Context, None]) -> ServiceData | None:
+        return await service_data_of_tree(info, str(self.id))
 
 
 @dataclass(slots=True)

@@ -1,0 +1,1 @@
+"""Service data: the items of a tree, selected and unselected along its branches."""

@@ -1,0 +1,93 @@
+"""selectItemsForServiceJob and unselectItemsForServiceJob."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from app.domain.errors import DomainError
+from app.domain.service_data import Entry
+from app.graphql.common.errors import UserError, user_errors
+from app.graphql.context import Context
+from app.graphql.service_data.types import ServiceData
+from app.graphql.service_jobs.types import ServiceJob
+from app.services.service_data import change_items
+
+
+@strawberry.input(description="How many units of an item.")
+class ServiceItemInput:
+    service_item_ref: strawberry.ID = strawberry.field(
+        description="An item of the tree's service data (AvailableLineItem.id)."
+    )
+    quantity: int = strawberry.field(description="How many units (at least 1).")
+
+
+@strawberry.input(description="Items to select or unselect for a NOT_READY job.")
+class ServiceJobItemsInput:
+    service_job_id: strawberry.ID = strawberry.field(description="The job.")
+    service_job_version: int = strawberry.field(description="The job's version last seen.")
+    items: list[ServiceItemInput] = strawberry.field(description="1 to 50 items.")
+
+
+@strawberry.type(description="Result of selecting or unselecting items.")
+class ServiceJobItemsPayload:
+    service_job: ServiceJob | None = strawberry.field(
+        description="The job after the change (its version bumped); null when refused."
+    )
+    service_data: ServiceData | None = strawberry.field(
+        description="The tree's service data after the change; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
+
+
+async def _change(
+    info: strawberry.Info[Context, None], input: ServiceJobItemsInput, *, select: bool
+) -> ServiceJobItemsPayload:
+    context = info.context
+    try:
+        job, state = await change_items(
+            context.db,
+            context.viewer,
+            str(input.service_job_id),
+            input.service_job_version,
+            [Entry(str(i.service_item_ref), i.quantity) for i in input.items],
+            select=select,
+        )
+    except DomainError as error:
+        return ServiceJobItemsPayload(
+            service_job=None, service_data=None, user_errors=user_errors(error)
+        )
+    return ServiceJobItemsPayload(
+        service_job=ServiceJob.from_row(job),
+        service_data=ServiceData.from_state(state),
+        user_errors=[],
+    )
+
+
+async def select_items_for_service_job(
+    info: strawberry.Info[Context, None],
+    input: Annotated[ServiceJobItemsInput, strawberry.argument(description="The items.")],
+) -> ServiceJobItemsPayload:
+    return await _change(info, input, select=True)
+
+
+async def unselect_items_for_service_job(
+    info: strawberry.Info[Context, None],
+    input: Annotated[ServiceJobItemsInput, strawberry.argument(description="The items.")],
+) -> ServiceJobItemsPayload:
+    return await _change(info, input, select=False)
+
+
+@strawberry.type
+class ServiceDataMutation:
+    select_items_for_service_job = strawberry.mutation(
+        resolver=select_items_for_service_job,
+        description="Use items of the tree for a NOT_READY job. An item used in one branch can "
+        "only be used by the jobs above it, never in a parallel branch.",
+    )
+    unselect_items_for_service_job = strawberry.mutation(
+        resolver=unselect_items_for_service_job,
+        description="Give back units a NOT_READY job uses; units a job beneath it used cannot "
+        "be given back here.",
+    )

@@ -1,0 +1,89 @@
+"""Output types of service data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from app.graphql.common.articles import Article
+from app.graphql.context import Context
+from app.repositories.service_data import ServiceDataState
+
+
+@strawberry.type(description="One job's use of an item.")
+class ExecutedServiceJobData:
+    service_job_ref: strawberry.ID = strawberry.field(description="The job using the item.")
+    sequence: int = strawberry.field(
+        description="1 for the first job to use the item, 2 for the next…; never renumbered."
+    )
+    applied_quantity: int = strawberry.field(description="How many units the job works on.")
+    items_returnable: bool = strawberry.field(
+        description="Whether the units can be returned after this job (from its service)."
+    )
+
+
+@strawberry.type(description="An item of the tree that its jobs may use.")
+class AvailableLineItem:
+    id: strawberry.ID = strawberry.field(description="Id of the item: the serviceItemRef.")
+    article: Article = strawberry.field(description="The article.")
+    quantity: int = strawberry.field(description="How many units there are.")
+    available_quantity: int = strawberry.field(
+        description="Units no job uses yet: quantity minus the largest applied quantity (units "
+        "flow from a job to the jobs above it, so they are not used up twice)."
+    )
+    executed_service_job_data: list[ExecutedServiceJobData] = strawberry.field(
+        description="The jobs using the item, in sequence order."
+    )
+
+
+@strawberry.type(description="The items of one tree and which of its jobs use them.")
+class ServiceData:
+    id: strawberry.ID = strawberry.field(description="Id of the service data.")
+    version: int = strawberry.field(description="Bumps on every select and unselect.")
+    linked_service_jobs_ref: strawberry.ID = strawberry.field(description="Its tree.")
+    available_line_items: list[AvailableLineItem] = strawberry.field(
+        description="Every item of the tree."
+    )
+    created: datetime = strawberry.field(description="When it was created (UTC).")
+    last_modified: datetime = strawberry.field(description="When it last changed (UTC).")
+
+    @strawberry.field(description="Every job of the tree; they share this service data.")
+    async def service_job_refs(self, info: strawberry.Info[Context, None]) -> list[strawberry.ID]:
+        snapshot = await info.context.loaders.tree_by_id.load(str(self.linked_service_jobs_ref))
+        return [strawberry.ID(i) for i in snapshot.jobs] if snapshot else []
+
+    @classmethod
+    def from_state(cls, state: ServiceDataState) -> ServiceData:
+        return cls(
+            id=strawberry.ID(state.id),
+            version=state.version,
+            linked_service_jobs_ref=strawberry.ID(state.linked_service_jobs_id),
+            available_line_items=[
+                AvailableLineItem(
+                    id=strawberry.ID(item.id),
+                    article=Article.from_json(state.articles[item.id]),
+                    quantity=item.quantity,
+                    available_quantity=item.available_quantity,
+                    executed_service_job_data=[
+                        ExecutedServiceJobData(
+                            service_job_ref=strawberry.ID(u.job_id),
+                            sequence=u.sequence,
+                            applied_quantity=u.applied_quantity,
+                            items_returnable=u.items_returnable,
+                        )
+                        for u in sorted(item.usages, key=lambda u: u.sequence)
+                    ],
+                )
+                for item in state.items.values()
+            ],
+            created=state.created,
+            last_modified=state.last_modified,
+        )
+
+
+async def service_data_of_tree(
+    info: strawberry.Info[Context, None], tree_id: str
+) -> ServiceData | None:
+    state = await info.context.loaders.service_data_by_tree_id.load(tree_id)
+    return ServiceData.from_state(state) if state else None
