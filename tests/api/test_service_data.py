@@ -241,7 +241,8 @@ async def test_service_data_follows_jobs_added_and_trees_merged(gql: GraphQLClie
 
     data = await gql(
         """mutation($input: AddServiceJobLinkInput!) { addServiceJobLink(input: $input) {
-             linkedServiceJobs { serviceData { availableLineItems { article { tenantArticleId } } } }
+             linkedServiceJobs { serviceData {
+               availableLineItems { article { tenantArticleId } } } }
              userErrors { code } } }""",
         {
             "input": {
