@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db.types import JSONType, UTCDateTime, utcnow
@@ -340,3 +340,69 @@ class ServiceDataUsage(SQLModel, table=True):
     sequence: int
     applied_quantity: int
     items_returnable: bool
+
+
+class Appointment(SQLModel, table=True):
+    """An appointment of a job, with the fulfilment data recorded for it."""
+
+    __tablename__ = "appointment"
+    __table_args__ = (Index("ix_appointment_job", "service_job_id", "created"),)
+
+    id: str = _id(primary_key=True)
+    tenant: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    service_job_id: str = Field(
+        sa_column=Column(String(ID_LENGTH), ForeignKey("service_job.id"), nullable=False)
+    )
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    start_time: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    duration_in_minutes: int
+    assigned_technicians: list[dict[str, Any]] = _json(nullable=False)
+    rescheduled_appointment_id: str | None = Field(
+        default=None,
+        sa_column=Column(String(ID_LENGTH), ForeignKey("appointment.id"), nullable=True),
+    )
+    reschedule_reason_code: str | None = Field(
+        default=None, sa_column=Column(String(64), nullable=True)
+    )
+    estimated_arrival_start: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
+    estimated_arrival_end: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
+    fulfillment_start: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
+    fulfillment_end: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
+    appointment_resources: list[str] = _json(nullable=False)
+    created: datetime = _timestamp()
+    last_modified: datetime = _timestamp()
+    version: int = 1
+
+
+class UploadDestination(SQLModel, table=True):
+    """Where a fulfilment document is uploaded (encrypted) and kept. The key and IV stay here:
+    they are returned once, when the destination is made, and used to decrypt downloads."""
+
+    __tablename__ = "upload_destination"
+    __table_args__ = (Index("ix_upload_destination_appointment", "appointment_id"),)
+
+    id: str = _id(primary_key=True)
+    tenant: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    created_by: str = Field(sa_column=Column(String(REF_LENGTH), nullable=False))
+    content_type: str = Field(sa_column=Column(String(8), nullable=False))
+    content_length: int
+    content_md5: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    iv: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    uploaded_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    data: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    content_sha256: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    appointment_id: str | None = Field(
+        default=None,
+        sa_column=Column(String(ID_LENGTH), ForeignKey("appointment.id"), nullable=True),
+    )
+    created: datetime = _timestamp()

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import tables
 from app.db.engine import SessionFactory
-from app.domain import job_status, trees
+from app.domain import job_status, reason_codes, trees
 from app.domain.access import Viewer
 from app.domain.custom_services import CustomServiceStatus
 from app.domain.errors import (
@@ -36,7 +36,7 @@ from app.repositories.custom_services import CustomServiceRepository
 from app.repositories.facility_connections import FacilityConnectionRepository
 from app.repositories.service_data import ServiceDataRepository
 from app.repositories.service_jobs import ServiceJobRepository, TreeState
-from app.services import transaction
+from app.services import appointments, transaction
 from app.services.serialization import article_to_json
 
 
@@ -306,6 +306,7 @@ async def act(
     action: JobAction,
     values: Sequence[GivenValue] = (),
     reason: str | None = None,
+    reason_code: str | None = None,
 ) -> tables.ServiceJob:
     """Apply one action of the status machine, with everything it sets off in the tree:
     a cancel cascades to every dependent, an ended prerequisite may open its parent."""
@@ -313,8 +314,6 @@ async def act(
         raise validation_failed(
             f"The {action.value} action takes no additional information.", "additionalInformation"
         )
-    if action is JobAction.CANCEL and not (reason and reason.strip()):
-        raise validation_failed("Say why the job is cancelled.", "reason")
     if reason is not None and len(reason) > 4000:
         raise validation_failed("The reason is longer than 4000 characters.", "reason")
 
@@ -325,6 +324,11 @@ async def act(
         job = await _visible_job(repo, viewer, ident)
         check_version("The service job", version, job.version)
         target = job_status.apply_action(JobStatus(job.status), action)
+        if action is JobAction.CANCEL:
+            reason = _cancel_reason(job, reason, reason_code)
+            await appointments.close_appointments(session, viewer.tenant, [job.id])
+        elif action is JobAction.FINISH and job.marketplace_id is not None:
+            await appointments.check_can_complete(session, viewer.tenant, job)
 
         problems = Problems()
         answered = resolve_values(
@@ -353,6 +357,26 @@ async def act(
         return result
 
 
+def _cancel_reason(job: tables.ServiceJob, reason: str | None, code: str | None) -> str:
+    """Marketplace jobs are cancelled with a reason code valid for their marketplace and
+    service type (seed 000); other jobs with a free-text reason."""
+    if job.marketplace_id is not None:
+        if code is None:
+            raise validation_failed(
+                "A marketplace job is cancelled with a reasonCode (see cancellationReasonCodes).",
+                "reasonCode",
+            )
+        found = reason_codes.check_reason_code(code, job.marketplace_id, job.service_type)
+        return f"{found.code}: {reason or found.description}"
+    if code is not None:
+        raise validation_failed(
+            "reasonCode is for marketplace jobs; give a reason instead.", "reasonCode"
+        )
+    if not (reason and reason.strip()):
+        raise validation_failed("Say why the job is cancelled.", "reason")
+    return reason
+
+
 def check_version_error(given: int, current: int) -> DomainError:
     return version_conflict("The service job", given, current)
 
@@ -368,6 +392,7 @@ async def _settle_tree(
     if new_status is JobStatus.CANCELLED:
         dependents = trees.dependents_to_cancel(state.shape, statuses, job.id)
         await repo.set_status(dependents, JobStatus.CANCELLED.value, reason)
+        await appointments.close_appointments(repo.session, repo.tenant, dependents)
         return
     parent = trees.parent_job(state.shape, job.id)
     if parent is not None:

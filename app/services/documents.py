@@ -1,0 +1,155 @@
+"""Fulfilment document uploads: destinations with fresh key material, signed single-use upload
+urls served by the gateway itself, and decrypted downloads."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from app import crypto
+from app.db import tables
+from app.db.engine import SessionFactory
+from app.db.types import utcnow
+from app.domain import fulfillment
+from app.domain.access import Viewer
+from app.domain.errors import Problems
+from app.repositories.appointments import AppointmentRepository
+from app.repositories.service_jobs import ServiceJobRepository
+from app.services import transaction
+
+SALT = "upload-destination"
+DEST = tables.UploadDestination
+
+
+@dataclass(frozen=True, slots=True)
+class NewDestination:
+    row: tables.UploadDestination
+    token: str
+
+
+class UploadRefused(Exception):
+    """An upload that is not stored; `status` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _signer(secret: str) -> TimestampSigner:
+    return TimestampSigner(secret, salt=SALT)
+
+
+async def create_destination(
+    db: SessionFactory,
+    viewer: Viewer,
+    *,
+    content_type: str,
+    content_length: int,
+    content_md5: str | None,
+    ttl: timedelta,
+    secret: str,
+) -> NewDestination:
+    problems = Problems()
+    fulfillment.check_destination(content_type, content_length, problems)
+    if content_md5 is not None and len(content_md5) > 64:
+        problems.invalid("contentMD5 is too long.", "contentMD5")
+    problems.raise_if_any()
+    key, iv = crypto.new_key_material()
+    row = tables.UploadDestination(
+        id=str(uuid.uuid4()),
+        tenant=viewer.tenant,
+        created_by=viewer.subject,
+        content_type=content_type,
+        content_length=content_length,
+        content_md5=content_md5,
+        key=key,
+        iv=iv,
+        expires_at=utcnow() + ttl,
+    )
+    async with transaction(db) as session:
+        session.add(row)
+    return NewDestination(row=row, token=_signer(secret).sign(row.id).decode())
+
+
+async def receive_upload(
+    db: SessionFactory,
+    *,
+    token: str,
+    secret: str,
+    ttl: timedelta,
+    content_type: str | None,
+    content_length: str | None,
+    body: AsyncIterator[bytes],
+) -> tables.UploadDestination:
+    """Store the encrypted bytes of a signed, unexpired, unused destination; anything else is
+    refused with an HTTP status and nothing is stored."""
+    try:
+        ident = _signer(secret).unsign(token, max_age=int(ttl.total_seconds())).decode()
+    except SignatureExpired as exc:
+        raise UploadRefused(410, "This upload url has expired.") from exc
+    except BadSignature as exc:
+        raise UploadRefused(403, "This upload url is not valid.") from exc
+
+    async with db() as session:
+        row = (await session.exec(select(DEST).where(DEST.id == ident))).first()
+    if row is None:
+        raise UploadRefused(404, "There is no such upload destination.")
+    if row.uploaded_at is not None:
+        raise UploadRefused(409, "This upload url was already used.")
+    if row.expires_at <= utcnow():
+        raise UploadRefused(410, "This upload url has expired.")
+    mime = fulfillment.MIME_TYPES[row.content_type]
+    if (content_type or "").split(";")[0].strip().lower() != mime:
+        raise UploadRefused(415, f"The document must be sent as {mime}.")
+    expected = fulfillment.encrypted_length(row.content_length)
+    if content_length is None or not content_length.isdigit():
+        raise UploadRefused(411, f"Send Content-Length: {expected}.")
+    if int(content_length) != expected:
+        raise UploadRefused(
+            400, f"The encrypted document must be exactly {expected} bytes, not {content_length}."
+        )
+    received = bytearray()
+    async for chunk in body:
+        received += chunk
+        if len(received) > expected:
+            raise UploadRefused(413, f"The body is longer than {expected} bytes.")
+    if len(received) != expected:
+        raise UploadRefused(400, f"The body has {len(received)} bytes, not {expected}.")
+
+    data = bytes(received)
+    async with transaction(db) as session:
+        stored = await session.exec(
+            update(DEST)
+            .where(col(DEST.id) == ident, col(DEST.uploaded_at).is_(None))
+            .values(data=data, content_sha256=crypto.sha256_base64(data), uploaded_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if not stored.rowcount:
+            raise UploadRefused(409, "This upload url was already used.")
+    row.data = data
+    return row
+
+
+async def download(db: SessionFactory, viewer: Viewer, ident: str) -> tuple[bytes, str] | None:
+    """The decrypted document and its MIME type, if the caller may see it."""
+    async with db() as session:
+        repo = AppointmentRepository(session, viewer.tenant)
+        row = await repo.destination(ident)
+        if row is None or row.data is None:
+            return None
+        if row.appointment_id is not None:
+            appointment = await repo.get(row.appointment_id)
+            assert appointment is not None
+            job = await ServiceJobRepository(session, viewer.tenant).get(appointment.service_job_id)
+            if job is None or not viewer.sees_facility(job.facility_ref):
+                return None
+        elif not viewer.is_tenant_wide and row.created_by != viewer.subject:
+            return None
+    return crypto.decrypt(row.key, row.iv, row.data), fulfillment.MIME_TYPES[row.content_type]
