@@ -12,6 +12,7 @@ from strawberry.dataloader import DataLoader
 from app.db import tables
 from app.db.engine import SessionFactory
 from app.domain.access import Viewer
+from app.repositories.appointments import AppointmentRepository
 from app.repositories.custom_services import CustomServiceRepository
 from app.repositories.service_data import ServiceDataRepository, ServiceDataState
 from app.repositories.service_jobs import ServiceJobRepository
@@ -40,6 +41,8 @@ class Loaders:
         self.line_items_by_job_id = DataLoader(self._line_items, max_batch_size=MAX_BATCH)
         self.tree_by_id = DataLoader(self._trees, max_batch_size=MAX_BATCH)
         self.service_data_by_tree_id = DataLoader(self._service_data, max_batch_size=MAX_BATCH)
+        self.appointments_by_job_id = DataLoader(self._appointments, max_batch_size=MAX_BATCH)
+        self.documents_by_appointment_id = DataLoader(self._documents, max_batch_size=MAX_BATCH)
 
     async def _custom_services(self, ids: Sequence[str]) -> list[tables.CustomService | None]:
         async with self._db() as session:
@@ -88,6 +91,16 @@ class Loaders:
         async with self._db() as session:
             repo = ServiceDataRepository(session, self._tenant)
             return [await repo.load(tree_id) for tree_id in tree_ids]
+
+    async def _appointments(self, job_ids: Sequence[str]) -> list[list[tables.Appointment]]:
+        async with self._db() as session:
+            grouped = await AppointmentRepository(session, self._tenant).of_jobs(job_ids)
+        return [grouped[i] for i in job_ids]
+
+    async def _documents(self, ids: Sequence[str]) -> list[list[tables.UploadDestination]]:
+        async with self._db() as session:
+            grouped = await AppointmentRepository(session, self._tenant).documents_of(ids)
+        return [grouped[i] for i in ids]
 
     async def fresh_tree(self, ident: str) -> TreeSnapshot | None:
         """The tree as it is now, past anything this request has cached (after a change)."""

@@ -19,6 +19,8 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
+from app.graphql.appointments.mutations import AppointmentMutation
+from app.graphql.appointments.queries import AppointmentQuery
 from app.graphql.common.scalars import SCALARS
 from app.graphql.context import Context
 from app.graphql.custom_services.mutations import CustomServiceMutation
@@ -45,6 +47,7 @@ class Query(
     TreeQuery,
     OrderQuery,
     ServiceDataQuery,
+    AppointmentQuery,
 ):
     pass
 
@@ -60,6 +63,7 @@ class Mutation(
     TreeMutation,
     OrderMutation,
     ServiceDataMutation,
+    AppointmentMutation,
 ):
     pass
 

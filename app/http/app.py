@@ -17,6 +17,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from app.db.engine import create_engine, create_session_factory
 from app.graphql.schema import build_schema
+from app.http.documents import download_endpoint, upload_endpoint
 from app.http.graphiql import STATIC_DIR, STATIC_URL_PREFIX
 from app.http.graphql_view import GatewayGraphQL
 from app.http.request_id import RequestIdMiddleware
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/graphql", graphql),
+            Route("/uploads/{token}", upload_endpoint(settings, db), methods=["PUT"]),
+            Route("/documents/{ident}", download_endpoint(settings, db), methods=["GET"]),
             WebSocketRoute("/graphql", graphql),
             Mount(STATIC_URL_PREFIX, StaticFiles(directory=STATIC_DIR), name="graphiql-assets"),
         ],

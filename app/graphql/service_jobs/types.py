@@ -17,11 +17,13 @@ from app.graphql.service_jobs.enums import ServiceJobStatus, ServiceJobSubStatus
 from app.repositories.tree_reads import TreeSnapshot
 
 if TYPE_CHECKING:
+    from app.graphql.appointments.types import Appointment
     from app.graphql.service_data.types import ServiceData
     from app.graphql.trees.types import LinkedServiceJobs, ServiceJobLink
 
 TreesModule = "app.graphql.trees.types"
 ServiceDataModule = "app.graphql.service_data.types"
+AppointmentsModule = "app.graphql.appointments.types"
 
 
 @strawberry.type(description="An item a service job works on.")
@@ -159,6 +161,15 @@ class ServiceJob:
         from app.graphql.service_data.types import service_data_of_tree
 
         return await service_data_of_tree(info, str(self.linked_service_jobs_ref))
+
+    @strawberry.field(description="The job's appointments, oldest first.")
+    async def appointments(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[Appointment, strawberry.lazy(AppointmentsModule)]]:
+        from app.graphql.appointments.types import Appointment
+
+        rows = await info.context.loaders.appointments_by_job_id.load(str(self.id))
+        return [Appointment.from_row(row) for row in rows]
 
     @strawberry.field(description="The job's own line items (≤ 50).")
     async def line_items(self, info: strawberry.Info[Context, None]) -> list[LineItem]:

@@ -31,7 +31,16 @@ class ServiceJobActionInput:
 class CancelServiceJobInput:
     id: strawberry.ID = strawberry.field(description="The service job.")
     version: int = strawberry.field(description="The version last seen by the client.")
-    reason: str = strawberry.field(description="Why; copied to every cancelled dependent.")
+    reason: str | None = strawberry.field(
+        default=None,
+        description="Why (required for jobs without a marketplace); copied to every cancelled "
+        "dependent.",
+    )
+    reason_code: str | None = strawberry.field(
+        default=None,
+        description="For marketplace jobs: a code of cancellationReasonCodes for the job's "
+        "marketplace and service type.",
+    )
 
 
 @strawberry.input(description="Mark a job as no longer needed.")
@@ -47,11 +56,12 @@ async def _act(
     action: JobAction,
     values: Sequence[GivenValue] = (),
     reason: str | None = None,
+    reason_code: str | None = None,
 ) -> ServiceJobPayload:
     context = info.context
     try:
         row = await service_jobs.act(
-            context.db, context.viewer, str(ident), version, action, values, reason
+            context.db, context.viewer, str(ident), version, action, values, reason, reason_code
         )
     except DomainError as error:
         return ServiceJobPayload.refused(error)
@@ -94,7 +104,14 @@ async def cancel_service_job(
     info: strawberry.Info[Context, None],
     input: Annotated[CancelServiceJobInput, strawberry.argument(description=Input)],
 ) -> ServiceJobPayload:
-    return await _act(info, input.id, input.version, JobAction.CANCEL, reason=input.reason)
+    return await _act(
+        info,
+        input.id,
+        input.version,
+        JobAction.CANCEL,
+        reason=input.reason,
+        reason_code=input.reason_code,
+    )
 
 
 async def obsolete_service_job(

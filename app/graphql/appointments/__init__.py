@@ -1,0 +1,1 @@
+"""Appointments, fulfilment data, document uploads and cancellation reason codes."""
