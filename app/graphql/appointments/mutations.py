@@ -119,7 +119,7 @@ class CreateServiceDocumentUploadDestinationInput:
         description="Length of the plain document in bytes (1 to 5,242,880)."
     )
     content_md5: str | None = strawberry.field(
-        default=None, description="Optional base64 MD5 of the plain document."
+        default=None, name="contentMD5", description="Optional base64 MD5 of the plain document."
     )
 
 
