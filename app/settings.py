@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=100, ge=1, le=1000)
     default_page_size: int = Field(default=20, ge=1)
     max_jobs_per_tree: int = Field(default=1000, ge=1)
+    #: The compiled execution path for whole trees (app/graphql/fast_path.py).
+    fast_tree_path: bool = True
     upload_url_ttl_minutes: int = Field(default=15, ge=1, le=24 * 60)
     #: Base of the upload urls handed out (e.g. https://gateway.example.com); default: the
     #: address the request came in on.

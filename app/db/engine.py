@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -35,12 +36,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+#: orjson both ways: trees carry thousands of JSON cells per request.
+JSON_CODEC: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+
+
 def create_engine(
     database_url: str, *, pool_size: int = 10, max_overflow: int = 10, echo: bool = False
 ) -> AsyncEngine:
     url = normalize_url(database_url)
     if url.drivername.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **JSON_CODEC)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
@@ -49,6 +58,7 @@ def create_engine(
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_pre_ping=True,
+        **JSON_CODEC,
         # JIT compilation costs far more than it saves on the short queries a gateway sends.
         connect_args={"server_settings": {"jit": "off"}},
     )

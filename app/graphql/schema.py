@@ -28,6 +28,7 @@ from app.graphql.custom_services.queries import CustomServiceQuery
 from app.graphql.extensions import AuthenticationGate, translate_errors
 from app.graphql.facility_connections.mutations import FacilityConnectionMutation
 from app.graphql.facility_connections.queries import FacilityConnectionQuery
+from app.graphql.fast_path import TreeExecutor
 from app.graphql.orders.mutations import OrderMutation
 from app.graphql.orders.queries import OrderQuery
 from app.graphql.service_data.mutations import ServiceDataMutation
@@ -103,6 +104,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions,
+        execution_context_class=TreeExecutor if settings.fast_tree_path else None,
         config=StrawberryConfig(
             disable_field_suggestions=not settings.is_development, scalar_map=SCALARS
         ),

@@ -8,6 +8,7 @@ import strawberry
 
 from app.domain.custom_services import Article as ArticleValue
 from app.domain.custom_services import ArticleItem as ArticleItemValue
+from app.graphql.common.build import build
 
 
 @strawberry.type(description="A descriptive attribute of an article.")
@@ -27,7 +28,9 @@ class Article:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Article:
-        return cls(
+        attributes = data.get("attributes")
+        return build(
+            cls,
             tenant_article_id=data["tenantArticleId"],
             title=data.get("title"),
             image_url=data.get("imageUrl"),
@@ -38,8 +41,10 @@ class Article:
                     category=a.get("category"),
                     priority=a.get("priority"),
                 )
-                for a in data.get("attributes") or ()
-            ],
+                for a in attributes
+            ]
+            if attributes
+            else [],
         )
 
 

@@ -9,6 +9,7 @@ import strawberry
 
 from app.domain.trees import inherited_from
 from app.graphql.common.articles import Article, ArticleItem
+from app.graphql.common.build import build
 from app.graphql.common.scalars import JSONObject, LocalizedText
 from app.graphql.context import Context
 from app.graphql.custom_services.enums import AdditionalInformationValueType
@@ -36,11 +37,12 @@ class LineItem:
 
     @classmethod
     def from_row(cls, row: Any) -> LineItem:
-        return cls(
-            id=strawberry.ID(row.id),
+        return build(
+            cls,
+            id=row.id,
             article=Article.from_json(row.article),
             quantity=row.quantity,
-            scannable_codes=list(row.scannable_codes or ()),
+            scannable_codes=row.scannable_codes or [],
             custom_attributes=row.custom_attributes,
         )
 
@@ -100,9 +102,6 @@ class ServiceJob:
     status: ServiceJobStatus = strawberry.field(description="Where the job stands.")
     facility_ref: str = strawberry.field(description="The facility that does the job.")
     target_time: datetime = strawberry.field(description="When the job should be done (UTC).")
-    target_times: list[datetime] = strawberry.field(
-        description="Every target time the job was given, oldest first."
-    )
     process_ref: str = strawberry.field(description="The process the job belongs to.")
     operative_process_ref: str | None = strawberry.field(description="The operative process.")
     short_id: str | None = strawberry.field(description="A short id for people.")
@@ -120,20 +119,9 @@ class ServiceJob:
     execution_time_in_min: int | None = strawberry.field(
         description="Duration: the facility connection's, else the service's."
     )
-    additional_information: list[ServiceJobAdditionalInformation] = strawberry.field(
-        description="The questions of the job with their answers."
-    )
-    required_line_items: list[ArticleItem] = strawberry.field(
-        description="Items the job requires (the service's article items, and in orders those "
-        "of the jobs beneath it)."
-    )
-    assigned_users: list[AssignedUser] = strawberry.field(description="Users assigned (≤ 10).")
     custom_attributes: JSONObject | None = strawberry.field(description="Free-form attributes.")
     marketplace_id: str | None = strawberry.field(description="Marketplace of the job, if any.")
     service_type: str | None = strawberry.field(description="Service type, e.g. heavybulky.")
-    status_information: StatusInformation = strawberry.field(
-        description="Status and the reason of its last change."
-    )
     sub_status: ServiceJobSubStatus | None = strawberry.field(
         description="LINE_ITEMS_MISSING while a job that needs items has not got them all "
         "selected (it stays NOT_READY until it has)."
@@ -141,8 +129,49 @@ class ServiceJob:
     created: datetime = strawberry.field(description="When it was created (UTC).")
     last_modified: datetime = strawberry.field(description="When it last changed (UTC).")
     version: int = strawberry.field(description="Optimistic-locking version.")
+    _row: strawberry.Private[Any]
     _line_items: strawberry.Private[list[LineItem] | None] = None
     _snapshot: strawberry.Private[TreeSnapshot | None] = None
+
+    # Nested details are computed when asked for: a tree read builds a thousand jobs.
+
+    @strawberry.field(description="Every target time the job was given, oldest first.")
+    def target_times(self) -> list[datetime]:
+        return [datetime.fromisoformat(t["targetTime"]) for t in self._row.target_time_history]
+
+    @strawberry.field(description="The questions of the job with their answers.")
+    def additional_information(self) -> list[ServiceJobAdditionalInformation]:
+        values = self._row.additional_information_values or {}
+        return [
+            ServiceJobAdditionalInformation(
+                id=strawberry.ID(q["id"]),
+                tenant_additional_information_id=q.get("tenantAdditionalInformationId"),
+                name_localized=LocalizedText(q["nameLocalized"]),
+                value_type=AdditionalInformationValueType[q["valueType"]],
+                is_mandatory=bool(q.get("isMandatory")),
+                value=_answer(values.get(q["id"])),
+            )
+            for q in self._row.additional_information or ()
+        ]
+
+    @strawberry.field(
+        description="Items the job requires (the service's article items, and in orders those "
+        "of the jobs beneath it)."
+    )
+    def required_line_items(self) -> list[ArticleItem]:
+        return [ArticleItem.from_json(i) for i in self._row.required_line_items or ()]
+
+    @strawberry.field(description="Users assigned (≤ 10).")
+    def assigned_users(self) -> list[AssignedUser]:
+        return [AssignedUser(user_id=u["userId"]) for u in self._row.assigned_users or ()]
+
+    @strawberry.field(description="Status and the reason of its last change.")
+    def status_information(self) -> StatusInformation:
+        return StatusInformation(
+            status=ServiceJobStatus[self._row.status],
+            reason=self._row.status_reason,
+            last_modified=self._row.last_modified,
+        )
 
     @strawberry.field(description="The name in the caller's locale.")
     def name(self, info: strawberry.Info[Context, None], locale: LocaleArg = None) -> str:
@@ -191,7 +220,9 @@ class ServiceJob:
     async def inherited_line_items(
         self, info: strawberry.Info[Context, None]
     ) -> list[InheritedLineItem]:
-        snapshot = await self._tree(info)
+        return self.inherited_in(await self._tree(info))
+
+    def inherited_in(self, snapshot: TreeSnapshot) -> list[InheritedLineItem]:
         return [
             InheritedLineItem(
                 service_job_ref=strawberry.ID(job_id),
@@ -230,53 +261,31 @@ class ServiceJob:
         snapshot: TreeSnapshot | None = None,
     ) -> ServiceJob:
         """From an ORM row or a driver row of the service_job table."""
-        values = row.additional_information_values or {}
-        return cls(
-            id=strawberry.ID(row.id),
+        return build(
+            cls,
+            id=row.id,
             status=ServiceJobStatus[row.status],
             facility_ref=row.facility_ref,
             target_time=row.target_time,
-            target_times=[datetime.fromisoformat(t["targetTime"]) for t in row.target_time_history],
             process_ref=row.process_ref,
             operative_process_ref=row.operative_process_ref,
             short_id=row.short_id,
             tenant_order_id=row.tenant_order_id,
-            custom_service_ref=strawberry.ID(row.custom_service_id)
-            if row.custom_service_id
-            else None,
-            linked_service_jobs_ref=strawberry.ID(row.linked_service_jobs_id),
-            name_localized=LocalizedText(row.name_localized),
-            description_localized=(
-                LocalizedText(row.description_localized) if row.description_localized else None
-            ),
+            custom_service_ref=row.custom_service_id,
+            linked_service_jobs_ref=row.linked_service_jobs_id,
+            name_localized=row.name_localized,
+            description_localized=row.description_localized,
             items_required=row.items_required,
             items_returnable=row.items_returnable,
             execution_time_in_min=row.execution_time_in_min,
-            additional_information=[
-                ServiceJobAdditionalInformation(
-                    id=strawberry.ID(q["id"]),
-                    tenant_additional_information_id=q.get("tenantAdditionalInformationId"),
-                    name_localized=LocalizedText(q["nameLocalized"]),
-                    value_type=AdditionalInformationValueType[q["valueType"]],
-                    is_mandatory=bool(q.get("isMandatory")),
-                    value=_answer(values.get(q["id"])),
-                )
-                for q in row.additional_information or ()
-            ],
-            required_line_items=[ArticleItem.from_json(i) for i in row.required_line_items or ()],
-            assigned_users=[AssignedUser(user_id=u["userId"]) for u in row.assigned_users or ()],
             custom_attributes=row.custom_attributes,
             marketplace_id=row.marketplace_id,
             service_type=row.service_type,
-            status_information=StatusInformation(
-                status=ServiceJobStatus[row.status],
-                reason=row.status_reason,
-                last_modified=row.last_modified,
-            ),
             sub_status=ServiceJobSubStatus[row.sub_status] if row.sub_status else None,
             created=row.created,
             last_modified=row.last_modified,
             version=row.version,
+            _row=row,
             _line_items=line_items,
             _snapshot=snapshot,
         )

@@ -9,6 +9,7 @@ from datetime import datetime
 import strawberry
 
 from app.domain.job_status import JobStatus, derive_tree_status
+from app.graphql.common.build import build
 from app.graphql.context import Context
 from app.graphql.service_data.types import ServiceData, service_data_of_tree
 from app.graphql.service_jobs.enums import ServiceJobStatus
@@ -90,13 +91,12 @@ def tree_view(snapshot: TreeSnapshot) -> TreeView:
     order: list[str] = []
     for link_id, depth in shape.preorder():
         link = shape.links[link_id]
-        links[link_id] = ServiceJobLink(
-            id=strawberry.ID(link_id),
-            service_job_ref=strawberry.ID(link.job_id),
+        links[link_id] = build(
+            ServiceJobLink,
+            id=link_id,
+            service_job_ref=link.job_id,
             service_job=jobs[link.job_id],
-            previous_service_job_link_ref=(
-                strawberry.ID(link.parent_id) if link.parent_id is not None else None
-            ),
+            previous_service_job_link_ref=link.parent_id,
             depth=depth,
             next_service_job_links=[],
         )

@@ -1,0 +1,255 @@
+"""A compiled execution path for whole trees, plugged into graphql-core as an executor class.
+
+Reading a 25-level tree means completing ~22,000 fields over objects already in memory;
+graphql-core spends most of that time on per-field machinery (resolve info, awaitable checks,
+paths). Here, when a `LinkedServiceJobs` object is completed, its selection set is compiled
+once per request and level into plain Python steps (fields collected by graphql-core itself,
+so aliases, fragments and @skip/@include follow the spec), then walked.
+
+The fast path only ever produces a result when everything is clean: an unsupported field (an
+abstract type, @defer, an async resolver without an in-memory answer), a value that does not
+serialise, or a null in a non-null position makes it step aside, and graphql-core completes the
+same value the ordinary way, errors and all. A differential test suite
+(tests/unit/test_fast_path.py) requires identical responses from both paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from operator import attrgetter
+from typing import Any
+
+from graphql import (
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    Undefined,
+    is_leaf_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.field import StrawberryField
+
+from app.domain.localized import resolve_text
+
+#: Object types whose completion goes through the compiled walk.
+ROOTS = frozenset({"LinkedServiceJobs"})
+BACKREF = "strawberry-definition"
+
+Getter = Callable[[Any], Any]
+Completer = Callable[[Any], Any]
+
+
+class StepAside(Exception):
+    """The fast path cannot produce this value exactly; graphql-core will."""
+
+
+def _localized(attribute: str, context: Any, args: Mapping[str, Any]) -> Getter:
+    locale = args.get("locale")
+    preferred = context.preferred_locales
+    if locale is not None:
+        preferred = (getattr(locale, "name", locale), *preferred)
+    read = attrgetter(attribute)
+
+    def get(obj: Any) -> Any:
+        return resolve_text(read(obj), preferred)
+
+    return get
+
+
+def _required_text(attribute: str, context: Any, args: Mapping[str, Any]) -> Getter:
+    text = _localized(attribute, context, args)
+    return lambda obj: text(obj) or ""
+
+
+def _line_items(context: Any, args: Mapping[str, Any]) -> Getter:
+    def get(obj: Any) -> Any:
+        if obj._line_items is None:
+            raise StepAside
+        return obj._line_items
+
+    return get
+
+
+def _inherited_line_items(context: Any, args: Mapping[str, Any]) -> Getter:
+    def get(obj: Any) -> Any:
+        if obj._snapshot is None:
+            raise StepAside
+        return obj.inherited_in(obj._snapshot)
+
+    return get
+
+
+#: Resolvers with an in-memory answer, by (type, field): build a getter for the arguments.
+RESOLVERS: dict[tuple[str, str], Callable[[Any, Mapping[str, Any]], Getter]] = {
+    ("ServiceJob", "name"): lambda c, a: _required_text("name_localized", c, a),
+    ("ServiceJob", "description"): lambda c, a: _localized("description_localized", c, a),
+    ("ServiceJob", "lineItems"): _line_items,
+    ("ServiceJob", "inheritedLineItems"): _inherited_line_items,
+    ("ServiceJobAdditionalInformation", "name"): lambda c, a: _required_text(
+        "name_localized", c, a
+    ),
+}
+
+
+class TreeExecutor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor with the compiled walk for tree roots."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plans: dict[tuple[str, int], tuple[FieldDetailsList, Getter | None]] = {}
+
+    def complete_object_value(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        if return_type.name in ROOTS:
+            plan = self._plan(return_type, field_details_list)
+            if plan is not None:
+                try:
+                    return plan(result)
+                except StepAside:
+                    pass
+                except Exception:
+                    pass
+        return super().complete_object_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _plan(self, object_type: GraphQLObjectType, fields: FieldDetailsList) -> Getter | None:
+        key = (object_type.name, id(fields))
+        cached = self._plans.get(key)
+        if cached is None:
+            cached = (fields, self._compile(object_type, fields))
+            self._plans[key] = cached
+        return cached[1]
+
+    def _compile(self, object_type: GraphQLObjectType, fields: FieldDetailsList) -> Getter | None:
+        if object_type.is_type_of is not None:
+            return None
+        grouped, new_defer_usages, forbidden = self.collect_subfields(object_type, fields)
+        if new_defer_usages or forbidden:
+            return None
+        steps: list[tuple[str, Getter, Completer]] = []
+        for response_key, details in grouped.items():
+            first = details[0]
+            name = first.node.name.value
+            if name == "__typename":
+                type_name = object_type.name
+                steps.append((response_key, _constant(type_name), _identity))
+                continue
+            field_def = object_type.fields[name]
+            args = (
+                get_argument_values(
+                    field_def,
+                    first.node,
+                    self.variable_values,
+                    first.fragment_variable_values,
+                    self.hide_suggestions,
+                )
+                if field_def.args or first.node.arguments
+                else {}
+            )
+            getter = self._getter(object_type.name, name, field_def.extensions.get(BACKREF), args)
+            completer = self._completer(field_def.type, details)
+            if getter is None or completer is None:
+                return None
+            steps.append((response_key, getter, completer))
+
+        def run(obj: Any) -> dict[str, Any]:
+            return {key: complete(get(obj)) for key, get, complete in steps}
+
+        return run
+
+    def _getter(
+        self, type_name: str, field_name: str, field: Any, args: Mapping[str, Any]
+    ) -> Getter | None:
+        special = RESOLVERS.get((type_name, field_name))
+        if special is not None:
+            return special(self.context_value, args)
+        if not isinstance(field, StrawberryField):
+            return None
+        resolver = field.base_resolver
+        if resolver is None:
+            return attrgetter(field.python_name)
+        if (
+            resolver.is_async
+            or resolver.arguments
+            or resolver.info_parameter is not None
+            or resolver.root_parameter is not None
+        ):
+            return None
+        # A plain method of the object (self only): call it directly.
+        method = resolver.wrapped_func
+        return method if callable(method) else None
+
+    def _completer(
+        self, graphql_type: GraphQLOutputType, fields: FieldDetailsList
+    ) -> Completer | None:
+        if isinstance(graphql_type, GraphQLNonNull):
+            inner = self._completer(graphql_type.of_type, fields)
+            if inner is None:
+                return None
+
+            def non_null(value: Any) -> Any:
+                completed = inner(value)
+                if completed is None:
+                    raise StepAside
+                return completed
+
+            return non_null
+        if isinstance(graphql_type, GraphQLList):
+            item = self._completer(graphql_type.of_type, fields)
+            if item is None:
+                return None
+            return lambda value: None if value is None else [item(v) for v in value]
+        if is_leaf_type(graphql_type):
+            return _leaf(graphql_type)
+        if isinstance(graphql_type, GraphQLObjectType):
+            object_type = graphql_type
+            plan_holder: list[Getter] = []
+
+            def complete_object(value: Any) -> Any:
+                if value is None:
+                    return None
+                if not plan_holder:
+                    plan = self._plan(object_type, fields)
+                    if plan is None:
+                        raise StepAside
+                    plan_holder.append(plan)
+                return plan_holder[0](value)
+
+            return complete_object
+        return None
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _constant(value: Any) -> Getter:
+    return lambda _obj: value
+
+
+def _leaf(leaf_type: GraphQLLeafType) -> Completer:
+    coerce = leaf_type.coerce_output_value
+
+    def complete(value: Any) -> Any:
+        if value is None:
+            return None
+        coerced = coerce(value)
+        if coerced is Undefined or coerced is None:
+            raise StepAside
+        return coerced
+
+    return complete
