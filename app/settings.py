@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=100, ge=1, le=1000)
     default_page_size: int = Field(default=20, ge=1)
     max_jobs_per_tree: int = Field(default=1000, ge=1)
+    #: Young-generation threshold of Python's garbage collector in the server (default 700).
+    gc_gen0_threshold: int = Field(default=50_000, ge=100)
     #: The compiled execution path for whole trees (app/graphql/fast_path.py).
     fast_tree_path: bool = True
     upload_url_ttl_minutes: int = Field(default=15, ge=1, le=24 * 60)

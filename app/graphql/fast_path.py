@@ -216,20 +216,12 @@ class TreeExecutor(StrawberryGraphQLCoreExecutionContext):
         if is_leaf_type(graphql_type):
             return _leaf(graphql_type)
         if isinstance(graphql_type, GraphQLObjectType):
-            object_type = graphql_type
-            plan_holder: list[Getter] = []
-
-            def complete_object(value: Any) -> Any:
-                if value is None:
-                    return None
-                if not plan_holder:
-                    plan = self._plan(object_type, fields)
-                    if plan is None:
-                        raise StepAside
-                    plan_holder.append(plan)
-                return plan_holder[0](value)
-
-            return complete_object
+            # Compiled now, not on first use: the closures must not hold the executor (a
+            # reference cycle would keep every request's objects alive until a full GC).
+            plan = self._plan(graphql_type, fields)
+            if plan is None:
+                return None
+            return lambda value: None if value is None else plan(value)
         return None
 
 

@@ -40,6 +40,8 @@ class Loaders:
         self.service_job_by_id = DataLoader(self._service_jobs, max_batch_size=MAX_BATCH)
         self.line_items_by_job_id = DataLoader(self._line_items, max_batch_size=MAX_BATCH)
         self.tree_by_id = DataLoader(self._trees, max_batch_size=MAX_BATCH)
+        #: GraphQL views of loaded trees, by id() of their snapshot (see trees.types).
+        self.tree_views: dict[int, Any] = {}
         self.service_data_by_tree_id = DataLoader(self._service_data, max_batch_size=MAX_BATCH)
         self.appointments_by_job_id = DataLoader(self._appointments, max_batch_size=MAX_BATCH)
         self.documents_by_appointment_id = DataLoader(self._documents, max_batch_size=MAX_BATCH)

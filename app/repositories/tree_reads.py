@@ -27,8 +27,6 @@ class TreeSnapshot:
     shape: TreeShape
     jobs: dict[str, Row[Any]]
     items_by_job: dict[str, list[Row[Any]]] = field(default_factory=dict)
-    #: Views built from the snapshot by the API layer, so they are built once per request.
-    views: dict[str, Any] = field(default_factory=dict)
 
     def link_depths(self) -> dict[str, int]:
         return dict(self.shape.preorder())

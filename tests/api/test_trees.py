@@ -286,3 +286,14 @@ async def test_a_facility_scoped_caller_sees_only_its_facilitys_trees(gql: Graph
             serviceJobLinkRef=tree["quality"]["serviceJobLink"]["id"],
         )
         assert payload["userErrors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_responses_say_how_many_statements_they_took(gql: GraphQLClient) -> None:
+    service_id = await service(gql, "step")
+    root = await job(gql, service_id)
+    response = await gql.http.post(
+        "/graphql",
+        json={"query": nested_query(1), "variables": {"id": root["linkedServiceJobsRef"]}},
+        headers={"Authorization": f"Bearer {gql.token}"},
+    )
+    assert response.headers["x-sql-statements"] == "3"

@@ -41,7 +41,9 @@ class Order:
         self, info: strawberry.Info[Context, None]
     ) -> list[LinkedServiceJobs]:
         snapshots = await info.context.loaders.tree_by_id.load_many(self._tree_ids)
-        return [tree_view(s).tree for s in snapshots if s is not None]
+        return [
+            tree_view(s, info.context.loaders.tree_views).tree for s in snapshots if s is not None
+        ]
 
     @classmethod
     def build(cls, row: tables.ServiceOrder, jobs: list[tables.ServiceJob]) -> Order:

@@ -241,7 +241,7 @@ class ServiceJob:
     ) -> Annotated[LinkedServiceJobs, strawberry.lazy(TreesModule)]:
         from app.graphql.trees.types import tree_view
 
-        return tree_view(await self._tree(info)).tree
+        return tree_view(await self._tree(info), info.context.loaders.tree_views).tree
 
     @strawberry.field(description="The job's link in its tree.")
     async def service_job_link(
@@ -249,7 +249,7 @@ class ServiceJob:
     ) -> Annotated[ServiceJobLink, strawberry.lazy(TreesModule)]:
         from app.graphql.trees.types import tree_view
 
-        view = tree_view(await self._tree(info))
+        view = tree_view(await self._tree(info), info.context.loaders.tree_views)
         return view.links[view.snapshot.shape.link_of_job[str(self.id)]]
 
     @classmethod

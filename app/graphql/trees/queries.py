@@ -22,4 +22,4 @@ class TreeQuery:
         id: Annotated[strawberry.ID, strawberry.argument(description="The tree.")],
     ) -> LinkedServiceJobs | None:
         snapshot = await info.context.loaders.tree_by_id.load(str(id))
-        return tree_view(snapshot).tree if snapshot else None
+        return tree_view(snapshot, info.context.loaders.tree_views).tree if snapshot else None

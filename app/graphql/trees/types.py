@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
@@ -73,10 +74,13 @@ class TreeView:
     jobs: dict[str, ServiceJob]
 
 
-def tree_view(snapshot: TreeSnapshot) -> TreeView:
-    """The GraphQL objects of a snapshot, built once and cached on it."""
-    cached = snapshot.views.get("tree")
-    if isinstance(cached, TreeView):
+def tree_view(snapshot: TreeSnapshot, cache: dict[int, Any]) -> TreeView:
+    """The GraphQL objects of a snapshot, built once per request (`cache` is the request's).
+    The cache lives outside the snapshot so that no reference cycle keeps a tree alive: a
+    request's objects are freed by reference counting as soon as it is answered."""
+    cached = cache.get(id(snapshot))
+    if cached is not None:
+        assert isinstance(cached, TreeView)
         return cached
     shape = snapshot.shape
     jobs = {
@@ -122,5 +126,5 @@ def tree_view(snapshot: TreeSnapshot) -> TreeView:
         version=row.version,
     )
     view = TreeView(snapshot=snapshot, tree=tree, links=links, jobs=jobs)
-    snapshot.views["tree"] = view
+    cache[id(snapshot)] = view
     return view

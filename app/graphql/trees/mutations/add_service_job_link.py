@@ -50,4 +50,6 @@ async def add_service_job_link(
         return AddServiceJobLinkPayload(linked_service_jobs=None, user_errors=user_errors(error))
     snapshot = await context.loaders.fresh_tree(tree.id)
     assert snapshot is not None
-    return AddServiceJobLinkPayload(linked_service_jobs=tree_view(snapshot).tree, user_errors=[])
+    return AddServiceJobLinkPayload(
+        linked_service_jobs=tree_view(snapshot, context.loaders.tree_views).tree, user_errors=[]
+    )
