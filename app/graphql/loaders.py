@@ -104,6 +104,16 @@ class Loaders:
             grouped = await AppointmentRepository(session, self._tenant).documents_of(ids)
         return [grouped[i] for i in ids]
 
+    def release(self) -> None:
+        """Forget everything loaded (see Context.release)."""
+        self.tree_views.clear()
+        for loader in vars(self).values():
+            if isinstance(loader, DataLoader):
+                loader.clear_all()
+        # Each loader refers back to this object (its load function is a bound method) and
+        # keeps its last batch; letting go of the loaders breaks that cycle.
+        vars(self).clear()
+
     async def fresh_tree(self, ident: str) -> TreeSnapshot | None:
         """The tree as it is now, past anything this request has cached (after a change)."""
         snapshot = (await self._trees([ident]))[0]

@@ -74,9 +74,13 @@ class GatewaySchema(strawberry.Schema):
     extensions only see the errors of phases that did not raise."""
 
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        result = await super().execute(*args, **kwargs)
+        context = kwargs.get("context_value")
+        try:
+            result = await super().execute(*args, **kwargs)
+        finally:
+            if isinstance(context, Context):
+                context.release()
         if result.errors:
-            context = kwargs.get("context_value")
             request_id = context.request_id if isinstance(context, Context) else "-"
             result.errors = translate_errors(result.errors, request_id)
         return result
