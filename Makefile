@@ -15,3 +15,6 @@ lint:
 
 schema:
 	.venv/bin/python -m app export-schema
+
+bench:
+	scripts/with-postgres .venv/bin/python bench/run.py

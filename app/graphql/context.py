@@ -31,6 +31,8 @@ class Context:
     auth_error: str | None = None
     accept_language: str | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
+    #: The operation's text; the tree fast path keys its compiled walks on it.
+    query_text: str | None = None
 
     @property
     def viewer(self) -> Viewer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Iterator
 
 from graphql import GraphQLError
@@ -83,3 +84,47 @@ def _with_code(error: GraphQLError, message: str, code: str, **extra: str) -> Gr
         original_error=None,
         extensions={**(error.extensions or {}), "code": code, **extra},
     )
+
+
+class ValidationResults:
+    """A bounded LRU of validation results keyed by query text, for one schema.
+
+    Strawberry's ValidationCache keys on the parsed document and the rule list; the depth and
+    alias limiters make a fresh rule class per request, so it never hits, and hashing a
+    25-level document is itself costly. Validation depends only on the text here (the schema
+    and the rules are fixed per schema), so the text is the key.
+    """
+
+    def __init__(self, maxsize: int = 256) -> None:
+        self.maxsize = maxsize
+        self._results: OrderedDict[str, list[GraphQLError]] = OrderedDict()
+
+    def get(self, query: str) -> list[GraphQLError] | None:
+        found = self._results.get(query)
+        if found is not None:
+            self._results.move_to_end(query)
+        return found
+
+    def put(self, query: str, errors: list[GraphQLError]) -> None:
+        self._results[query] = errors
+        if len(self._results) > self.maxsize:
+            self._results.popitem(last=False)
+
+
+class CachedValidation(SchemaExtension):
+    """Skips validation of a query text already validated (see ValidationResults)."""
+
+    def __init__(self, results: ValidationResults) -> None:
+        self.results = results
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        query = context.query
+        cached = self.results.get(query) if query else None
+        if cached is not None:
+            context.pre_execution_errors = cached
+            yield
+            return
+        yield
+        if query and context.pre_execution_errors is not None:
+            self.results.put(query, list(context.pre_execution_errors))

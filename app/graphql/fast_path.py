@@ -15,18 +15,22 @@ same value the ordinary way, errors and all. A differential test suite
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    FragmentSpreadNode,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    Node,
     Undefined,
+    VariableNode,
     is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList
@@ -114,7 +118,7 @@ class TreeExecutor(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         if return_type.name in ROOTS:
-            plan = self._plan(return_type, field_details_list)
+            plan = self._root_plan(return_type, field_details_list, path)
             if plan is not None:
                 try:
                     return plan(result)
@@ -125,6 +129,32 @@ class TreeExecutor(StrawberryGraphQLCoreExecutionContext):
         return super().complete_object_value(
             return_type, field_details_list, info, path, result, position_context
         )
+
+    def _root_plan(
+        self, object_type: GraphQLObjectType, fields: FieldDetailsList, path: Path
+    ) -> Getter | None:
+        """The compiled walk of a root, shared by every request with the same query text,
+        position, values of the variables used beneath it and caller locales."""
+        query = getattr(self.context_value, "query_text", None)
+        if not query:
+            return self._plan(object_type, fields)
+        position = tuple(key for key in path.as_list() if isinstance(key, str))
+        names_key = (query, position)
+        names = _VARIABLES_USED.get(names_key)
+        if names is None:
+            names = _variables_in(fields, self.fragments)
+            _VARIABLES_USED.put(names_key, names)
+        coerced = self.variable_values.coerced
+        key = (
+            names_key,
+            tuple((name, repr(coerced.get(name))) for name in names),
+            getattr(self.context_value, "preferred_locales", ()),
+        )
+        plan: Getter | None = _PLANS.get(key)
+        if plan is None:
+            plan = self._plan(object_type, fields)
+            _PLANS.put(key, plan)
+        return plan
 
     def _plan(self, object_type: GraphQLObjectType, fields: FieldDetailsList) -> Getter | None:
         key = (object_type.name, id(fields))
@@ -245,3 +275,56 @@ def _leaf(leaf_type: GraphQLLeafType) -> Completer:
         return coerced
 
     return complete
+
+
+class _Lru:
+    """A small bounded LRU (plans hold closures, so an unbounded map would be a leak)."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self.items: OrderedDict[Any, Any] = OrderedDict()
+
+    def get(self, key: Any) -> Any:
+        found = self.items.get(key, _MISSING)
+        if found is _MISSING:
+            return None
+        self.items.move_to_end(key)
+        return found
+
+    def put(self, key: Any, value: Any) -> None:
+        self.items[key] = value
+        if len(self.items) > self.maxsize:
+            self.items.popitem(last=False)
+
+
+_MISSING = object()
+#: Compiled root walks and the variables each root's selection uses, across requests.
+_PLANS = _Lru(256)
+_VARIABLES_USED = _Lru(256)
+
+
+def _variables_in(fields: FieldDetailsList, fragments: Mapping[str, Any]) -> tuple[str, ...]:
+    """Names of the variables used anywhere beneath these field nodes (arguments and
+    directives, through fragments): only their values change what the walk does."""
+    names: set[str] = set()
+    seen_fragments: set[str] = set()
+    stack: list[Any] = [detail.node for detail in fields]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, VariableNode):
+            names.add(node.name.value)
+            continue
+        if isinstance(node, FragmentSpreadNode):
+            name = node.name.value
+            if name not in seen_fragments and name in fragments:
+                seen_fragments.add(name)
+                fragment = fragments[name]
+                stack.append(getattr(fragment, "definition", fragment))
+        if isinstance(node, Node):
+            for key in node.keys:
+                value = getattr(node, key, None)
+                if isinstance(value, Node):
+                    stack.append(value)
+                elif isinstance(value, tuple | list):
+                    stack.extend(v for v in value if isinstance(v, Node))
+    return tuple(sorted(names))

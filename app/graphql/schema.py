@@ -14,7 +14,6 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
@@ -25,7 +24,12 @@ from app.graphql.common.scalars import SCALARS
 from app.graphql.context import Context
 from app.graphql.custom_services.mutations import CustomServiceMutation
 from app.graphql.custom_services.queries import CustomServiceQuery
-from app.graphql.extensions import AuthenticationGate, translate_errors
+from app.graphql.extensions import (
+    AuthenticationGate,
+    CachedValidation,
+    ValidationResults,
+    translate_errors,
+)
 from app.graphql.facility_connections.mutations import FacilityConnectionMutation
 from app.graphql.facility_connections.queries import FacilityConnectionQuery
 from app.graphql.fast_path import TreeExecutor
@@ -75,6 +79,8 @@ class GatewaySchema(strawberry.Schema):
 
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         context = kwargs.get("context_value")
+        if isinstance(context, Context):
+            context.query_text = args[0] if args else kwargs.get("query")
         try:
             result = await super().execute(*args, **kwargs)
         finally:
@@ -94,13 +100,14 @@ class GatewaySchema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
+    validated = ValidationResults()
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         AuthenticationGate,
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        lambda: CachedValidation(validated),
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
