@@ -72,12 +72,25 @@ def _required_text(attribute: str, context: Any, args: Mapping[str, Any]) -> Get
 
 
 def _line_items(context: Any, args: Mapping[str, Any]) -> Getter:
+    """The driver rows themselves: LineItem's fields are named like the row's columns, and
+    its article is the stored JSON object (see _article)."""
+
     def get(obj: Any) -> Any:
-        if obj._line_items is None:
+        if obj._line_item_rows is None:
             raise StepAside
-        return obj._line_items
+        return obj._line_item_rows
 
     return get
+
+
+def _json_or_attribute(key: str, attribute: str) -> Callable[[Any, Mapping[str, Any]], Getter]:
+    """A field read from a stored JSON object or from the GraphQL object made of it."""
+
+    def make(context: Any, args: Mapping[str, Any]) -> Getter:
+        read = attrgetter(attribute)
+        return lambda obj: obj.get(key) if isinstance(obj, dict) else read(obj)
+
+    return make
 
 
 def _inherited_line_items(context: Any, args: Mapping[str, Any]) -> Getter:
@@ -98,6 +111,16 @@ RESOLVERS: dict[tuple[str, str], Callable[[Any, Mapping[str, Any]], Getter]] = {
     ("ServiceJobAdditionalInformation", "name"): lambda c, a: _required_text(
         "name_localized", c, a
     ),
+    ("Article", "tenantArticleId"): _json_or_attribute("tenantArticleId", "tenant_article_id"),
+    ("Article", "title"): _json_or_attribute("title", "title"),
+    ("Article", "imageUrl"): _json_or_attribute("imageUrl", "image_url"),
+    ("Article", "attributes"): lambda c, a: (
+        lambda obj: obj.get("attributes") or [] if isinstance(obj, dict) else obj.attributes
+    ),
+    ("ArticleAttribute", "key"): _json_or_attribute("key", "key"),
+    ("ArticleAttribute", "value"): _json_or_attribute("value", "value"),
+    ("ArticleAttribute", "category"): _json_or_attribute("category", "category"),
+    ("ArticleAttribute", "priority"): _json_or_attribute("priority", "priority"),
 }
 
 
@@ -227,6 +250,8 @@ class TreeExecutor(StrawberryGraphQLCoreExecutionContext):
         self, graphql_type: GraphQLOutputType, fields: FieldDetailsList
     ) -> Completer | None:
         if isinstance(graphql_type, GraphQLNonNull):
+            if is_leaf_type(graphql_type.of_type):
+                return _leaf(graphql_type.of_type, nullable=False)
             inner = self._completer(graphql_type.of_type, fields)
             if inner is None:
                 return None
@@ -263,12 +288,26 @@ def _constant(value: Any) -> Getter:
     return lambda _obj: value
 
 
-def _leaf(leaf_type: GraphQLLeafType) -> Completer:
+#: Built-in scalars whose serialisation returns a value of this Python type unchanged (the
+#: exact checks graphql-core makes first); anything else goes through coerce_output_value.
+_PASS_THROUGH: Mapping[str, type] = {"String": str, "ID": str, "Int": int, "Boolean": bool}
+
+
+def _INT32(value: int) -> bool:
+    return -(2**31) <= value < 2**31
+
+
+def _leaf(leaf_type: GraphQLLeafType, nullable: bool = True) -> Completer:
     coerce = leaf_type.coerce_output_value
+    same = _PASS_THROUGH.get(leaf_type.name)
 
     def complete(value: Any) -> Any:
         if value is None:
-            return None
+            if nullable:
+                return None
+            raise StepAside
+        if type(value) is same and (same is not int or _fits_int32(value)):
+            return value
         coerced = coerce(value)
         if coerced is Undefined or coerced is None:
             raise StepAside

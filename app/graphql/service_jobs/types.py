@@ -130,7 +130,8 @@ class ServiceJob:
     last_modified: datetime = strawberry.field(description="When it last changed (UTC).")
     version: int = strawberry.field(description="Optimistic-locking version.")
     _row: strawberry.Private[Any]
-    _line_items: strawberry.Private[list[LineItem] | None] = None
+    #: Driver rows of the job's line items when its tree is loaded whole.
+    _line_item_rows: strawberry.Private[list[Any] | None] = None
     _snapshot: strawberry.Private[TreeSnapshot | None] = None
 
     # Nested details are computed when asked for: a tree read builds a thousand jobs.
@@ -202,8 +203,8 @@ class ServiceJob:
 
     @strawberry.field(description="The job's own line items (≤ 50).")
     async def line_items(self, info: strawberry.Info[Context, None]) -> list[LineItem]:
-        if self._line_items is not None:
-            return self._line_items
+        if self._line_item_rows is not None:
+            return [LineItem.from_row(row) for row in self._line_item_rows]
         rows = await info.context.loaders.line_items_by_job_id.load(str(self.id))
         return [LineItem.from_row(row) for row in rows]
 
@@ -257,7 +258,7 @@ class ServiceJob:
         cls,
         row: Any,
         *,
-        line_items: list[LineItem] | None = None,
+        line_item_rows: list[Any] | None = None,
         snapshot: TreeSnapshot | None = None,
     ) -> ServiceJob:
         """From an ORM row or a driver row of the service_job table."""
@@ -286,6 +287,6 @@ class ServiceJob:
             last_modified=row.last_modified,
             version=row.version,
             _row=row,
-            _line_items=line_items,
+            _line_item_rows=line_item_rows,
             _snapshot=snapshot,
         )

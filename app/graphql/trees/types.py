@@ -14,7 +14,7 @@ from app.graphql.common.build import build
 from app.graphql.context import Context
 from app.graphql.service_data.types import ServiceData, service_data_of_tree
 from app.graphql.service_jobs.enums import ServiceJobStatus
-from app.graphql.service_jobs.types import LineItem, ServiceJob
+from app.graphql.service_jobs.types import ServiceJob
 from app.repositories.tree_reads import TreeSnapshot
 
 
@@ -86,7 +86,7 @@ def tree_view(snapshot: TreeSnapshot, cache: dict[int, Any]) -> TreeView:
     jobs = {
         job_id: ServiceJob.from_row(
             row,
-            line_items=[LineItem.from_row(i) for i in snapshot.items_by_job.get(job_id, ())],
+            line_item_rows=snapshot.items_by_job.get(job_id, []),
             snapshot=snapshot,
         )
         for job_id, row in snapshot.jobs.items()
