@@ -293,8 +293,8 @@ def _constant(value: Any) -> Getter:
 _PASS_THROUGH: Mapping[str, type] = {"String": str, "ID": str, "Int": int, "Boolean": bool}
 
 
-def _INT32(value: int) -> bool:
-    return -(2**31) <= value < 2**31
+def _fits_int32(value: Any) -> bool:
+    return bool(-(2**31) <= value < 2**31)
 
 
 def _leaf(leaf_type: GraphQLLeafType, nullable: bool = True) -> Completer:
