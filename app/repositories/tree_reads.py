@@ -4,6 +4,7 @@ joined with their jobs, its line items), as driver rows indexed in memory."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import tables
 from app.domain.trees import Link, TreeShape
-from app.repositories import execute_core
 
 JOB = tables.ServiceJob
 LINK = tables.ServiceJobLink
@@ -33,9 +33,10 @@ class TreeSnapshot:
 
 
 async def load_tree(session: AsyncSession, tenant: str, tree_id: str) -> TreeSnapshot | None:
+    # Straight on the connection: driver rows without the ORM's result machinery.
+    connection = await session.connection()
     tree = (
-        await execute_core(
-            session,
+        await connection.execute(
             select(TREE.__table__).where(  # type: ignore[attr-defined]
                 col(TREE.id) == tree_id, col(TREE.tenant) == tenant
             ),
@@ -43,9 +44,8 @@ async def load_tree(session: AsyncSession, tenant: str, tree_id: str) -> TreeSna
     ).first()
     if tree is None:
         return None
-    rows = (
-        await execute_core(
-            session,
+    rows: Sequence[Any] = (
+        await connection.execute(
             select(
                 col(LINK.id).label("link_id"),
                 col(LINK.parent_link_id),
@@ -63,8 +63,7 @@ async def load_tree(session: AsyncSession, tenant: str, tree_id: str) -> TreeSna
         jobs[row.id] = row
     items: dict[str, list[Row[Any]]] = defaultdict(list)
     item_rows = (
-        await execute_core(
-            session,
+        await connection.execute(
             select(ITEM.__table__)  # type: ignore[attr-defined]
             .where(col(ITEM.linked_service_jobs_id) == tree_id, col(ITEM.tenant) == tenant)
             .order_by(col(ITEM.service_job_id), col(ITEM.position)),
