@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
@@ -193,13 +194,13 @@ class TreeExecutor(StrawberryGraphQLCoreExecutionContext):
         grouped, new_defer_usages, forbidden = self.collect_subfields(object_type, fields)
         if new_defer_usages or forbidden:
             return None
-        steps: list[tuple[str, Getter, Completer]] = []
+        steps: list[Step] = []
         for response_key, details in grouped.items():
             first = details[0]
             name = first.node.name.value
             if name == "__typename":
                 type_name = object_type.name
-                steps.append((response_key, _constant(type_name), _identity))
+                steps.append(Step(response_key, _constant(type_name), _identity))
                 continue
             field_def = object_type.fields[name]
             args = (
@@ -217,12 +218,14 @@ class TreeExecutor(StrawberryGraphQLCoreExecutionContext):
             completer = self._completer(field_def.type, details)
             if getter is None or completer is None:
                 return None
-            steps.append((response_key, getter, completer))
+            attribute = (
+                field_def.extensions[BACKREF].python_name
+                if isinstance(getter, attrgetter)
+                else None
+            )
+            steps.append(Step(response_key, getter, completer, attribute))
 
-        def run(obj: Any) -> dict[str, Any]:
-            return {key: complete(get(obj)) for key, get, complete in steps}
-
-        return run
+        return _generate(steps)
 
     def _getter(
         self, type_name: str, field_name: str, field: Any, args: Mapping[str, Any]
@@ -280,6 +283,40 @@ class TreeExecutor(StrawberryGraphQLCoreExecutionContext):
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One response key: how to read the value and how to complete it."""
+
+    key: str
+    getter: Getter
+    completer: Completer
+    attribute: str | None = None
+
+
+def _generate(steps: list[Step]) -> Getter:
+    """One Python function per selection set, generated and compiled: a dict display with a
+    plain attribute read where the getter is one, and built-in scalars passed through inline.
+    Response keys are GraphQL names (the parser admits only [_A-Za-z][_0-9A-Za-z]*) embedded
+    with repr; attribute names are used only when they are Python identifiers."""
+    namespace: dict[str, Any] = {}
+    entries: list[str] = []
+    for index, step in enumerate(steps):
+        attribute = step.attribute
+        read = f"o.{attribute}" if attribute and attribute.isidentifier() else f"g{index}(o)"
+        namespace[f"g{index}"] = step.getter
+        namespace[f"c{index}"] = step.completer
+        inline = getattr(step.completer, "pass_through", None)
+        key = repr(step.key)
+        if inline is not None:
+            entries.append(f"{key}: (v if type(v := {read}) is {inline} else c{index}(v)),")
+        else:
+            entries.append(f"{key}: c{index}({read}),")
+    source = "def run(o):\n    return {\n        " + "\n        ".join(entries) + "\n    }\n"
+    exec(compile(source, "<tree walk>", "exec"), namespace)
+    run: Getter = namespace["run"]
+    return run
+
+
 def _identity(value: Any) -> Any:
     return value
 
@@ -313,6 +350,9 @@ def _leaf(leaf_type: GraphQLLeafType, nullable: bool = True) -> Completer:
             raise StepAside
         return coerced
 
+    if same is str or same is bool:
+        # The generated walk checks the type inline and calls this only otherwise.
+        complete.pass_through = same.__name__  # type: ignore[attr-defined]
     return complete
 
 
