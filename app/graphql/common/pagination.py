@@ -6,7 +6,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
 import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db.engine import SessionFactory
 from app.domain.errors import BadRequest
 from app.repositories.pagination import Page, PageRequest
 from app.settings import Settings
@@ -72,3 +74,20 @@ def to_connection(
         ),
         _count=count,
     )
+
+
+async def paged(
+    db: SessionFactory,
+    fetch: Callable[[AsyncSession], Awaitable[Page[RowT]]],
+    count: Callable[[AsyncSession], Awaitable[int]],
+    convert: Callable[[RowT], NodeT],
+) -> Connection[NodeT]:
+    """One page in its own session; `totalCount` in another, only if it is asked for."""
+    async with db() as session:
+        rows = await fetch(session)
+
+    async def total() -> int:
+        async with db() as session:
+            return await count(session)
+
+    return to_connection(rows, convert, total)

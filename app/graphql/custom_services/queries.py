@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from app.graphql.common.pagination import Connection, page_request, to_connection
+from app.graphql.common.pagination import Connection, page_request, paged
 from app.graphql.context import Context
 from app.graphql.custom_services.enums import CustomServiceStatus
 from app.graphql.custom_services.types import CustomService
@@ -56,11 +56,9 @@ class CustomServiceQuery:
             tenant_custom_service_id=given.tenant_custom_service_id,
         )
         tenant = context.viewer.tenant
-        async with context.db() as session:
-            rows = await CustomServiceRepository(session, tenant).list_page(flt, page)
-
-        async def count() -> int:
-            async with context.db() as session:
-                return await CustomServiceRepository(session, tenant).count(flt)
-
-        return to_connection(rows, CustomService.from_row, count)
+        return await paged(
+            context.db,
+            lambda s: CustomServiceRepository(s, tenant).list_page(flt, page),
+            lambda s: CustomServiceRepository(s, tenant).count(flt),
+            CustomService.from_row,
+        )

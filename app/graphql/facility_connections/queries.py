@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 
 from app.db import tables
-from app.graphql.common.pagination import Connection, page_request, to_connection
+from app.graphql.common.pagination import Connection, page_request, paged, to_connection
 from app.graphql.context import Context
 from app.graphql.facility_connections.types import FacilityCustomServiceConnection
 from app.repositories.facility_connections import FacilityConnectionRepository
@@ -43,14 +43,11 @@ class FacilityConnectionQuery:
         if not viewer.sees_facility(facility):
             # Out of scope looks exactly like a facility without connections.
             return to_connection(Page([], [], False, page.after is not None), _to_type, _no_count)
-        async with context.db() as session:
-            rows = await FacilityConnectionRepository(session, viewer.tenant).list_for_facility(
+        return await paged(
+            context.db,
+            lambda s: FacilityConnectionRepository(s, viewer.tenant).list_for_facility(
                 facility, page
-            )
-
-        async def count() -> int:
-            async with context.db() as session:
-                repo = FacilityConnectionRepository(session, viewer.tenant)
-                return await repo.count_for_facility(facility)
-
-        return to_connection(rows, _to_type, count)
+            ),
+            lambda s: FacilityConnectionRepository(s, viewer.tenant).count_for_facility(facility),
+            _to_type,
+        )

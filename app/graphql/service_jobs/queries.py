@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from app.graphql.common.pagination import Connection, page_request, to_connection
+from app.graphql.common.pagination import Connection, page_request, paged
 from app.graphql.context import Context
 from app.graphql.service_jobs.enums import ServiceJobStatus
 from app.graphql.service_jobs.types import ServiceJob
@@ -69,14 +69,11 @@ class ServiceJobQuery:
         page = page_request(context.settings, first, after)
         flt = (filter or ServiceJobFilterInput()).to_filter()
         viewer = context.viewer
-        async with context.db() as session:
-            rows = await ServiceJobRepository(session, viewer.tenant).list_page(
+        return await paged(
+            context.db,
+            lambda s: ServiceJobRepository(s, viewer.tenant).list_page(
                 flt, page, viewer.facilities
-            )
-
-        async def count() -> int:
-            async with context.db() as session:
-                repo = ServiceJobRepository(session, viewer.tenant)
-                return await repo.count(flt, viewer.facilities)
-
-        return to_connection(rows, ServiceJob.from_row, count)
+            ),
+            lambda s: ServiceJobRepository(s, viewer.tenant).count(flt, viewer.facilities),
+            ServiceJob.from_row,
+        )
