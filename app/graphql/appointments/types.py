@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import strawberry
@@ -9,6 +10,15 @@ import strawberry
 from app.db import tables
 from app.domain.reason_codes import ReasonCode
 from app.graphql.context import Context
+
+
+@strawberry.enum(description="Where an appointment stands.")
+class AppointmentStatus(enum.Enum):
+    ACTIVE = strawberry.enum_value("ACTIVE", description="Planned; fulfilment data goes here.")
+    CANCELLED = strawberry.enum_value(
+        "CANCELLED", description="Called off: rescheduled, or its job was cancelled."
+    )
+    COMPLETED = strawberry.enum_value("COMPLETED", description="Its job was completed.")
 
 
 @strawberry.type(description="When an appointment takes place.")
@@ -54,7 +64,7 @@ class FulfillmentDocument:
 class Appointment:
     appointment_id: strawberry.ID = strawberry.field(description="Id of the appointment.")
     service_job_ref: strawberry.ID = strawberry.field(description="Its job.")
-    status: str = strawberry.field(description="ACTIVE, CANCELLED or COMPLETED.")
+    status: AppointmentStatus = strawberry.field(description="ACTIVE, CANCELLED or COMPLETED.")
     appointment_time: AppointmentTime = strawberry.field(description="When it takes place.")
     assigned_technicians: list[Technician] = strawberry.field(description="Who does it.")
     rescheduled_appointment_id: strawberry.ID | None = strawberry.field(
@@ -93,7 +103,7 @@ class Appointment:
         return cls(
             appointment_id=strawberry.ID(row.id),
             service_job_ref=strawberry.ID(row.service_job_id),
-            status=row.status,
+            status=AppointmentStatus[row.status],
             appointment_time=AppointmentTime(
                 start_time=row.start_time, duration_in_minutes=row.duration_in_minutes
             ),
