@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=30, ge=2)
     max_aliases: int = Field(default=30, ge=0)
     max_tokens: int = Field(default=8000, ge=100)
+    #: Largest GraphQL request body accepted (document uploads have their own exact limit).
+    max_request_bytes: int = Field(default=1_048_576, ge=1024)
     max_page_size: int = Field(default=100, ge=1, le=1000)
     default_page_size: int = Field(default=20, ge=1)
     max_jobs_per_tree: int = Field(default=1000, ge=1)

@@ -19,6 +19,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from app.db.engine import create_engine, create_session_factory
 from app.db.statements import StatementCountMiddleware, count_statements
 from app.graphql.schema import build_schema
+from app.http.body_limit import BodyLimitMiddleware
 from app.http.documents import download_endpoint, upload_endpoint
 from app.http.graphiql import STATIC_DIR, STATIC_URL_PREFIX
 from app.http.graphql_view import GatewayGraphQL
@@ -72,7 +73,15 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             WebSocketRoute("/graphql", graphql),
             Mount(STATIC_URL_PREFIX, StaticFiles(directory=STATIC_DIR), name="graphiql-assets"),
         ],
-        middleware=[Middleware(RequestIdMiddleware), Middleware(StatementCountMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(StatementCountMiddleware),
+            Middleware(
+                BodyLimitMiddleware,
+                max_bytes=settings.max_request_bytes,
+                exempt_prefixes=("/uploads/",),
+            ),
+        ],
         lifespan=lifespan,
     )
     app.state.settings = settings

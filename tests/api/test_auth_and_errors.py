@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 import httpx
 import jwt
@@ -187,3 +188,32 @@ async def test_tokens_from_the_cli_helper_are_accepted(
     token = issue_token(settings, tenant="acme", ttl_seconds=60)
     data = await gql.with_token(token)(QUERY)
     assert data["customServices"]["totalCount"] == 1
+
+
+async def test_request_bodies_are_limited(gql: GraphQLClient, settings: Settings) -> None:
+    padding = " " * (settings.max_request_bytes + 1)
+    response = await gql.http.post(
+        "/graphql",
+        content=b'{"query": "{ __typename }' + padding.encode() + b'"}',
+        headers={"Authorization": f"Bearer {gql.token}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert codes(response.json()["errors"]) == ["BAD_REQUEST"]
+    assert (await gql("{ __typename }")) == {"__typename": "Query"}
+
+
+async def test_a_body_without_a_length_is_cut_off_at_the_limit(
+    gql: GraphQLClient, settings: Settings
+) -> None:
+    async def chunks() -> Any:
+        yield b'{"query": "{ __typename }'
+        for _ in range(settings.max_request_bytes // 65536 + 2):
+            yield b" " * 65536
+        yield b'"}'
+
+    response = await gql.http.post(
+        "/graphql",
+        content=chunks(),
+        headers={"Authorization": f"Bearer {gql.token}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
