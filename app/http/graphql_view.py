@@ -9,11 +9,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
 
 from app.auth import AuthenticationFailed, issue_token, viewer_from_authorization
 from app.db.engine import SessionFactory
 from app.graphql.context import Context
 from app.http.graphiql import offline_graphiql_html
+from app.http.media import GRAPHQL_RESPONSE, prefers_graphql_response, request_error_status
 from app.settings import Settings
 
 GRAPHIQL_TOKEN_TTL_SECONDS = 12 * 3600
@@ -78,6 +80,29 @@ class GatewayGraphQL(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.graphql_response = prefers_graphql_response(  # type: ignore[attr-defined]
+            request.headers.get("accept")
+        )
+        return sub_response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if getattr(sub_response, "graphql_response", False) and isinstance(response_data, dict):
+            status = request_error_status(response_data)
+            if status is not None:
+                body = {k: v for k, v in response_data.items() if k != "data"}
+                response.body = self.encode_json(body)
+                response.headers["content-length"] = str(len(response.body))
+                response.status_code = status
+            response.headers["content-type"] = GRAPHQL_RESPONSE
+        return response
 
     async def render_graphql_ide(self, request: Request) -> Response:
         headers: dict[str, str] | None = None
