@@ -217,3 +217,12 @@ async def test_a_body_without_a_length_is_cut_off_at_the_limit(
         headers={"Authorization": f"Bearer {gql.token}", "Content-Type": "application/json"},
     )
     assert response.status_code == 413
+
+
+async def test_batched_requests_are_refused(gql: GraphQLClient) -> None:
+    response = await gql.http.post(
+        "/graphql",
+        json=[{"query": "{ __typename }"}, {"query": "{ __typename }"}],
+        headers={"Authorization": f"Bearer {gql.token}"},
+    )
+    assert response.status_code == 400

@@ -347,3 +347,27 @@ async def test_reschedule_makes_a_new_appointment_linked_to_the_old(gql: GraphQL
         gql, job_["id"], old["appointmentId"], fulfillmentTime={"startTime": START, "endTime": END}
     )
     assert cancelled_one["userErrors"][0]["code"] == "INVALID_TRANSITION"
+
+
+async def test_key_material_is_returned_once_and_never_logged(
+    gql: GraphQLClient, http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        job_ = await marketplace_job(gql)
+        visit = await appointment(gql, job_["id"])
+        dest, digest = await uploaded(gql, http)
+        await fulfil(
+            gql,
+            job_["id"],
+            visit["appointmentId"],
+            fulfillmentDocuments=[{"uploadDestinationId": dest.id, "contentSha256": digest}],
+        )
+        listed = await gql(APPOINTMENTS, {"id": job_["id"]})
+    key, iv = base64.b64encode(dest.key).decode(), base64.b64encode(dest.iv).decode()
+    assert key not in caplog.text and iv not in caplog.text
+    assert key not in str(listed) and iv not in str(listed)
+    introspection = await gql('{ __type(name: "FulfillmentDocument") { fields { name } } }')
+    names = {f["name"] for f in introspection["__type"]["fields"]}
+    assert not names & {"key", "encryptionDetails", "initializationVector"}
