@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     max_tokens: int = Field(default=8000, ge=100)
     #: Largest GraphQL request body accepted (document uploads have their own exact limit).
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    #: Largest estimated query cost (app/graphql/cost.py): the benchmark's whole 25-level tree
+    #: with its jobs and line items prices at ~0.26 million.
+    max_query_cost: int = Field(default=1_000_000, ge=1000)
     max_page_size: int = Field(default=100, ge=1, le=1000)
     default_page_size: int = Field(default=20, ge=1)
     max_jobs_per_tree: int = Field(default=1000, ge=1)

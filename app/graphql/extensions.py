@@ -9,9 +9,11 @@ from collections.abc import Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult
 
 from app.domain.errors import AccessDenied, BadRequest, DomainError
 from app.graphql.context import Context, NotAuthenticated
+from app.graphql.cost import Pricing, estimate_cost
 
 log = logging.getLogger("app.graphql")
 
@@ -128,3 +130,40 @@ class CachedValidation(SchemaExtension):
         yield
         if query and context.pre_execution_errors is not None:
             self.results.put(query, list(context.pre_execution_errors))
+
+
+class QueryCostLimit(SchemaExtension):
+    """Refuses, before execution, an operation whose estimated cost (app/graphql/cost.py)
+    is over the limit: QUERY_TOO_COMPLEX, with the cost and the limit."""
+
+    def __init__(self, limit: int, pricing: Pricing) -> None:
+        self.limit = limit
+        self.pricing = pricing
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None:
+            cost = estimate_cost(
+                context.schema._schema,
+                document,
+                context.operation_name,
+                context.variables or {},
+                self.pricing,
+            )
+            if cost > self.limit:
+                context.result = ExecutionResult(
+                    data=None,
+                    errors=[
+                        GraphQLError(
+                            f"The query would cost {cost:,} (at most {self.limit:,}): ask for "
+                            "fewer items per list or fewer nested lists.",
+                            extensions={
+                                "code": "QUERY_TOO_COMPLEX",
+                                "cost": cost,
+                                "limit": self.limit,
+                            },
+                        )
+                    ],
+                )
+        yield

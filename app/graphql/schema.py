@@ -22,11 +22,13 @@ from app.graphql.appointments.mutations import AppointmentMutation
 from app.graphql.appointments.queries import AppointmentQuery
 from app.graphql.common.scalars import SCALARS
 from app.graphql.context import Context
+from app.graphql.cost import Pricing
 from app.graphql.custom_services.mutations import CustomServiceMutation
 from app.graphql.custom_services.queries import CustomServiceQuery
 from app.graphql.extensions import (
     AuthenticationGate,
     CachedValidation,
+    QueryCostLimit,
     ValidationResults,
     translate_errors,
 )
@@ -101,6 +103,11 @@ class GatewaySchema(strawberry.Schema):
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     validated = ValidationResults()
+    pricing = Pricing(
+        default_page=settings.default_page_size,
+        max_page=settings.max_page_size,
+        tree_size=settings.max_jobs_per_tree,
+    )
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         AuthenticationGate,
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
@@ -108,6 +115,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: ParserCache(maxsize=256),
         lambda: CachedValidation(validated),
+        lambda: QueryCostLimit(settings.max_query_cost, pricing),
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)

@@ -297,3 +297,17 @@ async def test_responses_say_how_many_statements_they_took(gql: GraphQLClient) -
         headers={"Authorization": f"Bearer {gql.token}"},
     )
     assert response.headers["x-sql-statements"] == "3"
+
+
+async def test_a_query_that_multiplies_lists_is_refused_before_it_runs(
+    gql: GraphQLClient, sql: StatementCounter
+) -> None:
+    query = (
+        "{ serviceJobs(first: 100) { nodes { linkedServiceJobs { allServiceJobLinks {"
+        " id serviceJob { id lineItems { id } } } } } } }"
+    )
+    sql.reset()
+    errors = await gql.errors(query)
+    assert errors[0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert errors[0]["extensions"]["cost"] > errors[0]["extensions"]["limit"]
+    assert sql.count == 0
