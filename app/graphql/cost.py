@@ -45,6 +45,8 @@ BOUNDED: Mapping[str, int] = {
     "Article.attributes": 20,
 }
 DEFAULT_LIST = 20
+#: Costs saturate here: nested lists grow exponentially, and the figure is reported in JSON.
+CAP = 10**15
 LINK = "ServiceJobLink"
 NEXT = "nextServiceJobLinks"
 
@@ -132,6 +134,7 @@ class _Estimator:
                     count = instances * page
                 else:
                     count = instances * BOUNDED.get(key, DEFAULT_LIST)
+            count = min(count, CAP)
             child_page = self.page(node) if named.name.endswith("Connection") else page
             child_trees = count if named.name == "LinkedServiceJobs" else trees
             possible = self.schema.get_possible_types(named) if is_abstract_type(named) else [named]
@@ -174,4 +177,4 @@ def estimate_cost(
     if root is None:
         return 0
     estimator = _Estimator(schema, document, variables, pricing)
-    return estimator.cost(root, operation.selection_set, 1, pricing.default_page, None)
+    return min(estimator.cost(root, operation.selection_set, 1, pricing.default_page, None), CAP)

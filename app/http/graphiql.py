@@ -1,5 +1,11 @@
-"""GraphiQL served fully offline: Strawberry's page with its unpkg assets replaced by the same
-files vendored under app/static/graphiql (the integrity hashes still match them)."""
+"""GraphiQL served fully offline.
+
+Strawberry's page loads its assets from unpkg. We serve the byte-identical files vendored under
+app/static/graphiql instead, so the page needs no CDN at run time (air-gapped sites, strict CSP)
+and the template's SRI integrity hashes still hold. Every rewrite checks its anchor in the template
+and raises RuntimeError if Strawberry changed it, so an upgrade fails loudly instead of silently
+falling back to the CDN.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,9 @@ from pathlib import Path
 
 from strawberry.http.ides import get_graphql_ide_html
 
-STATIC_DIR = Path(__file__).resolve().parents[1] / "static" / "graphiql"
+STATIC_DIR: Path = Path(__file__).resolve().parents[1] / "static" / "graphiql"
 STATIC_URL_PREFIX = "/static/graphiql"
+TITLE = "Service Job Gateway \u2013 GraphiQL"  # en dash
 
 #: The exact pins of strawberry-graphql 0.341.2's template -> our vendored file names.
 VENDORED: dict[str, str] = {
@@ -19,28 +26,37 @@ VENDORED: dict[str, str] = {
         "react-dom.production.min.js"
     ),
     "https://unpkg.com/js-cookie@3.0.5/dist/js.cookie.min.js": "js.cookie.min.js",
-    "https://unpkg.com/graphiql@3.8.3/graphiql.min.css": "graphiql.min.css",
-    "https://unpkg.com/@graphiql/plugin-explorer@1.0.2/dist/style.css": "plugin-explorer.css",
     "https://unpkg.com/graphiql@3.8.3/graphiql.min.js": "graphiql.min.js",
+    "https://unpkg.com/graphiql@3.8.3/graphiql.min.css": "graphiql.min.css",
     "https://unpkg.com/@graphiql/plugin-explorer@1.0.2/dist/index.umd.js": (
         "plugin-explorer.umd.js"
     ),
+    "https://unpkg.com/@graphiql/plugin-explorer@1.0.2/dist/style.css": "plugin-explorer.css",
 }
 
-_URL = re.compile(r"https?://[^\s\"'<>)]+")
-_FAVICON = re.compile(r'<link\s+rel="icon".*?/>', re.DOTALL)
+_TITLE = "<title>Strawberry GraphiQL</title>"
+# Strawberry's favicon is an SVG data URI whose xmlns is an http:// URL; "data:," is an empty icon
+# that also stops the browser from requesting /favicon.ico.
+_FAVICON = re.compile(r'<link\s+rel="icon"\s+href="data:image/svg\+xml,.*?/>', re.DOTALL)
+_EMPTY_FAVICON = '<link rel="icon" href="data:," />'
+_HEADERS = "const defaultHeaders = {};"
+_EXAMPLE_QUERY = re.compile(r"const EXAMPLE_QUERY = `(?P<text>[^`\\$]*)`;")
+_URL = re.compile(
+    r"""(?P<xmlns>xmlns(?::[\w.-]+)?\s*=\s*(?:["']|%22)?)?(?P<url>https?://[^\s"'<>`)\\]+)""",
+    re.IGNORECASE,
+)
 
 
 def _js_literal(value: object) -> str:
-    """JSON that is safe inside a <script> element."""
-    return (
-        json.dumps(value)
-        .replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
+    """JSON that cannot end or confuse the <script> element it is embedded in."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _replace_once(html: str, old: str, new: str, what: str) -> str:
+    """Replace an anchor of Strawberry's template, failing loudly if the template changed."""
+    if old not in html:
+        raise RuntimeError(f"Strawberry's GraphiQL page changed: {what} not found ({old!r})")
+    return html.replace(old, new)
 
 
 def offline_graphiql_html(
@@ -49,31 +65,43 @@ def offline_graphiql_html(
     default_query: str | None = None,
     landing_text: str | None = None,
 ) -> str:
+    """Strawberry's GraphiQL page, loading only same-origin assets.
+
+    default_headers are sent on every request (the page works pre-authorised); default_query
+    replaces Strawberry's example; landing_text is prepended to it as `# ` comment lines.
+    """
     html = get_graphql_ide_html("graphiql")
     for url, name in VENDORED.items():
-        if url not in html:
-            raise RuntimeError(f"Strawberry's GraphiQL page no longer loads {url}; re-vendor")
-        html = html.replace(url, f"{STATIC_URL_PREFIX}/{name}")
-    html = _FAVICON.sub("", html, count=1)
-    html = html.replace(
-        "<title>Strawberry GraphiQL</title>", "<title>Service Job Gateway - GraphiQL</title>"
-    )
+        # The quoted form avoids matching a URL that is a prefix of another. `crossorigin` stays:
+        # same-origin requests in CORS mode need no CORS headers and SRI is still enforced.
+        html = _replace_once(html, f'"{url}"', f'"{STATIC_URL_PREFIX}/{name}"', f"asset URL {url}")
+    html = _replace_once(html, _TITLE, f"<title>{TITLE}</title>", "title")
+    html = _FAVICON.sub(_EMPTY_FAVICON, html, count=1)  # cosmetic: no need to fail if absent
     if default_headers:
-        marker = "const defaultHeaders = {};"
-        if marker not in html:
-            raise RuntimeError("Strawberry's GraphiQL page changed: no defaultHeaders object")
-        html = html.replace(marker, f"const defaultHeaders = {_js_literal(default_headers)};")
-    if default_query is not None or landing_text is not None:
-        query = default_query or ""
+        html = _replace_once(
+            html,
+            _HEADERS,
+            f"const defaultHeaders = {_js_literal(default_headers)};",
+            "defaultHeaders object",
+        )
+    if default_query is not None or landing_text:
+        match = _EXAMPLE_QUERY.search(html)
+        if match is None:
+            raise RuntimeError("Strawberry's GraphiQL page changed: EXAMPLE_QUERY not found")
+        # The pattern excludes backslashes and `${`, so the template literal's text is literal.
+        query = match["text"] if default_query is None else default_query
         if landing_text:
             comment = "".join(f"# {line}".rstrip() + "\n" for line in landing_text.splitlines())
             query = f"{comment}\n{query}"
-        start = html.index("const EXAMPLE_QUERY = `")
-        end = html.index("`;", start) + 2
-        html = html[:start] + f"const EXAMPLE_QUERY = {_js_literal(query)};" + html[end:]
+        html = (
+            html[: match.start()]
+            + f"const EXAMPLE_QUERY = {_js_literal(query)};"
+            + html[match.end() :]
+        )
     return html
 
 
 def external_urls(html: str) -> list[str]:
-    """Every absolute http(s) URL in the page except XML namespace names."""
-    return [url for url in _URL.findall(html) if not url.startswith("http://www.w3.org/")]
+    """Every absolute http(s) URL in the page except XML namespace names (xmlns="..."), which
+    identify a vocabulary and are never fetched."""
+    return [m["url"] for m in _URL.finditer(html) if m["xmlns"] is None]

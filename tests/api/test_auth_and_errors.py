@@ -125,11 +125,15 @@ async def test_every_response_carries_a_request_id(http: httpx.AsyncClient) -> N
 
 
 def nested(depth: int) -> str:
-    """A query `depth` levels deep through requiredCustomServices."""
+    """A query `depth` levels deep through single objects (job → its link → its job …), so
+    only the depth limit, not the cost of lists, decides."""
+    fields = ['serviceJob(id: "x")'] + [
+        "serviceJobLink" if level % 2 else "serviceJob" for level in range(1, depth)
+    ]
     inner = "id"
-    for _ in range(depth - 1):
-        inner = f"requiredCustomServices {{ {inner} }}"
-    return f'{{ customService(id: "x") {{ {inner} }} }}'
+    for field in reversed(fields):
+        inner = f"{field} {{ {inner} }}"
+    return f"{{ {inner} }}"
 
 
 async def test_depth_is_limited(gql: GraphQLClient, settings: Settings) -> None:

@@ -1,37 +1,88 @@
-"""GraphiQL is served fully offline: no external URL, every asset vendored and identical to the
-file Strawberry's page pins (its integrity hash)."""
+"""GraphiQL is served fully offline: no external URL, every asset vendored and byte-identical to
+the file Strawberry's page pins (its SRI integrity hash), and injected values cannot escape."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
+
+import pytest
+from strawberry.http.ides import get_graphql_ide_html
 
 from app.http.graphiql import STATIC_DIR, STATIC_URL_PREFIX, external_urls, offline_graphiql_html
 
+_ASSET = re.compile(
+    rf'(?:src|href)="{re.escape(STATIC_URL_PREFIX)}/([^"]+)"\s+integrity="(sha384-[^"]+)"'
+)
+
+
+def _sri(data: bytes) -> str:
+    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
+
 
 def test_the_page_references_no_external_url() -> None:
-    assert external_urls(offline_graphiql_html()) == []
-
-
-def test_every_asset_is_vendored_and_matches_its_integrity_hash() -> None:
-    html = offline_graphiql_html()
-    pairs = re.findall(
-        rf'(?:src|href)="{STATIC_URL_PREFIX}/([^"]+)"\s+integrity="sha384-([^"]+)"', html
+    html = offline_graphiql_html(
+        default_headers={"a": "b"}, default_query="{ a }", landing_text="x"
     )
-    assert len(pairs) == 7
-    for name, expected in pairs:
-        digest = hashlib.sha384((STATIC_DIR / name).read_bytes()).digest()
-        assert base64.b64encode(digest).decode() == expected, name
+    assert external_urls(html) == []
+    assert "unpkg" not in html
+    assert "<title>Service Job Gateway \u2013 GraphiQL</title>" in html
+
+
+def test_every_referenced_asset_exists_and_matches_its_integrity_hash() -> None:
+    html = offline_graphiql_html()
+    referenced = re.findall(rf'(?:src|href)="{re.escape(STATIC_URL_PREFIX)}/([^"]+)"', html)
+    pairs = _ASSET.findall(html)
+    assert len(referenced) == len(pairs) == 7
+    for name, integrity in pairs:
+        path = STATIC_DIR / name
+        assert path.is_file(), name
+        assert _sri(path.read_bytes()) == integrity, name
 
 
 def test_default_headers_are_embedded_and_cannot_break_out_of_the_script() -> None:
-    html = offline_graphiql_html(default_headers={"Authorization": "Bearer </script><b>x"})
-    assert "</script><b>" not in html
-    assert '"Authorization": "Bearer \\u003c/script\\u003e\\u003cb\\u003ex"' in html
+    headers = {"Authorization": "Bearer </script><script>alert(1)</script>", "X-Q": "a&b"}
+    html = offline_graphiql_html(default_headers=headers)
+    assert "</script><script>alert" not in html
+    literal = re.search(r"const defaultHeaders = (\{.*?\});\n", html)
+    assert literal is not None
+    assert "<" not in literal[1]
+    assert json.loads(literal[1]) == headers  # \u003c etc. are valid JSON (and JS) escapes
+    assert "headers: defaultHeaders" in html  # the object GraphiQL.createFetcher sends
 
 
-def test_the_sample_query_and_landing_text_replace_strawberrys_example() -> None:
-    html = offline_graphiql_html(default_query="{ a }", landing_text="Hello\nthere")
+def test_the_query_and_landing_text_replace_strawberrys_example_safely() -> None:
+    html = offline_graphiql_html(default_query="{ a } # </script>", landing_text="Hello\nthere")
     assert "Welcome to GraphiQL" not in html
-    assert '"# Hello\\n# there\\n\\n{ a }"' in html
+    literal = re.search(r"const EXAMPLE_QUERY = (\".*?\");\n", html)
+    assert literal is not None
+    assert json.loads(literal[1]) == "# Hello\n# there\n\n{ a } # </script>"
+    assert "# </script>" not in html
+
+
+def test_landing_text_alone_is_prepended_to_strawberrys_example() -> None:
+    html = offline_graphiql_html(landing_text="Hi")
+    literal = re.search(r"const EXAMPLE_QUERY = (\".*?\");\n", html)
+    assert literal is not None
+    assert json.loads(literal[1]).startswith("# Hi\n\n# Welcome to GraphiQL")
+
+
+def test_a_changed_pin_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = get_graphql_ide_html("graphiql")
+    changed = original.replace("graphiql@3.8.3/graphiql.min.js", "graphiql@9.9.9/graphiql.min.js")
+    monkeypatch.setattr("app.http.graphiql.get_graphql_ide_html", lambda _ide: changed)
+    with pytest.raises(
+        RuntimeError, match=r"https://unpkg\.com/graphiql@3\.8\.3/graphiql\.min\.js"
+    ):
+        offline_graphiql_html()
+
+
+def test_external_urls_ignores_xml_namespaces_only() -> None:
+    html = (
+        '<svg xmlns="http://www.w3.org/2000/svg"></svg>'
+        '<link href="data:image/svg+xml,<svg xmlns=%22http://www.w3.org/2000/svg%22>"/>'
+        '<script src="https://cdn.example/x.js"></script><img src=http://w3.example/a.png>'
+    )
+    assert external_urls(html) == ["https://cdn.example/x.js", "http://w3.example/a.png"]
