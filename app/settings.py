@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
 
     log_level: str = "INFO"
+    #: "json": one JSON object per line (request id, operation, tenant); "text": for people.
+    log_format: Literal["json", "text"] = "json"
+    #: Browser origins allowed to open subscriptions (besides the page's own origin).
+    ws_allowed_origins: list[str] = Field(default_factory=list)
+    max_subscriptions_per_connection: int = Field(default=20, ge=1, le=1000)
+    #: Seconds a stopping worker waits for in-flight requests before it closes them.
+    shutdown_grace_seconds: int = Field(default=20, ge=0, le=600)
 
     @model_validator(mode="after")
     def _production_needs_a_real_key(self) -> Settings:

@@ -64,5 +64,12 @@ def create_engine(
     )
 
 
-def create_session_factory(engine: AsyncEngine) -> SessionFactory:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+#: Where a session finds the change hub of its process (see app/events/hub.py).
+HUB_KEY = "jobtree.change_hub"
+
+
+def create_session_factory(engine: AsyncEngine, hub: object | None = None) -> SessionFactory:
+    """Sessions of one engine; `hub`, when given, hears of every committed change."""
+    return async_sessionmaker(
+        engine, class_=AsyncSession, expire_on_commit=False, info={HUB_KEY: hub}
+    )

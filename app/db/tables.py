@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from app.db.types import JSONType, UTCDateTime, utcnow
@@ -406,3 +415,27 @@ class UploadDestination(SQLModel, table=True):
         sa_column=Column(String(ID_LENGTH), ForeignKey("appointment.id"), nullable=True),
     )
     created: datetime = _timestamp()
+
+
+class Event(SQLModel, table=True):
+    """The outbox: one row per change of a service job or a tree, written in the transaction
+    that made the change, so a rolled-back change leaves no event. Ids grow in commit order
+    within a tenant (writers take a per-tenant lock just before they insert)."""
+
+    __tablename__ = "event"
+    __table_args__ = (Index("ix_event_tenant_id", "tenant", "id"),)
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    tenant: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    facility_ref: str = Field(sa_column=Column(String(REF_LENGTH), nullable=False))
+    event_type: str = Field(sa_column=Column(String(48), nullable=False))
+    entity_type: str = Field(sa_column=Column(String(32), nullable=False))
+    entity_id: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    version: int
+    payload: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
+    occurred_at: datetime = _timestamp()

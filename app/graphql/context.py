@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from starlette.requests import Request
@@ -12,6 +12,7 @@ from starlette.websockets import WebSocket
 from app.db.engine import SessionFactory
 from app.domain.access import Viewer
 from app.domain.localized import locales_from_accept_language
+from app.events.hub import ChangeHub
 from app.graphql.loaders import Loaders
 from app.settings import Settings
 
@@ -33,6 +34,10 @@ class Context:
     _loaders: Loaders | None = field(default=None, repr=False)
     #: The operation's text; the tree fast path keys its compiled walks on it.
     query_text: str | None = None
+    #: This process's change hub, for subscriptions.
+    hub: ChangeHub | None = None
+    #: The payload of a WebSocket's connection_init (strawberry sets it).
+    connection_params: dict[str, object] | None = None
 
     @property
     def viewer(self) -> Viewer:
@@ -45,6 +50,11 @@ class Context:
         if self._loaders is None:
             self._loaders = Loaders(self.db, self.viewer)
         return self._loaders
+
+    def for_operation(self) -> Context:
+        """A context of its own for one operation of a WebSocket connection: operations run
+        side by side, and each one releases its loaders when it likes."""
+        return replace(self, _loaders=None, query_text=None)
 
     def release(self) -> None:
         """Drop what this request loaded. graphql-core's executor sits in reference cycles

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any
 
 import strawberry
@@ -25,6 +25,8 @@ from app.graphql.context import Context
 from app.graphql.cost import Pricing
 from app.graphql.custom_services.mutations import CustomServiceMutation
 from app.graphql.custom_services.queries import CustomServiceQuery
+from app.graphql.events.queries import EventQuery
+from app.graphql.events.subscriptions import LiveSubscription
 from app.graphql.extensions import (
     AuthenticationGate,
     CachedValidation,
@@ -55,6 +57,7 @@ class Query(
     OrderQuery,
     ServiceDataQuery,
     AppointmentQuery,
+    EventQuery,
 ):
     pass
 
@@ -72,6 +75,14 @@ class Mutation(
     ServiceDataMutation,
     AppointmentMutation,
 ):
+    pass
+
+
+@strawberry.type(
+    description="Live changes over WebSocket (graphql-transport-ws at /graphql; the token goes "
+    "in connection_init's payload as `Authorization`)."
+)
+class Subscription(LiveSubscription):
     pass
 
 
@@ -93,12 +104,36 @@ class GatewaySchema(strawberry.Schema):
             result.errors = translate_errors(result.errors, request_id)
         return result
 
+    async def stream(self, *args: Any, **kwargs: Any) -> Any:
+        """Operations over WebSocket: each gets a context of its own, and its results are
+        translated like those of HTTP requests."""
+        context = kwargs.get("context_value")
+        if isinstance(context, Context):
+            context = kwargs["context_value"] = context.for_operation()
+        source = await super().stream(*args, **kwargs)
+        return _translated(source, context)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         # translate_errors logs unexpected errors once, with the request id; expected ones
         # (validation, refusals) are not worth a log line each.
         return
+
+
+async def _translated(source: AsyncIterator[Any], context: object) -> AsyncGenerator[Any, None]:
+    request_id = context.request_id if isinstance(context, Context) else "-"
+    try:
+        async for result in source:
+            if isinstance(result, ExecutionResult) and result.errors:
+                result.errors = translate_errors(result.errors, request_id)
+            yield result
+    finally:
+        if isinstance(context, Context):
+            context.release()
+        aclose = getattr(source, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -122,6 +157,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         execution_context_class=TreeExecutor if settings.fast_tree_path else None,
         config=StrawberryConfig(
@@ -135,7 +171,10 @@ def sdl() -> str:
     return (
         str(
             strawberry.Schema(
-                query=Query, mutation=Mutation, config=StrawberryConfig(scalar_map=SCALARS)
+                query=Query,
+                mutation=Mutation,
+                subscription=Subscription,
+                config=StrawberryConfig(scalar_map=SCALARS),
             )
         )
         + "\n"

@@ -18,6 +18,8 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from app.db.engine import create_engine, create_session_factory
 from app.db.statements import StatementCountMiddleware, count_statements
+from app.events.hub import create_hub
+from app.events.outbox import CHANNEL
 from app.graphql.schema import build_schema
 from app.http.body_limit import BodyLimitMiddleware
 from app.http.documents import download_endpoint, upload_endpoint
@@ -37,13 +39,17 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         max_overflow=settings.db_max_overflow,
     )
     count_statements(engine)
-    db = create_session_factory(engine)
+    hub = create_hub(engine.url, CHANNEL)
+    db = create_session_factory(engine, hub)
     graphql = GatewayGraphQL(
         build_schema(settings),
         settings=settings,
         db=db,
+        hub=hub,
         graphql_ide="graphiql" if settings.is_development else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+        allowed_origins=tuple(settings.ws_allowed_origins),
     )
 
     async def healthz(_: Request) -> JSONResponse:
@@ -60,8 +66,12 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         tune_garbage_collector(settings.gc_gen0_threshold)
-        yield
-        await engine.dispose()
+        await hub.start()
+        try:
+            yield
+        finally:
+            await hub.stop()
+            await engine.dispose()
 
     app = Starlette(
         routes=[
@@ -87,6 +97,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.settings = settings
     app.state.engine = engine
     app.state.db = db
+    app.state.hub = hub
     return app
 
 

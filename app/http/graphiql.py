@@ -40,6 +40,12 @@ _TITLE = "<title>Strawberry GraphiQL</title>"
 _FAVICON = re.compile(r'<link\s+rel="icon"\s+href="data:image/svg\+xml,.*?/>', re.DOTALL)
 _EMPTY_FAVICON = '<link rel="icon" href="data:," />'
 _HEADERS = "const defaultHeaders = {};"
+#: GraphiQL sends its headers with queries, not with the WebSocket's connection_init; the
+#: gateway reads the token of a subscription from there, so the page passes them along.
+_FETCHER_END = "subscriptionUrl,\n      });"
+_FETCHER_END_WITH_PARAMS = (
+    "subscriptionUrl,\n        wsConnectionParams: defaultHeaders,\n      });"
+)
 _EXAMPLE_QUERY = re.compile(r"const EXAMPLE_QUERY = `(?P<text>[^`\\$]*)`;")
 _URL = re.compile(
     r"""(?P<xmlns>xmlns(?::[\w.-]+)?\s*=\s*(?:["']|%22)?)?(?P<url>https?://[^\s"'<>`)\\]+)""",
@@ -77,6 +83,7 @@ def offline_graphiql_html(
         html = _replace_once(html, f'"{url}"', f'"{STATIC_URL_PREFIX}/{name}"', f"asset URL {url}")
     html = _replace_once(html, _TITLE, f"<title>{TITLE}</title>", "title")
     html = _FAVICON.sub(_EMPTY_FAVICON, html, count=1)  # cosmetic: no need to fail if absent
+    html = _replace_once(html, _FETCHER_END, _FETCHER_END_WITH_PARAMS, "fetcher options")
     if default_headers:
         html = _replace_once(
             html,

@@ -9,10 +9,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.types.unset import UNSET, UnsetType
 
 from app.auth import AuthenticationFailed, issue_token, viewer_from_authorization
 from app.db.engine import SessionFactory
+from app.events.hub import ChangeHub
 from app.graphql.context import Context
 from app.http.graphiql import offline_graphiql_html
 from app.http.media import GRAPHQL_RESPONSE, prefers_graphql_response, request_error_status
@@ -54,10 +57,18 @@ def _is_loopback(host: str | None) -> bool:
 
 
 class GatewayGraphQL(GraphQL[Context, None]):
-    def __init__(self, *args: object, settings: Settings, db: SessionFactory, **kwargs: object):
+    def __init__(
+        self,
+        *args: object,
+        settings: Settings,
+        db: SessionFactory,
+        hub: ChangeHub | None = None,
+        **kwargs: object,
+    ):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.settings = settings
         self.db = db
+        self.hub = hub
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -76,7 +87,30 @@ class GatewayGraphQL(GraphQL[Context, None]):
             viewer_or_none=viewer,
             auth_error=error,
             accept_language=request.headers.get("accept-language"),
+            hub=self.hub,
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticates a WebSocket: the token travels in connection_init's payload
+        (`{"Authorization": "Bearer ..."}`, as GraphiQL sends its headers), or in the
+        handshake's own Authorization header. No valid token: the socket closes with 4403."""
+        params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        authorization = next(
+            (v for k, v in params.items() if k.lower() == "authorization" and isinstance(v, str)),
+            None,
+        )
+        if authorization is not None:
+            try:
+                context.viewer_or_none = viewer_from_authorization(self.settings, authorization)
+                context.auth_error = None
+            except AuthenticationFailed as exc:
+                raise ConnectionRejectionError({"message": str(exc)}) from exc
+        if context.viewer_or_none is None:
+            raise ConnectionRejectionError(
+                {"message": context.auth_error or "Authentication required."}
+            )
+        unset: UnsetType = UNSET
+        return unset
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

@@ -16,6 +16,7 @@ from app.db import tables
 from app.db.types import utcnow
 from app.domain.service_data import LINE_ITEMS_MISSING
 from app.domain.trees import Link, TreeShape
+from app.events import outbox
 from app.repositories import execute_core
 from app.repositories.pagination import Page, PageRequest, fetch_page
 
@@ -116,6 +117,8 @@ class ServiceJobRepository:
             .values(**values, version=JOB.version + 1, last_modified=utcnow())
             .execution_options(synchronize_session=False)
         )
+        if result.rowcount:
+            outbox.note_jobs_changed(self.session, [ident])
         return bool(result.rowcount)
 
     async def set_status(
@@ -133,6 +136,7 @@ class ServiceJobRepository:
             .values(**values, version=JOB.version + 1)
             .execution_options(synchronize_session=False)
         )
+        outbox.note_jobs_changed(self.session, job_ids)
 
     async def order(self, tenant_order_id: str) -> tables.ServiceOrder | None:
         result = await self.session.exec(
@@ -171,6 +175,8 @@ class ServiceJobRepository:
             .values(version=TREE.version + 1, last_modified=utcnow())
             .execution_options(synchronize_session=False)
         )
+        if result.rowcount:
+            outbox.note_trees_changed(self.session, [ident])
         return bool(result.rowcount)
 
     async def tree_state(self, tree_id: str) -> TreeState:
@@ -212,6 +218,7 @@ class ServiceJobRepository:
     async def add(self, rows: Sequence[Any]) -> None:
         self.session.add_all(rows)
         await self.session.flush()
+        outbox.note_created(self.session, rows)
 
     async def move_link(
         self, link_id: str, tree_id: str, parent_id: str | None, position: int
@@ -224,17 +231,28 @@ class ServiceJobRepository:
         )
 
     async def move_job(self, job_id: str, tree_id: str) -> None:
-        for table in (JOB, ITEM):
-            column = col(table.id) if table is JOB else col(ITEM.service_job_id)
-            await self.session.exec(
-                update(table)
-                .where(column == job_id, col(table.tenant) == self.tenant)
-                .values(linked_service_jobs_id=tree_id)
-                .execution_options(synchronize_session=False)
-            )
+        """Move a job and its line items into another tree; the job's version bumps, since
+        the tree it belongs to is part of its state."""
+        await self.session.exec(
+            update(JOB)
+            .where(col(JOB.id) == job_id, col(JOB.tenant) == self.tenant)
+            .values(linked_service_jobs_id=tree_id, version=JOB.version + 1, last_modified=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.exec(
+            update(ITEM)
+            .where(col(ITEM.service_job_id) == job_id, col(ITEM.tenant) == self.tenant)
+            .values(linked_service_jobs_id=tree_id)
+            .execution_options(synchronize_session=False)
+        )
+        outbox.note_jobs_changed(self.session, [job_id])
 
-    async def delete_tree(self, tree_id: str) -> None:
-        await self.session.delete(await self.session.get_one(TREE, tree_id))
+    async def merge_tree_away(self, tree_id: str, into: str) -> None:
+        """Delete a tree whose jobs went into another one."""
+        tree = await self.get_tree(tree_id)
+        assert tree is not None
+        outbox.note_tree_merged(self.session, tree, into)
+        await self.session.delete(tree)
         await self.session.flush()
 
     # line items

@@ -7,11 +7,20 @@ from contextlib import asynccontextmanager
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.engine import SessionFactory
+from app.db.engine import HUB_KEY, SessionFactory
+from app.events import outbox
 
 
 @asynccontextmanager
 async def transaction(db: SessionFactory) -> AsyncIterator[AsyncSession]:
-    """One unit of work: commits when the block ends, rolls everything back if it raises."""
-    async with db() as session, session.begin():
-        yield session
+    """One unit of work: commits when the block ends, rolls everything back if it raises.
+    The events of what it changed are written last, in the same transaction, and handed to
+    this process's subscribers once it has committed."""
+    async with db() as session:
+        async with session.begin():
+            yield session
+            notices = await outbox.write_outbox(session)
+        if notices:
+            hub = session.info.get(HUB_KEY)
+            if hub is not None:
+                hub.committed(notices)

@@ -496,7 +496,7 @@ async def add_service_job_link(
         await repo.move_link(link_id, tree_id, parent_link_id, await repo.next_position(tree_id))
         await repo.move_job(job.id, tree_id)
         await ServiceDataRepository(session, viewer.tenant).merge(old_tree, tree_id)
-        await repo.delete_tree(old_tree)
+        await repo.merge_tree_away(old_tree, tree_id)
         result = await repo.get_tree(tree_id)
         assert result is not None
         return result

@@ -1,0 +1,1 @@
+"""The outbox for integrators, and live subscriptions to jobs and trees."""

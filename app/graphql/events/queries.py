@@ -1,0 +1,66 @@
+"""The outbox, read as a connection: integrators keep the last cursor and ask for what came
+after it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from app.domain.events import EntityType
+from app.graphql.common.pagination import Connection, page_request, paged
+from app.graphql.context import Context
+from app.graphql.events.types import Event, EventEntityType, EventType
+from app.repositories.events import EventFilter, EventRepository
+
+
+@strawberry.input(description="Narrows the events; all given conditions apply.")
+class EventFilterInput:
+    entity_type: EventEntityType | None = strawberry.field(
+        default=None, description="Events about this kind of entity."
+    )
+    entity_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Events about this entity."
+    )
+    types: list[EventType] | None = strawberry.field(
+        default=None, description="Events of these types."
+    )
+
+    def to_filter(self) -> EventFilter:
+        return EventFilter(
+            entity_type=EntityType[self.entity_type.name].value if self.entity_type else None,
+            entity_id=str(self.entity_id) if self.entity_id is not None else None,
+            event_types=frozenset(t.name for t in self.types) if self.types is not None else None,
+        )
+
+
+@strawberry.type
+class EventQuery:
+    @strawberry.field(
+        description="Changes to service jobs and trees, oldest first. Ids and cursors grow in "
+        "commit order: keep the last `endCursor` and pass it as `after` to get only what "
+        "happened since. A facility-scoped caller sees the events of its facilities."
+    )
+    async def events(
+        self,
+        info: strawberry.Info[Context, None],
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size (default 20, ≤ 100).")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor to continue after.")
+        ] = None,
+        filter: Annotated[
+            EventFilterInput | None, strawberry.argument(description="Conditions.")
+        ] = None,
+    ) -> Connection[Event]:
+        context = info.context
+        page = page_request(context.settings, first, after)
+        flt = (filter or EventFilterInput()).to_filter()
+        viewer = context.viewer
+        return await paged(
+            context.db,
+            lambda s: EventRepository(s, viewer.tenant).page(flt, page, viewer.facilities),
+            lambda s: EventRepository(s, viewer.tenant).count(flt, viewer.facilities),
+            Event.from_row,
+        )
