@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import ipaddress
+import os
+import shutil
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import orjson
@@ -88,6 +92,13 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
             file=sys.stderr,
         )
         return 2
+    if workers > 1 and not settings.database_url.startswith("postgresql"):
+        print(
+            "refusing --workers > 1 on SQLite: one process owns the file and delivers its "
+            "subscriptions; use PostgreSQL (DATABASE_URL=postgresql+asyncpg://...) for workers",
+            file=sys.stderr,
+        )
+        return 2
     asyncio.run(_migrate(settings))
     print(
         asyncio.run(
@@ -95,16 +106,42 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
         )
     )
     print(f"GraphQL at http://{host}:{port}/graphql ({settings.app_env})")
-    uvicorn.run(
-        "app.http.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level.lower(),
-        proxy_headers=False,
-    )
+    with _metrics_directory(workers):
+        uvicorn.run(
+            "app.http.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level.lower(),
+            # Logging is the app's (app/logs.py): JSON lines, our access log instead of uvicorn's.
+            log_config=None,
+            proxy_headers=False,
+            # SIGTERM: stop accepting, let in-flight requests finish (this long at most), close
+            # WebSockets with 1012 (service restart, clients reconnect), then shut down.
+            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        )
     return 0
+
+
+@contextlib.contextmanager
+def _metrics_directory(workers: int) -> Iterator[None]:
+    """Several workers share their metrics through files (prometheus_client's multiprocess
+    mode): a fresh directory for this run unless PROMETHEUS_MULTIPROC_DIR names one."""
+    if workers <= 1:
+        yield
+        return
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    directory = Path(given) if given else Path(tempfile.mkdtemp(prefix="jobtree-metrics-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    try:
+        yield
+    finally:
+        if not given:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

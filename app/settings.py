@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     #: "json": one JSON object per line (request id, operation, tenant); "text": for people.
     log_format: Literal["json", "text"] = "json"
+    #: When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`.
+    metrics_token: SecretStr | None = None
     #: Browser origins allowed to open subscriptions (besides the page's own origin).
     ws_allowed_origins: list[str] = Field(default_factory=list)
     max_subscriptions_per_connection: int = Field(default=20, ge=1, le=1000)

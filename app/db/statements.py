@@ -21,6 +21,12 @@ def _count(*_: Any) -> None:
         counter[0] += 1
 
 
+def statements_so_far() -> int | None:
+    """The statements of the request being served (None outside a request)."""
+    counter = _counter.get()
+    return None if counter is None else counter[0]
+
+
 def count_statements(engine: AsyncEngine) -> None:
     event.listen(engine.sync_engine, "before_cursor_execute", _count)
 

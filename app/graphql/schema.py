@@ -45,6 +45,7 @@ from app.graphql.service_jobs.mutations import ServiceJobMutation
 from app.graphql.service_jobs.queries import ServiceJobQuery
 from app.graphql.trees.mutations import TreeMutation
 from app.graphql.trees.queries import TreeQuery
+from app.http.observability import operation_label, record_operation
 from app.settings import Settings
 
 
@@ -102,6 +103,8 @@ class GatewaySchema(strawberry.Schema):
         if result.errors:
             request_id = context.request_id if isinstance(context, Context) else "-"
             result.errors = translate_errors(result.errors, request_id)
+        if isinstance(context, Context):
+            _record(context, kwargs.get("operation_name"), context.query_text, result)
         return result
 
     async def stream(self, *args: Any, **kwargs: Any) -> Any:
@@ -119,6 +122,22 @@ class GatewaySchema(strawberry.Schema):
         # translate_errors logs unexpected errors once, with the request id; expected ones
         # (validation, refusals) are not worth a log line each.
         return
+
+
+def _record(
+    context: Context, operation_name: str | None, query: str | None, result: ExecutionResult
+) -> None:
+    outcome = "ok"
+    if result.errors:
+        code = (result.errors[0].extensions or {}).get("code")
+        outcome = code if isinstance(code, str) and code.isupper() and len(code) < 40 else "error"
+    viewer = context.viewer_or_none
+    record_operation(
+        context.request.scope,
+        operation_label(operation_name, query),
+        outcome,
+        viewer.tenant if viewer else None,
+    )
 
 
 async def _translated(source: AsyncIterator[Any], context: object) -> AsyncGenerator[Any, None]:

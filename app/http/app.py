@@ -25,6 +25,12 @@ from app.http.body_limit import BodyLimitMiddleware
 from app.http.documents import download_endpoint, upload_endpoint
 from app.http.graphiql import STATIC_DIR, STATIC_URL_PREFIX
 from app.http.graphql_view import GatewayGraphQL
+from app.http.observability import (
+    ObservabilityMiddleware,
+    metrics_endpoint,
+    watch_pool,
+    worker_exited,
+)
 from app.http.request_id import RequestIdMiddleware
 from app.logs import configure_logging
 from app.settings import Settings
@@ -32,13 +38,14 @@ from app.settings import Settings
 
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
     settings = settings or Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     engine = engine or create_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
     )
     count_statements(engine)
+    watch_pool(engine)
     hub = create_hub(engine.url, CHANNEL)
     db = create_session_factory(engine, hub)
     graphql = GatewayGraphQL(
@@ -72,11 +79,13 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         finally:
             await hub.stop()
             await engine.dispose()
+            worker_exited()
 
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint(settings), methods=["GET"]),
             Route("/graphql", graphql),
             Route("/uploads/{token}", upload_endpoint(settings, db), methods=["PUT"]),
             Route("/documents/{ident}", download_endpoint(settings, db), methods=["GET"]),
@@ -86,6 +95,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         middleware=[
             Middleware(RequestIdMiddleware),
             Middleware(StatementCountMiddleware),
+            Middleware(ObservabilityMiddleware),
             Middleware(
                 BodyLimitMiddleware,
                 max_bytes=settings.max_request_bytes,

@@ -9,6 +9,8 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.logs import current_request_id
+
 _SANE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 HEADER = "x-request-id"
 
@@ -26,10 +28,14 @@ class RequestIdMiddleware:
         incoming = dict(scope.get("headers") or []).get(HEADER.encode(), b"").decode("latin-1")
         request_id = incoming if _SANE.match(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        token = current_request_id.set(request_id)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 MutableHeaders(scope=message)[HEADER] = request_id
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            current_request_id.reset(token)

@@ -11,16 +11,18 @@ that follow each other faster than a subscriber reads them arrive as the latest 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import aclosing
 from typing import Annotated, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 
 from app.domain.events import FINAL_EVENTS, ChangeNotice, EntityType, Topic
-from app.events.hub import CLOSED
+from app.events.hub import CLOSED, Subscription
 from app.graphql.context import Context
 from app.graphql.service_jobs.types import ServiceJob
 from app.graphql.trees.types import LinkedServiceJobs, tree_view
+from app.http.observability import SUBSCRIPTIONS
 
 T = TypeVar("T")
 
@@ -43,25 +45,38 @@ async def follow(
             raise GraphQLError(f"{what} {topic[2]!r} not found.", extensions={"code": "NOT_FOUND"})
         last = version_of(current)
         del current
-        while True:
-            message = await subscription.get()
-            if message is CLOSED:
+        with SUBSCRIPTIONS.track_inprogress():
+            async with aclosing(_changes(context, subscription, last, load, version_of)) as changes:
+                async for item in changes:
+                    yield item
+
+
+async def _changes(
+    context: Context,
+    subscription: Subscription,
+    last: int,
+    load: Callable[[], Awaitable[T | None]],
+    version_of: Callable[[T], int],
+) -> AsyncGenerator[T, None]:
+    while True:
+        message = await subscription.get()
+        if message is CLOSED:
+            return
+        if isinstance(message, ChangeNotice):
+            if message.event_type in FINAL_EVENTS:
                 return
-            if isinstance(message, ChangeNotice):
-                if message.event_type in FINAL_EVENTS:
-                    return
-                if message.version <= last:
-                    continue
-            # Fresh loaders: what an earlier delivery loaded is stale now.
-            context.release()
-            current = await load()
-            if current is None:
-                return
-            version = version_of(current)
-            if version > last:
-                last = version
-                yield current
-            del current
+            if message.version <= last:
+                continue
+        # Fresh loaders: what an earlier delivery loaded is stale now.
+        context.release()
+        current = await load()
+        if current is None:
+            return
+        version = version_of(current)
+        if version > last:
+            last = version
+            yield current
+        del current
 
 
 @strawberry.type
