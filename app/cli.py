@@ -120,6 +120,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
             # SIGTERM: stop accepting, let in-flight requests finish (this long at most), close
             # WebSockets with 1012 (service restart, clients reconnect), then shut down.
             timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+            # A WebSocket message is a GraphQL request too: the same size limit.
+            ws_max_size=settings.max_request_bytes,
         )
     return 0
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,6 +15,10 @@ from app.settings import Settings
 
 NodeT = TypeVar("NodeT")
 RowT = TypeVar("RowT")
+
+#: The paging arguments every list field takes.
+First = Annotated[int | None, strawberry.argument(description="Page size (default 20, ≤ 100).")]
+After = Annotated[str | None, strawberry.argument(description="Cursor to continue after.")]
 
 
 @strawberry.type(description="Where a page sits in the whole list.")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from app.graphql.common.pagination import Connection, page_request, paged
+from app.graphql.common.pagination import After, Connection, First, page_request, paged
 from app.graphql.context import Context
 from app.graphql.custom_services.enums import CustomServiceStatus
 from app.graphql.custom_services.types import CustomService
@@ -38,12 +38,8 @@ class CustomServiceQuery:
     async def custom_services(
         self,
         info: strawberry.Info[Context, None],
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size (default 20, ≤ 100).")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Cursor to continue after.")
-        ] = None,
+        first: First = None,
+        after: After = None,
         filter: Annotated[
             CustomServiceFilterInput | None, strawberry.argument(description="Conditions.")
         ] = None,

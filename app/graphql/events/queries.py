@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 
 from app.domain.events import EntityType
-from app.graphql.common.pagination import Connection, page_request, paged
+from app.graphql.common.pagination import After, Connection, First, page_request, paged
 from app.graphql.context import Context
 from app.graphql.events.types import Event, EventEntityType, EventType
 from app.repositories.events import EventFilter, EventRepository
@@ -44,12 +44,8 @@ class EventQuery:
     async def events(
         self,
         info: strawberry.Info[Context, None],
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size (default 20, ≤ 100).")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Cursor to continue after.")
-        ] = None,
+        first: First = None,
+        after: After = None,
         filter: Annotated[
             EventFilterInput | None, strawberry.argument(description="Conditions.")
         ] = None,

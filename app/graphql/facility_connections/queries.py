@@ -7,7 +7,14 @@ from typing import Annotated
 import strawberry
 
 from app.db import tables
-from app.graphql.common.pagination import Connection, page_request, paged, to_connection
+from app.graphql.common.pagination import (
+    After,
+    Connection,
+    First,
+    page_request,
+    paged,
+    to_connection,
+)
 from app.graphql.context import Context
 from app.graphql.facility_connections.types import FacilityCustomServiceConnection
 from app.repositories.facility_connections import FacilityConnectionRepository
@@ -29,12 +36,8 @@ class FacilityConnectionQuery:
         self,
         info: strawberry.Info[Context, None],
         facility_id: Annotated[strawberry.ID, strawberry.argument(description="The facility.")],
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size (default 20, ≤ 100).")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Cursor to continue after.")
-        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[FacilityCustomServiceConnection]:
         context = info.context
         page = page_request(context.settings, first, after)

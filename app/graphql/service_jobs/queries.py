@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from app.graphql.common.pagination import Connection, page_request, paged
+from app.graphql.common.pagination import After, Connection, First, page_request, paged
 from app.graphql.context import Context
 from app.graphql.service_jobs.enums import ServiceJobStatus
 from app.graphql.service_jobs.types import ServiceJob
@@ -55,12 +55,8 @@ class ServiceJobQuery:
     async def service_jobs(
         self,
         info: strawberry.Info[Context, None],
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size (default 20, ≤ 100).")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Cursor to continue after.")
-        ] = None,
+        first: First = None,
+        after: After = None,
         filter: Annotated[
             ServiceJobFilterInput | None, strawberry.argument(description="Conditions.")
         ] = None,
