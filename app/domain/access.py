@@ -22,6 +22,13 @@ class Viewer:
     def sees_facility(self, facility_ref: str) -> bool:
         return self.facilities is None or facility_ref in self.facilities
 
+    def sees_document(self, created_by: str, appointment_facility: str | None) -> bool:
+        """A document recorded on an appointment is seen by whoever sees the appointment's
+        job; an upload not recorded yet by its uploader and by tenant-wide callers."""
+        if appointment_facility is not None:
+            return self.sees_facility(appointment_facility)
+        return self.is_tenant_wide or created_by == self.subject
+
     def require_tenant_wide(self, action: str) -> None:
         """Tenant-level blueprints are changed only by callers not limited to facilities."""
         if self.facilities is not None:

@@ -86,6 +86,18 @@ class AppointmentRepository:
         )
         return {row.id: row for row in result.all()}
 
+    async def facilities_of(self, appointment_ids: Collection[str]) -> dict[str, str]:
+        """The facility of each appointment's job."""
+        if not appointment_ids:
+            return {}
+        result = await self.session.exec(
+            select(APPOINTMENT.id, tables.ServiceJob.facility_ref)
+            .join(tables.ServiceJob, col(tables.ServiceJob.id) == APPOINTMENT.service_job_id)
+            .where(col(APPOINTMENT.id).in_(list(appointment_ids)))
+            .where(APPOINTMENT.tenant == self.tenant)
+        )
+        return dict(result.all())
+
     async def documents_of(
         self, appointment_ids: Collection[str]
     ) -> dict[str, list[tables.UploadDestination]]:

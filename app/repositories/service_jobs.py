@@ -99,10 +99,13 @@ class ServiceJobRepository:
         )
         return int(result.one())
 
-    async def jobs_of_order(self, tenant_order_id: str) -> list[tables.ServiceJob]:
+    async def jobs_of_order(self, order: tables.ServiceOrder) -> list[tables.ServiceJob]:
+        """The jobs carrying the order's id in the order's facility: a job elsewhere with the
+        same label is not part of it."""
         result = await self.session.exec(
             model_select(JOB)
-            .where(JOB.tenant == self.tenant, JOB.tenant_order_id == tenant_order_id)
+            .where(JOB.tenant == self.tenant, JOB.tenant_order_id == order.tenant_order_id)
+            .where(JOB.facility_ref == order.facility_ref)
             .order_by(col(JOB.created), col(JOB.id))
         )
         return list(result.all())
@@ -146,14 +149,6 @@ class ServiceJobRepository:
             )
         )
         return result.first()
-
-    async def trees_of_order(self, tenant_order_id: str) -> list[tables.LinkedServiceJobs]:
-        result = await self.session.exec(
-            model_select(TREE)
-            .where(TREE.tenant == self.tenant, TREE.tenant_order_id == tenant_order_id)
-            .order_by(col(TREE.created), col(TREE.id))
-        )
-        return list(result.all())
 
     # trees
 

@@ -189,7 +189,7 @@ async def set_fulfillment_data(
             problems=problems,
         )
         if data.documents:
-            await _check_documents(repo, appointment.id, data.documents, problems)
+            await _check_documents(repo, viewer, appointment.id, data.documents, problems)
         problems.raise_if_any()
 
         values: dict[str, object] = {}
@@ -211,15 +211,20 @@ async def set_fulfillment_data(
 
 async def _check_documents(
     repo: AppointmentRepository,
+    viewer: Viewer,
     appointment_id: str,
     documents: Sequence[DocumentRef],
     problems: Problems,
 ) -> None:
     found = await repo.destinations([d.upload_destination_id for d in documents])
+    facilities = await repo.facilities_of(
+        {row.appointment_id for row in found.values() if row.appointment_id is not None}
+    )
     for index, document in enumerate(documents):
         where = f"fulfillmentDocuments.{index}"
         row = found.get(document.upload_destination_id)
-        if row is None:
+        facility = facilities[row.appointment_id] if row and row.appointment_id else None
+        if row is None or not viewer.sees_document(row.created_by, facility):
             problems.add(
                 ErrorCode.NOT_FOUND,
                 f"Upload destination {document.upload_destination_id!r} was not found.",

@@ -20,7 +20,6 @@ from app.domain import fulfillment
 from app.domain.access import Viewer
 from app.domain.errors import Problems
 from app.repositories.appointments import AppointmentRepository
-from app.repositories.service_jobs import ServiceJobRepository
 from app.services import transaction
 
 SALT = "upload-destination"
@@ -144,12 +143,15 @@ async def download(db: SessionFactory, viewer: Viewer, ident: str) -> tuple[byte
         row = await repo.destination(ident)
         if row is None or row.data is None:
             return None
-        if row.appointment_id is not None:
-            appointment = await repo.get(row.appointment_id)
-            assert appointment is not None
-            job = await ServiceJobRepository(session, viewer.tenant).get(appointment.service_job_id)
-            if job is None or not viewer.sees_facility(job.facility_ref):
-                return None
-        elif not viewer.is_tenant_wide and row.created_by != viewer.subject:
+        facility = await _facility_of_appointment(repo, row.appointment_id)
+        if not viewer.sees_document(row.created_by, facility):
             return None
     return crypto.decrypt(row.key, row.iv, row.data), fulfillment.MIME_TYPES[row.content_type]
+
+
+async def _facility_of_appointment(
+    repo: AppointmentRepository, appointment_id: str | None
+) -> str | None:
+    if appointment_id is None:
+        return None
+    return (await repo.facilities_of([appointment_id]))[appointment_id]

@@ -61,7 +61,10 @@ async def create_order(
     async with transaction(db) as session:
         repo = ServiceJobRepository(session, viewer.tenant)
         if await repo.order(order.tenant_order_id) is not None:
-            raise conflict(f"Order {order.tenant_order_id!r} already exists.", "tenantOrderId")
+            raise conflict(
+                f"Order id {order.tenant_order_id!r} is already taken in this tenant.",
+                "tenantOrderId",
+            )
         row = tables.ServiceOrder(
             id=new_id(),
             tenant=viewer.tenant,

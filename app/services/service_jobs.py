@@ -271,21 +271,21 @@ async def add_to_service_data(
 async def _lock_tree_of_link(
     repo: ServiceJobRepository, viewer: Viewer, link_id: str
 ) -> tuple[tables.LinkedServiceJobs, TreeState]:
-    links = await repo.session.get(tables.ServiceJobLink, link_id)
-    if links is None or links.tenant != viewer.tenant:
+    link = await repo.session.get(tables.ServiceJobLink, link_id)
+    tree = None if link is None else await repo.get_tree(link.linked_service_jobs_id)
+    if tree is None or not viewer.sees_facility(tree.facility_ref):
         raise not_found("Service job link", link_id, "serviceJobLinkRef")
-    tree = await _lock_visible_tree(repo, viewer, links.linked_service_jobs_id, "serviceJobLinkRef")
+    if not await repo.lock_tree(tree.id):
+        raise _changed_meanwhile("serviceJobLinkRef")
     return tree, await repo.tree_state(tree.id)
 
 
-async def _lock_visible_tree(
-    repo: ServiceJobRepository, viewer: Viewer, tree_id: str, field: str
-) -> tables.LinkedServiceJobs:
-    tree = await repo.get_tree(tree_id)
-    if tree is None or not viewer.sees_facility(tree.facility_ref):
-        raise not_found("Linked service jobs", tree_id, field)
-    await repo.lock_tree(tree_id)
-    return tree
+def _changed_meanwhile(field: str) -> DomainError:
+    return DomainError.one(
+        ErrorCode.CONFLICT,
+        "The tree was merged into another while this request waited for it; try again.",
+        field,
+    )
 
 
 async def _parent_gains_prerequisite(
@@ -473,8 +473,18 @@ async def add_service_job_link(
             raise DomainError.one(
                 ErrorCode.CONFLICT, "The service job is already in this tree.", "serviceJobId"
             )
-        tree = await _lock_visible_tree(repo, viewer, tree_id, "linkedServiceJobsId")
-        await repo.lock_tree(job.linked_service_jobs_id)
+        tree = await repo.get_tree(tree_id)
+        if tree is None or not viewer.sees_facility(tree.facility_ref):
+            raise not_found("Linked service jobs", tree_id, "linkedServiceJobsId")
+        # Two trees are locked here: always in the same order, so two requests linking
+        # crosswise wait for each other instead of deadlocking.
+        own_tree = job.linked_service_jobs_id
+        for ident in sorted({tree_id, own_tree}):
+            if not await repo.lock_tree(ident) and ident == tree_id:
+                raise not_found("Linked service jobs", tree_id, "linkedServiceJobsId")
+        job = await _visible_job(repo, viewer, job_id)
+        if job.linked_service_jobs_id != own_tree:
+            raise _changed_meanwhile("serviceJobId")
         own = await repo.tree_state(job.linked_service_jobs_id)
         trees.check_job_not_linked_elsewhere(len(own.shape.links))
         if tree.facility_ref != job.facility_ref:

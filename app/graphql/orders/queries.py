@@ -18,7 +18,7 @@ async def load_order(context: Context, tenant_order_id: str) -> Order | None:
         row = await repo.order(tenant_order_id)
         if row is None or not viewer.sees_facility(row.facility_ref):
             return None
-        jobs = await repo.jobs_of_order(tenant_order_id)
+        jobs = await repo.jobs_of_order(row)
     return Order.build(row, jobs)
 
 

@@ -27,7 +27,9 @@ class OrderStatus(enum.Enum):
 class Order:
     id: strawberry.ID = strawberry.field(description="Id of the order.")
     tenant_order_id: str = strawberry.field(description="The tenant's order id.")
-    facility_ref: str = strawberry.field(description="The facility of its jobs.")
+    facility_ref: str = strawberry.field(
+        description="Its facility: its jobs are those carrying its order id in this facility."
+    )
     target_time: datetime = strawberry.field(description="Target time of its jobs (UTC).")
     marketplace_id: str | None = strawberry.field(description="Marketplace, if any.")
     service_type: str | None = strawberry.field(description="Service type, if any.")
