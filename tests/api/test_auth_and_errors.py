@@ -9,8 +9,10 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth import issue_token
+from app.http.app import create_app
 from app.settings import Settings
 from tests.api.test_custom_services import create
 from tests.support.graphql import GraphQLClient, codes
@@ -230,3 +232,31 @@ async def test_batched_requests_are_refused(gql: GraphQLClient) -> None:
         headers={"Authorization": f"Bearer {gql.token}"},
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "introspection",
+    ["{ __schema { types { name } } }", '{ __type(name: "ServiceJob") { name } }'],
+)
+async def test_introspection_is_off_in_production_unless_enabled(
+    settings: Settings, engine: AsyncEngine, introspection: str
+) -> None:
+    async def answer(enabled: bool | None) -> dict[str, Any]:
+        app = create_app(settings.model_copy(update={"introspection": enabled}), engine)
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            response = await http.post(
+                "/graphql",
+                json={"query": introspection},
+                headers={"Authorization": f"Bearer {issue_token(settings, tenant='acme')}"},
+            )
+        return dict(response.json())
+
+    assert settings.app_env == "production"
+    refused = await answer(None)
+    assert refused.get("data") is None
+    assert set(codes(refused["errors"])) == {"BAD_REQUEST"}
+    assert "introspection has been disabled" in refused["errors"][0]["message"]
+    allowed = await answer(True)
+    assert "errors" not in allowed
+    assert allowed["data"]
