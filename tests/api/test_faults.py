@@ -64,6 +64,7 @@ async def every_write_fails_cleanly(
             body = await attempt()
         if seen[0] < number:  # finished without reaching the fault
             assert not body.get("errors"), body
+            print(f"\nfaults injected: {number - 1}, each rolled back to the same rows")
             return seen[0]
         assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR", body
         assert "injected" not in str(body)
