@@ -32,6 +32,7 @@ from app.http.observability import (
     worker_exited,
 )
 from app.http.request_id import RequestIdMiddleware
+from app.http.tree_view import tree_view_endpoint
 from app.logs import configure_logging
 from app.settings import Settings
 
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             Route("/graphql", graphql),
             Route("/uploads/{token}", upload_endpoint(settings, db), methods=["PUT"]),
             Route("/documents/{ident}", download_endpoint(settings, db), methods=["GET"]),
+            Route("/trees/{ident}", tree_view_endpoint(graphql), methods=["GET"]),
             WebSocketRoute("/graphql", graphql),
             Mount(STATIC_URL_PREFIX, StaticFiles(directory=STATIC_DIR), name="graphiql-assets"),
         ],

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.types.unset import UNSET, UnsetType
 
 from app.auth import AuthenticationFailed, issue_token, viewer_from_authorization
@@ -46,6 +48,7 @@ LANDING_TEXT = """\
 Service Job Gateway: custom services, facility connections, service jobs and their trees.
 Run the query below with Ctrl-Enter. In development mode this page is pre-authorised for the
 sample tenant; everywhere else send 'Authorization: Bearer <JWT>' (python -m app token).
+Tree view of the sample tree (open it in a new tab): /trees/5e1f3a70-9c2d-4f0e-a8b1-7d6c5b4a3001
 """
 
 
@@ -56,7 +59,23 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
+class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
+    """graphql-transport-ws messages go out as text frames, as the protocol has them.
+
+    Strawberry sends whatever `encode_json` returns, and ours returns bytes (orjson) for HTTP
+    bodies; as binary frames, browsers hand the messages to GraphiQL's graphql-ws client as
+    Blobs, which it rejects ("Message is missing the 'type' property")."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GatewayGraphQL(GraphQL[Context, None]):
+    websocket_adapter_class = TextFrameWebSocketAdapter
+
     def __init__(
         self,
         *args: object,
@@ -73,9 +92,19 @@ class GatewayGraphQL(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
+        return self.context_for(request, response, request.headers.get("authorization"))
+
+    def context_for(
+        self,
+        request: Request | WebSocket,
+        response: Response | WebSocket | None,
+        authorization: str | None,
+    ) -> Context:
+        """The context of an operation run for `request` with these credentials (the value of
+        an Authorization header); the GraphQL endpoint passes the request's own header."""
         viewer, error = None, None
         try:
-            viewer = viewer_from_authorization(self.settings, request.headers.get("authorization"))
+            viewer = viewer_from_authorization(self.settings, authorization)
         except AuthenticationFailed as exc:
             error = str(exc)
         return Context(
@@ -138,17 +167,23 @@ class GatewayGraphQL(GraphQL[Context, None]):
             response.headers["content-type"] = GRAPHQL_RESPONSE
         return response
 
-    async def render_graphql_ide(self, request: Request) -> Response:
-        headers: dict[str, str] | None = None
+    def development_authorization(self, request: Request) -> str | None:
+        """`Bearer <JWT>` for the sample tenant, in development mode and for loopback callers
+        only (else None): what GraphiQL's page and the tree view are pre-authorised with."""
         client = request.client.host if request.client else None
-        if self.settings.is_development and _is_loopback(client):
-            token = issue_token(
-                self.settings,
-                tenant=self.settings.sample_tenant,
-                subject="graphiql-development",
-                ttl_seconds=GRAPHIQL_TOKEN_TTL_SECONDS,
-            )
-            headers = {"Authorization": f"Bearer {token}"}
+        if not (self.settings.is_development and _is_loopback(client)):
+            return None
+        token = issue_token(
+            self.settings,
+            tenant=self.settings.sample_tenant,
+            subject="graphiql-development",
+            ttl_seconds=GRAPHIQL_TOKEN_TTL_SECONDS,
+        )
+        return f"Bearer {token}"
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        authorization = self.development_authorization(request)
+        headers = {"Authorization": authorization} if authorization else None
         html = offline_graphiql_html(
             default_headers=headers, default_query=SAMPLE_QUERY, landing_text=LANDING_TEXT
         )

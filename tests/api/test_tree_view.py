@@ -1,0 +1,232 @@
+"""`GET /trees/{id}`: a linked service jobs tree as an HTML page with server-side SVG, built from
+the GraphQL API with the caller's own context (token, tenant and facility scope)."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.auth import issue_token
+from app.db.engine import SessionFactory
+from app.http.app import create_app
+from app.http.graphiql import external_urls
+from app.services.seeding import seed
+from app.settings import Settings
+from tests.conftest import StatementCounter
+from tests.support.graphql import GraphQLClient
+from tests.support.jobs import job, line_item, service
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = orjson.loads((ROOT / "fixtures" / "sample.json").read_bytes())
+SAMPLE_TREE = SAMPLE["trees"][0]
+SAMPLE_TREE_ID: str = SAMPLE_TREE["id"]
+SAMPLE_JOB_IDS = [link["serviceJob"]["id"] for link in SAMPLE_TREE["links"]]
+BIG = "898feb71-1859-5004-8744-d5f03d6bac65"
+
+JOB_NODE = re.compile(r'<g class="job s-([A-Z_]+)" data-job-id="([^"]+)"')
+
+
+@pytest.fixture
+async def sample(db: SessionFactory) -> None:
+    await seed(db, "acme", SAMPLE)
+
+
+def bearer(settings: Settings, tenant: str = "acme", **kwargs: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(settings, tenant=tenant, **kwargs)}"}
+
+
+def without_nonce(page: str) -> str:
+    return re.sub(r'nonce="[^"]+"', 'nonce=""', page)
+
+
+async def test_the_sample_tree_shows_every_job_its_links_and_line_items(
+    http: httpx.AsyncClient, settings: Settings, sample: None
+) -> None:
+    response = await http.get(f"/trees/{SAMPLE_TREE_ID}", headers=bearer(settings))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    nodes = JOB_NODE.findall(page)
+    assert sorted(job_id for _, job_id in nodes) == sorted(SAMPLE_JOB_IDS)
+    assert {status for status, _ in nodes} == {"NOT_READY"}
+    assert page.count('<path class="edge"') == len(SAMPLE_JOB_IDS) - 1
+    title = f"Tree {SAMPLE_TREE_ID} \u2013 3 jobs"
+    assert f"<title>{title}</title>" in page and f"<h1>{title}</h1>" in page
+    for name in ("Custom tailoring", "Shirt initials embroidery"):
+        assert name in page
+    # Line items in each job's tooltip.
+    tooltips = re.findall(r"<g class=\"job[^>]*><title>(.*?)</title>", page, re.DOTALL)
+    assert len(tooltips) == 3
+    assert any("1 \u00d7 White Shirt (100029-W)" in t for t in tooltips)
+    assert any("1 \u00d7 Embroidery thread, navy (thread-navy)" in t for t in tooltips)
+    assert any("no line items" in t for t in tooltips)
+    # The legend names every status.
+    for label in ("not ready", "open", "in progress", "waiting for input", "finished"):
+        assert f"{label}</li>" in page
+    assert 'viewBox="0 0 ' in page
+
+
+async def test_the_page_is_self_contained_under_a_strict_policy(
+    http: httpx.AsyncClient, settings: Settings, sample: None
+) -> None:
+    response = await http.get(f"/trees/{SAMPLE_TREE_ID}", headers=bearer(settings))
+    page = response.text
+    policy = response.headers["content-security-policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["default-src"] == "'none'"
+    assert directives["img-src"] == "data:"
+    nonce = re.fullmatch(r"'nonce-([A-Za-z0-9_-]+)'", directives["style-src"])
+    assert nonce is not None and f'<style nonce="{nonce.group(1)}">' in page
+    assert page.count("<style") == 1 and " style=" not in page
+    assert "<script" not in page.lower()
+    assert external_urls(page) == []
+    assert "http:" not in page and "https:" not in page and "//" not in page
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    again = await http.get(f"/trees/{SAMPLE_TREE_ID}", headers=bearer(settings))
+    assert again.headers["content-security-policy"] != policy  # a fresh nonce every time
+
+
+async def test_without_a_valid_token_the_answer_is_401(
+    http: httpx.AsyncClient, settings: Settings, sample: None
+) -> None:
+    for headers in (
+        {},
+        {"Authorization": "Bearer not-a-jwt"},
+        {"Authorization": "Basic YTpi"},
+        bearer(settings.model_copy(update={"jwt_secret": SecretStr("another-secret-" * 4)})),
+    ):
+        response = await http.get(f"/trees/{SAMPLE_TREE_ID}", headers=headers)
+        assert response.status_code == 401, headers
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert "Custom tailoring" not in response.text
+
+
+async def test_another_tenants_tree_and_a_missing_one_get_the_same_404(
+    http: httpx.AsyncClient, settings: Settings, sample: None
+) -> None:
+    other = await http.get(f"/trees/{SAMPLE_TREE_ID}", headers=bearer(settings, "globex"))
+    missing = await http.get(
+        "/trees/5e1f3a70-9c2d-4f0e-a8b1-7d6c5b4a3999", headers=bearer(settings)
+    )
+    assert other.status_code == missing.status_code == 404
+    assert without_nonce(other.text) == without_nonce(missing.text)
+    assert "content-security-policy" in other.headers
+    for bad in ("not a uuid", "%3Cscript%3E", "x" * 300, "'; drop table jobs; --"):
+        response = await http.get(f"/trees/{bad}", headers=bearer(settings))
+        assert response.status_code == 404, bad
+        assert without_nonce(response.text) == without_nonce(missing.text)
+
+
+async def test_a_facility_scoped_caller_sees_only_its_facilitys_trees(
+    http: httpx.AsyncClient, settings: Settings, sample: None
+) -> None:
+    url = f"/trees/{SAMPLE_TREE_ID}"
+    inside = await http.get(url, headers=bearer(settings, facilities=["fac-berlin-mitte"]))
+    assert inside.status_code == 200
+    assert len(JOB_NODE.findall(inside.text)) == 3
+    outside = await http.get(url, headers=bearer(settings, facilities=["fac-hamburg-hafen"]))
+    assert outside.status_code == 404
+    assert "Custom tailoring" not in outside.text
+
+
+async def test_names_and_line_items_are_escaped(
+    gql: GraphQLClient, http: httpx.AsyncClient, settings: Settings
+) -> None:
+    evil = "<script>alert(1)</script><img src=x onerror=alert(2)>\"' & co"
+    service_id = await service(gql, "evil", nameLocalized={"en_US": evil})
+    created = await job(
+        gql,
+        service_id,
+        lineItems=[line_item("art&<1>", '</title><script>alert(3)</script>"')],
+    )
+    response = await http.get(
+        f"/trees/{created['linkedServiceJobsRef']}",
+        headers={"Authorization": f"Bearer {gql.token}"},
+    )
+    assert response.status_code == 200
+    page = response.text
+    assert "<script" not in page and "<img" not in page and "</title><script" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in page
+    assert "&quot;&#x27; &amp; co" in page
+    assert "&lt;/title&gt;&lt;script&gt;alert(3)&lt;/script&gt;&quot;" in page
+    assert "(art&amp;&lt;1&gt;)" in page
+    assert len(JOB_NODE.findall(page)) == 1
+
+
+async def test_a_tree_page_costs_the_statements_of_one_tree_read(
+    http: httpx.AsyncClient, settings: Settings, sample: None, sql: StatementCounter
+) -> None:
+    sql.reset()
+    response = await http.get(f"/trees/{SAMPLE_TREE_ID}", headers=bearer(settings))
+    assert response.status_code == 200
+    assert sql.count <= 3, sql.statements
+    assert response.headers["x-sql-statements"] == str(sql.count)
+
+
+async def test_the_big_tree_renders_every_job(
+    http: httpx.AsyncClient, settings: Settings, db: SessionFactory, sql: StatementCounter
+) -> None:
+    document = orjson.loads((ROOT / "bench" / "trees.json").read_bytes())
+    document["trees"] = [t for t in document["trees"] if t["id"] == BIG]
+    await seed(db, "acme", document)
+    sql.reset()
+    started = time.perf_counter()
+    response = await http.get(f"/trees/{BIG}", headers=bearer(settings))
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200
+    assert sql.count <= 3
+    page = response.text
+    assert len(JOB_NODE.findall(page)) == 1000
+    assert page.count('<path class="edge"') == 999
+    assert "1,000 jobs" in page
+    width, height = map(int, re.search(r'viewBox="0 0 (\d+) (\d+)"', page).groups())  # type: ignore[union-attr]
+    assert height < 25 * 130 and width < 200_000
+    assert len(response.content) < 3_000_000
+    assert elapsed < 10, elapsed
+
+
+@pytest.fixture
+def dev_settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"app_env": "development", "introspection": None})
+
+
+async def dev_client(
+    settings: Settings, engine: AsyncEngine, host: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app(settings, engine), client=(host, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
+        yield client
+
+
+async def test_development_mode_pre_authorises_loopback_callers_only(
+    dev_settings: Settings, engine: AsyncEngine, db: SessionFactory
+) -> None:
+    await seed(db, dev_settings.sample_tenant, SAMPLE)
+    url = f"/trees/{SAMPLE_TREE_ID}"
+    async for local in dev_client(dev_settings, engine, "127.0.0.1"):
+        response = await local.get(url)
+        assert response.status_code == 200
+        assert len(JOB_NODE.findall(response.text)) == 3
+        # A header that is sent is checked, as on /graphql.
+        assert (await local.get(url, headers={"Authorization": "Bearer x"})).status_code == 401
+        other = await local.get(url, headers=bearer(dev_settings, "globex"))
+        assert other.status_code == 404
+        graphiql = await local.get("/graphql", headers={"Accept": "text/html"})
+        assert f"/trees/{SAMPLE_TREE_ID}" in graphiql.text
+    async for remote in dev_client(dev_settings, engine, "203.0.113.9"):
+        assert (await remote.get(url)).status_code == 401
+    async for production in dev_client(
+        dev_settings.model_copy(update={"app_env": "production"}), engine, "127.0.0.1"
+    ):
+        assert (await production.get(url)).status_code == 401
