@@ -89,7 +89,12 @@ def _json_or_attribute(key: str, attribute: str) -> Callable[[Any, Mapping[str, 
 
     def make(context: Any, args: Mapping[str, Any]) -> Getter:
         read = attrgetter(attribute)
-        return lambda obj: obj.get(key) if isinstance(obj, dict) else read(obj)
+
+        def get(obj: Any) -> Any:
+            return obj.get(key) if isinstance(obj, dict) else read(obj)
+
+        get.json_key = key  # type: ignore[attr-defined]  # the generated walk inlines it
+        return get
 
     return make
 
@@ -215,17 +220,41 @@ class TreeExecutor(StrawberryGraphQLCoreExecutionContext):
                 else {}
             )
             getter = self._getter(object_type.name, name, field_def.extensions.get(BACKREF), args)
-            completer = self._completer(field_def.type, details)
-            if getter is None or completer is None:
+            if getter is None:
                 return None
             attribute = (
                 field_def.extensions[BACKREF].python_name
                 if isinstance(getter, attrgetter)
                 else None
             )
+            objects = self._object_plans(field_def.type, details)
+            if objects is not None:
+                steps.append(Step(response_key, getter, _identity, attribute, objects))
+                continue
+            completer = self._completer(field_def.type, details)
+            if completer is None:
+                return None
             steps.append(Step(response_key, getter, completer, attribute))
 
         return _generate(steps)
+
+    def _object_plans(
+        self, graphql_type: GraphQLOutputType, fields: FieldDetailsList
+    ) -> ObjectShape | None:
+        """How an object or a list of non-null objects is completed, when it is one: the
+        generated walk then calls the object's plan inline instead of through completers."""
+        non_null = isinstance(graphql_type, GraphQLNonNull)
+        inner = graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
+        is_list = isinstance(inner, GraphQLList)
+        if is_list:
+            assert isinstance(inner, GraphQLList)
+            if not isinstance(inner.of_type, GraphQLNonNull):
+                return None
+            inner = inner.of_type.of_type
+        if not isinstance(inner, GraphQLObjectType):
+            return None
+        plan = self._plan(inner, fields)
+        return None if plan is None else ObjectShape(plan, non_null, is_list)
 
     def _getter(
         self, type_name: str, field_name: str, field: Any, args: Mapping[str, Any]
@@ -284,6 +313,15 @@ class TreeExecutor(StrawberryGraphQLCoreExecutionContext):
 
 
 @dataclass(frozen=True, slots=True)
+class ObjectShape:
+    """A field whose value is an object, or a list of non-null objects, with its plan."""
+
+    plan: Getter
+    non_null: bool
+    is_list: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Step:
     """One response key: how to read the value and how to complete it."""
 
@@ -291,6 +329,11 @@ class Step:
     getter: Getter
     completer: Completer
     attribute: str | None = None
+    objects: ObjectShape | None = None
+
+
+def _step_aside() -> Any:
+    raise StepAside
 
 
 def _generate(steps: list[Step]) -> Getter:
@@ -298,16 +341,34 @@ def _generate(steps: list[Step]) -> Getter:
     plain attribute read where the getter is one, and built-in scalars passed through inline.
     Response keys are GraphQL names (the parser admits only [_A-Za-z][_0-9A-Za-z]*) embedded
     with repr; attribute names are used only when they are Python identifiers."""
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"aside": _step_aside}
     entries: list[str] = []
     for index, step in enumerate(steps):
         attribute = step.attribute
         read = f"o.{attribute}" if attribute and attribute.isidentifier() else f"g{index}(o)"
+        json_key = getattr(step.getter, "json_key", None)
+        if json_key is not None:
+            read = f"(o.get({json_key!r}) if type(o) is dict else g{index}(o))"
         namespace[f"g{index}"] = step.getter
         namespace[f"c{index}"] = step.completer
         inline = getattr(step.completer, "pass_through", None)
         key = repr(step.key)
-        if inline is not None:
+        if step.objects is not None:
+            shape = step.objects
+            namespace[f"p{index}"] = shape.plan
+            done = (
+                f"[p{index}(x) if x is not None else aside() for x in v]"
+                if shape.is_list
+                else f"p{index}(v)"
+            )
+            missing = "aside()" if shape.non_null else "None"
+            entries.append(f"{key}: ({done} if (v := {read}) is not None else {missing}),")
+        elif inline == "int":
+            entries.append(
+                f"{key}: (v if type(v := {read}) is int and {_INT_MIN} <= v <= {_INT_MAX} "
+                f"else c{index}(v)),"
+            )
+        elif inline is not None:
             entries.append(f"{key}: (v if type(v := {read}) is {inline} else c{index}(v)),")
         else:
             entries.append(f"{key}: c{index}({read}),")
@@ -330,8 +391,11 @@ def _constant(value: Any) -> Getter:
 _PASS_THROUGH: Mapping[str, type] = {"String": str, "ID": str, "Int": int, "Boolean": bool}
 
 
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+
+
 def _fits_int32(value: Any) -> bool:
-    return bool(-(2**31) <= value < 2**31)
+    return bool(_INT_MIN <= value <= _INT_MAX)
 
 
 def _leaf(leaf_type: GraphQLLeafType, nullable: bool = True) -> Completer:
@@ -350,8 +414,9 @@ def _leaf(leaf_type: GraphQLLeafType, nullable: bool = True) -> Completer:
             raise StepAside
         return coerced
 
-    if same is str or same is bool:
-        # The generated walk checks the type inline and calls this only otherwise.
+    if same is not None:
+        # The generated walk checks the type (and an Int's range) inline and calls this only
+        # otherwise.
         complete.pass_through = same.__name__  # type: ignore[attr-defined]
     return complete
 

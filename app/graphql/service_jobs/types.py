@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -254,39 +256,70 @@ class ServiceJob:
         return view.links[view.snapshot.shape.link_of_job[str(self.id)]]
 
     @classmethod
-    def from_row(
-        cls,
-        row: Any,
-        *,
-        line_item_rows: list[Any] | None = None,
-        snapshot: TreeSnapshot | None = None,
-    ) -> ServiceJob:
+    def from_row(cls, row: Any) -> ServiceJob:
         """From an ORM row or a driver row of the service_job table."""
         return build(
             cls,
-            id=row.id,
-            status=ServiceJobStatus[row.status],
-            facility_ref=row.facility_ref,
-            target_time=row.target_time,
-            process_ref=row.process_ref,
-            operative_process_ref=row.operative_process_ref,
-            short_id=row.short_id,
-            tenant_order_id=row.tenant_order_id,
-            custom_service_ref=row.custom_service_id,
-            linked_service_jobs_ref=row.linked_service_jobs_id,
-            name_localized=row.name_localized,
-            description_localized=row.description_localized,
-            items_required=row.items_required,
-            items_returnable=row.items_returnable,
-            execution_time_in_min=row.execution_time_in_min,
-            custom_attributes=row.custom_attributes,
-            marketplace_id=row.marketplace_id,
-            service_type=row.service_type,
-            sub_status=ServiceJobSubStatus[row.sub_status] if row.sub_status else None,
-            created=row.created,
-            last_modified=row.last_modified,
-            version=row.version,
+            **{name: getattr(row, column) for name, column in COLUMN_OF_FIELD.items()},
+            **{name: convert(row) for name, convert in CONVERTED_FIELDS.items()},
             _row=row,
-            _line_item_rows=line_item_rows,
-            _snapshot=snapshot,
+            _line_item_rows=None,
+            _snapshot=None,
         )
+
+    @classmethod
+    def in_tree(cls, row: Any, line_item_rows: list[Any], snapshot: TreeSnapshot) -> ServiceJob:
+        """A job of a tree read whole: its fields are read through to the row."""
+        return build(TreeServiceJob, _row=row, _line_item_rows=line_item_rows, _snapshot=snapshot)
+
+
+#: The fields of a ServiceJob that are a column of its row as they are.
+COLUMN_OF_FIELD: dict[str, str] = {
+    "id": "id",
+    "facility_ref": "facility_ref",
+    "target_time": "target_time",
+    "process_ref": "process_ref",
+    "operative_process_ref": "operative_process_ref",
+    "short_id": "short_id",
+    "tenant_order_id": "tenant_order_id",
+    "custom_service_ref": "custom_service_id",
+    "linked_service_jobs_ref": "linked_service_jobs_id",
+    "name_localized": "name_localized",
+    "description_localized": "description_localized",
+    "items_required": "items_required",
+    "items_returnable": "items_returnable",
+    "execution_time_in_min": "execution_time_in_min",
+    "custom_attributes": "custom_attributes",
+    "marketplace_id": "marketplace_id",
+    "service_type": "service_type",
+    "created": "created",
+    "last_modified": "last_modified",
+    "version": "version",
+}
+
+
+def _sub_status(row: Any) -> ServiceJobSubStatus | None:
+    return ServiceJobSubStatus[row.sub_status] if row.sub_status else None
+
+
+#: The fields of a ServiceJob made of its row's columns.
+CONVERTED_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "status": lambda row: ServiceJobStatus[row.status],
+    "sub_status": _sub_status,
+}
+
+
+class TreeServiceJob(ServiceJob):
+    """A ServiceJob of a tree read whole, whose fields read through to its row (a tree read
+    builds a thousand jobs, and a query reads a few fields of each): plain columns through
+    C-level getters, the rest converted when read."""
+
+
+def _read_through(convert: Callable[[Any], Any]) -> property:
+    return property(lambda job: convert(job._row))
+
+
+for _field, _column in COLUMN_OF_FIELD.items():
+    setattr(TreeServiceJob, _field, property(attrgetter(f"_row.{_column}")))
+for _field, _convert in CONVERTED_FIELDS.items():
+    setattr(TreeServiceJob, _field, _read_through(_convert))

@@ -84,11 +84,7 @@ def tree_view(snapshot: TreeSnapshot, cache: dict[int, Any]) -> TreeView:
         return cached
     shape = snapshot.shape
     jobs = {
-        job_id: ServiceJob.from_row(
-            row,
-            line_item_rows=snapshot.items_by_job.get(job_id, []),
-            snapshot=snapshot,
-        )
+        job_id: ServiceJob.in_tree(row, snapshot.items_by_job.get(job_id, []), snapshot)
         for job_id, row in snapshot.jobs.items()
     }
     links: dict[str, ServiceJobLink] = {}
