@@ -244,6 +244,8 @@ async def measure(database: str, url: str, workers: int, duration: float) -> Fig
         for _ in range(200):
             if port_open(port):
                 break
+            if server.poll() is not None:
+                raise SystemExit(f"[{database}] the server exited ({server.returncode})")
             await asyncio.sleep(0.1)
         await asyncio.sleep(1.0)
         small_ids = [t["id"] for t in json.loads(TREES.read_text())["trees"][1:]]
@@ -312,7 +314,9 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description="The tree benchmark.")
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per load phase")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="uvicorn workers on PostgreSQL (SQLite: 1)"
+    )
     parser.add_argument("--no-readme", action="store_true")
     args = parser.parse_args()
     tables: list[str] = []
@@ -327,7 +331,9 @@ async def main() -> int:
                     print("postgres: run under scripts/with-postgres (make bench)", flush=True)
                     continue
                 url = admin.rsplit("/", 1)[0] + "/jobtree_test"
-            figures = await measure(database, url, args.workers, args.duration)
+            # SQLite is one process (`serve` refuses several workers on it).
+            workers = 1 if database == "sqlite" else args.workers
+            figures = await measure(database, url, workers, args.duration)
         rendered = table(figures)
         print("\n" + rendered + "\n", flush=True)
         tables.append(rendered)

@@ -26,9 +26,12 @@ class Loaders:
     """Built for one request and one caller; never shared. Jobs and trees outside the
     caller's facilities load as None, exactly like missing ones."""
 
-    def __init__(self, db: SessionFactory, viewer: Viewer) -> None:
+    def __init__(
+        self, db: SessionFactory, viewer: Viewer, tree_job_columns: frozenset[str] | None = None
+    ) -> None:
         self._db = db
         self._viewer = viewer
+        self._tree_job_columns = tree_job_columns
         self._tenant = viewer.tenant
         self.custom_service_by_id = DataLoader(self._custom_services, max_batch_size=MAX_BATCH)
         self.additional_information_by_service_id = DataLoader(
@@ -83,7 +86,7 @@ class Loaders:
         snapshots: list[TreeSnapshot | None] = []
         async with self._db() as session:
             for ident in ids:
-                snapshot = await load_tree(session, self._tenant, ident)
+                snapshot = await load_tree(session, self._tenant, ident, self._tree_job_columns)
                 visible = snapshot and self._viewer.sees_facility(snapshot.tree.facility_ref)
                 snapshots.append(snapshot if visible else None)
         return snapshots

@@ -309,6 +309,30 @@ CONVERTED_FIELDS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+#: The columns of its row each field of a ServiceJob reads. A tree read selects only the
+#: columns of the fields its document asks for (app.graphql.trees.columns), plus
+#: TREE_JOB_COLUMNS; a test requires an entry for every field of the type.
+COLUMNS_OF_FIELD: dict[str, tuple[str, ...]] = {
+    **{name: (column,) for name, column in COLUMN_OF_FIELD.items()},
+    "status": ("status",),
+    "sub_status": ("sub_status",),
+    "target_times": ("target_time_history",),
+    "additional_information": ("additional_information", "additional_information_values"),
+    "required_line_items": ("required_line_items",),
+    "assigned_users": ("assigned_users",),
+    "status_information": ("status", "status_reason", "last_modified"),
+    "name": ("name_localized",),
+    "description": ("description_localized",),
+    # Read from the tree, its service data or other tables, by the job's id and tree.
+    "service_data": (),
+    "appointments": (),
+    "line_items": (),
+    "inherited_line_items": (),
+    "linked_service_jobs": (),
+    "service_job_link": (),
+}
+
+
 class TreeServiceJob(ServiceJob):
     """A ServiceJob of a tree read whole, whose fields read through to its row (a tree read
     builds a thousand jobs, and a query reads a few fields of each): plain columns through

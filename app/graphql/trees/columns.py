@@ -1,0 +1,87 @@
+"""Which job columns a document's tree reads need.
+
+A whole tree is read before its fields are resolved, so the read cannot ask the resolvers;
+instead every field of `ServiceJob` the document selects anywhere (every operation, every
+fragment) is collected once per document text, with graphql-core's TypeInfo, and mapped to the
+columns it reads (`COLUMNS_OF_FIELD`). A superset is always safe; a field without an entry
+makes the read take every column.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    GraphQLObjectType,
+    GraphQLSchema,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
+    parse,
+    visit,
+)
+
+from app.graphql.service_jobs.types import COLUMNS_OF_FIELD
+
+JOB_TYPE = "ServiceJob"
+BACKREF = "strawberry-definition"
+
+
+class JobColumns:
+    """The job columns each document needs (None: all of them), cached by document text."""
+
+    def __init__(self, schema: GraphQLSchema, maxsize: int = 256) -> None:
+        self.schema = schema
+        self.maxsize = maxsize
+        self._cache: OrderedDict[str, frozenset[str] | None] = OrderedDict()
+        job_type = schema.type_map[JOB_TYPE]
+        assert isinstance(job_type, GraphQLObjectType)
+        #: GraphQL field name -> columns; None for a field without an entry.
+        self.columns_of: dict[str, tuple[str, ...] | None] = {
+            name: COLUMNS_OF_FIELD.get(field.extensions[BACKREF].python_name)
+            for name, field in job_type.fields.items()
+        }
+        self.columns_of["__typename"] = ()
+
+    def for_document(self, text: str | None) -> frozenset[str] | None:
+        if not text:
+            return None
+        if text in self._cache:
+            self._cache.move_to_end(text)
+            return self._cache[text]
+        columns = self._collect(text)
+        self._cache[text] = columns
+        if len(self._cache) > self.maxsize:
+            self._cache.popitem(last=False)
+        return columns
+
+    def _collect(self, text: str) -> frozenset[str] | None:
+        try:
+            document = parse(text)
+        except GraphQLError:
+            return None
+        type_info = TypeInfo(self.schema)
+        collector = _JobFields(type_info)
+        visit(document, TypeInfoVisitor(type_info, collector))
+        columns: set[str] = set()
+        for name in collector.names:
+            mapped = self.columns_of.get(name)
+            if mapped is None:
+                return None
+            columns.update(mapped)
+        return frozenset(columns)
+
+
+class _JobFields(Visitor):
+    def __init__(self, type_info: TypeInfo) -> None:
+        super().__init__()
+        self.type_info = type_info
+        self.names: set[str] = set()
+
+    def enter_field(self, node: FieldNode, *_: Any) -> None:
+        parent = self.type_info.get_parent_type()
+        if parent is not None and parent.name == JOB_TYPE:
+            self.names.add(node.name.value)

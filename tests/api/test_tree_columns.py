@@ -1,0 +1,97 @@
+"""A tree read selects only the job columns its document needs (app.graphql.trees.columns):
+every field of ServiceJob must say which columns it reads, and answer the same inside a tree
+(pruned columns) as alone (`serviceJob(id)`, every column)."""
+
+from __future__ import annotations
+
+import pytest
+from graphql import GraphQLObjectType, GraphQLSchema
+
+from app.graphql.schema import build_schema
+from app.graphql.trees.columns import JobColumns
+from app.settings import Settings
+from tests.conftest import StatementCounter
+from tests.support.graphql import GraphQLClient
+from tests.support.jobs import tailoring_tree
+from tests.support.schema_walk import Walk, render, selection, unwrap
+
+
+def graphql_schema(settings: Settings) -> GraphQLSchema:
+    return build_schema(settings)._schema
+
+
+def job_fields(schema: GraphQLSchema) -> dict[str, str]:
+    """Each field of ServiceJob with a selection of it (the leaves of an object field)."""
+    job_type = schema.type_map["ServiceJob"]
+    assert isinstance(job_type, GraphQLObjectType)
+    selections: dict[str, str] = {}
+    for name, field in job_type.fields.items():
+        inner = unwrap(field.type)
+        if isinstance(inner, GraphQLObjectType):
+            below = render(selection(schema, inner.name, Walk(max_depth=0, max_visits=1)))
+            selections[name] = f"{name} {{ {below} }}"
+        else:
+            selections[name] = name
+    return selections
+
+
+def test_every_job_field_says_which_columns_it_reads(settings: Settings) -> None:
+    planner = JobColumns(graphql_schema(settings))
+    unmapped = sorted(name for name, columns in planner.columns_of.items() if columns is None)
+    assert unmapped == [], "add them to COLUMNS_OF_FIELD in app/graphql/service_jobs/types.py"
+
+
+def test_documents_ask_for_the_columns_of_their_job_fields(settings: Settings) -> None:
+    planner = JobColumns(graphql_schema(settings))
+    light = planner.for_document(
+        "query($id: ID!) { linkedServiceJobs(id: $id) { serviceJobLinks { "
+        "serviceJob { id name status ...more } } } } "
+        "fragment more on ServiceJob { targetTimes }"
+    )
+    assert light == frozenset({"id", "name_localized", "status", "target_time_history"})
+    assert planner.for_document("{ customServices { totalCount } }") == frozenset()
+    assert planner.for_document("not a document") is None
+
+
+TREE_QUERY = (
+    "query($id: ID!) { linkedServiceJobs(id: $id) { allServiceJobLinks { serviceJob { %s } } } }"
+)
+
+
+def job_statement(sql: StatementCounter) -> str:
+    return next(s for s in sql.statements if "service_job_link" in s and "JOIN" in s.upper())
+
+
+async def test_a_tree_read_selects_only_what_the_document_asks_for(
+    gql: GraphQLClient, sql: StatementCounter
+) -> None:
+    tree = (await tailoring_tree(gql))["quality"]["linkedServiceJobsRef"]
+    sql.reset()
+    await gql(TREE_QUERY % "id name", {"id": tree})
+    jobs = job_statement(sql)
+    assert "name_localized" in jobs
+    assert "additional_information" not in jobs and "target_time_history" not in jobs
+    sql.reset()
+    await gql(TREE_QUERY % "id targetTimes additionalInformation { id value }", {"id": tree})
+    jobs = job_statement(sql)
+    assert "target_time_history" in jobs and "additional_information_values" in jobs
+
+
+JOB_FIELDS = job_fields(
+    build_schema(Settings(_env_file=None, jwt_secret="x" * 40))._schema  # type: ignore[call-arg,arg-type]
+)
+
+
+@pytest.mark.parametrize("field", sorted(JOB_FIELDS))
+async def test_each_job_field_answers_the_same_in_a_tree_as_alone(
+    gql: GraphQLClient, field: str
+) -> None:
+    chosen = JOB_FIELDS[field]
+    tree = (await tailoring_tree(gql))["quality"]["linkedServiceJobsRef"]
+    in_tree = await gql(TREE_QUERY % f"id {chosen}", {"id": tree})
+    for link in in_tree["linkedServiceJobs"]["allServiceJobLinks"]:
+        alone = await gql(
+            f"query($id: ID!) {{ serviceJob(id: $id) {{ id {chosen} }} }}",
+            {"id": link["serviceJob"]["id"]},
+        )
+        assert link["serviceJob"] == alone["serviceJob"]
