@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import OrderedDict
 from collections.abc import Iterator
 
+import orjson
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
 from app.domain.errors import AccessDenied, BadRequest, DomainError
+from app.graphql.common.lru import Lru
 from app.graphql.context import Context, NotAuthenticated
 from app.graphql.cost import Pricing, estimate_cost
 
@@ -88,29 +89,11 @@ def _with_code(error: GraphQLError, message: str, code: str, **extra: str) -> Gr
     )
 
 
-class ValidationResults:
-    """A bounded LRU of validation results keyed by query text, for one schema.
-
-    Strawberry's ValidationCache keys on the parsed document and the rule list; the depth and
-    alias limiters make a fresh rule class per request, so it never hits, and hashing a
-    25-level document is itself costly. Validation depends only on the text here (the schema
-    and the rules are fixed per schema), so the text is the key.
-    """
-
-    def __init__(self, maxsize: int = 256) -> None:
-        self.maxsize = maxsize
-        self._results: OrderedDict[str, list[GraphQLError]] = OrderedDict()
-
-    def get(self, query: str) -> list[GraphQLError] | None:
-        found = self._results.get(query)
-        if found is not None:
-            self._results.move_to_end(query)
-        return found
-
-    def put(self, query: str, errors: list[GraphQLError]) -> None:
-        self._results[query] = errors
-        if len(self._results) > self.maxsize:
-            self._results.popitem(last=False)
+#: Validation results by query text, for one schema. Strawberry's ValidationCache keys on
+#: the parsed document and the rule list; the depth and alias limiters make a fresh rule class
+#: per request, so it never hits, and hashing a 25-level document is itself costly. Validation
+#: depends only on the text here (the schema and the rules are fixed per schema).
+ValidationResults = Lru[str, list[GraphQLError]]
 
 
 class CachedValidation(SchemaExtension):
@@ -132,38 +115,61 @@ class CachedValidation(SchemaExtension):
             self.results.put(query, list(context.pre_execution_errors))
 
 
+#: Query costs by (query text, operation name, variables as sorted JSON), for one schema and
+#: pricing: estimating a 25-level tree query walks its whole document, every request.
+QueryCosts = Lru[tuple[str, str | None, bytes], int]
+
+
 class QueryCostLimit(SchemaExtension):
     """Refuses, before execution, an operation whose estimated cost (app/graphql/cost.py)
     is over the limit: QUERY_TOO_COMPLEX, with the cost and the limit."""
 
-    def __init__(self, limit: int, pricing: Pricing) -> None:
+    def __init__(self, limit: int, pricing: Pricing, costs: QueryCosts | None = None) -> None:
         self.limit = limit
         self.pricing = pricing
+        self.costs = costs
+
+    def _cost(self) -> int | None:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is None:
+            return None
+        variables = context.variables or {}
+        key = None
+        if self.costs is not None and context.query:
+            try:
+                key = (
+                    context.query,
+                    context.operation_name,
+                    orjson.dumps(variables, option=orjson.OPT_SORT_KEYS),
+                )
+            except TypeError:  # a value JSON cannot hold (an upload): not cached
+                key = None
+            if key is not None and key in self.costs:
+                return self.costs[key]
+        cost = estimate_cost(
+            context.schema._schema, document, context.operation_name, variables, self.pricing
+        )
+        if key is not None and self.costs is not None:
+            self.costs.put(key, cost)
+        return cost
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        document = context.graphql_document
-        if document is not None:
-            cost = estimate_cost(
-                context.schema._schema,
-                document,
-                context.operation_name,
-                context.variables or {},
-                self.pricing,
+        cost = self._cost()
+        if cost is not None and cost > self.limit:
+            context.result = ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        f"The query would cost {cost:,} (at most {self.limit:,}): ask for "
+                        "fewer items per list or fewer nested lists.",
+                        extensions={
+                            "code": "QUERY_TOO_COMPLEX",
+                            "cost": cost,
+                            "limit": self.limit,
+                        },
+                    )
+                ],
             )
-            if cost > self.limit:
-                context.result = ExecutionResult(
-                    data=None,
-                    errors=[
-                        GraphQLError(
-                            f"The query would cost {cost:,} (at most {self.limit:,}): ask for "
-                            "fewer items per list or fewer nested lists.",
-                            extensions={
-                                "code": "QUERY_TOO_COMPLEX",
-                                "cost": cost,
-                                "limit": self.limit,
-                            },
-                        )
-                    ],
-                )
         yield

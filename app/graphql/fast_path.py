@@ -10,12 +10,11 @@ The fast path only ever produces a result when everything is clean: an unsupport
 abstract type, @defer, an async resolver without an in-memory answer), a value that does not
 serialise, or a null in a non-null position makes it step aside, and graphql-core completes the
 same value the ordinary way, errors and all. A differential test suite
-(tests/unit/test_fast_path.py) requires identical responses from both paths.
+(tests/api/test_fast_path.py) requires identical responses from both paths.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
@@ -23,6 +22,7 @@ from typing import Any
 
 from graphql import (
     FragmentSpreadNode,
+    GraphQLEnumType,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
@@ -41,6 +41,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
 from app.domain.localized import resolve_text
+from app.graphql.common.lru import Lru
 
 #: Object types whose completion goes through the compiled walk.
 ROOTS = frozenset({"LinkedServiceJobs"})
@@ -179,10 +180,10 @@ class TreeExecutor(StrawberryGraphQLCoreExecutionContext):
             tuple((name, repr(coerced.get(name))) for name in names),
             getattr(self.context_value, "preferred_locales", ()),
         )
-        plan: Getter | None = _PLANS.get(key)
-        if plan is None:
-            plan = self._plan(object_type, fields)
-            _PLANS.put(key, plan)
+        if key in _PLANS:
+            return _PLANS[key]
+        plan = self._plan(object_type, fields)
+        _PLANS.put(key, plan)
         return plan
 
     def _plan(self, object_type: GraphQLObjectType, fields: FieldDetailsList) -> Getter | None:
@@ -418,33 +419,40 @@ def _leaf(leaf_type: GraphQLLeafType, nullable: bool = True) -> Completer:
         # The generated walk checks the type (and an Int's range) inline and calls this only
         # otherwise.
         complete.pass_through = same.__name__  # type: ignore[attr-defined]
+    if isinstance(leaf_type, GraphQLEnumType):
+        return _remembered(complete)
     return complete
 
 
-class _Lru:
-    """A small bounded LRU (plans hold closures, so an unbounded map would be a leak)."""
-
-    def __init__(self, maxsize: int) -> None:
-        self.maxsize = maxsize
-        self.items: OrderedDict[Any, Any] = OrderedDict()
-
-    def get(self, key: Any) -> Any:
-        found = self.items.get(key, _MISSING)
-        if found is _MISSING:
-            return None
-        self.items.move_to_end(key)
-        return found
-
-    def put(self, key: Any, value: Any) -> None:
-        self.items[key] = value
-        if len(self.items) > self.maxsize:
-            self.items.popitem(last=False)
+#: An enum has few values: more distinct ones than this means something else is going on.
+_MAX_REMEMBERED = 64
 
 
-_MISSING = object()
+def _remembered(complete: Completer) -> Completer:
+    """An enum leaf's completion remembered per value (by type and value, so that a str
+    enum member and its plain string are never confused): serialising an enum value is a
+    pure function of it, and a tree completes the same few statuses a thousand times."""
+    seen: dict[tuple[type, Any], Any] = {}
+
+    def complete_enum(value: Any) -> Any:
+        key = (type(value), value)
+        try:
+            return seen[key]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable: not an enum value, let completion judge it
+            return complete(value)
+        completed = complete(value)
+        if len(seen) < _MAX_REMEMBERED:
+            seen[key] = completed
+        return completed
+
+    return complete_enum
+
+
 #: Compiled root walks and the variables each root's selection uses, across requests.
-_PLANS = _Lru(256)
-_VARIABLES_USED = _Lru(256)
+_PLANS: Lru[Any, Getter | None] = Lru(256)
+_VARIABLES_USED: Lru[tuple[str, tuple[str, ...]], tuple[str, ...]] = Lru(256)
 
 
 def _variables_in(fields: FieldDetailsList, fragments: Mapping[str, Any]) -> tuple[str, ...]:

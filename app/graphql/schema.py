@@ -32,6 +32,7 @@ from app.graphql.extensions import (
     AuthenticationGate,
     CachedValidation,
     QueryCostLimit,
+    QueryCosts,
     ValidationResults,
     translate_errors,
 )
@@ -164,6 +165,7 @@ async def _translated(source: AsyncIterator[Any], context: object) -> AsyncGener
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     validated = ValidationResults()
+    costs = QueryCosts()
     pricing = Pricing(
         default_page=settings.default_page_size,
         max_page=settings.max_page_size,
@@ -176,7 +178,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: ParserCache(maxsize=256),
         lambda: CachedValidation(validated),
-        lambda: QueryCostLimit(settings.max_query_cost, pricing),
+        lambda: QueryCostLimit(settings.max_query_cost, pricing, costs),
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)

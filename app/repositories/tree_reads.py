@@ -10,7 +10,18 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, ColumnElement, Row, Table, Text, cast, select, type_coerce
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ColumnElement,
+    CursorResult,
+    Row,
+    Table,
+    Text,
+    cast,
+    select,
+    type_coerce,
+)
 from sqlalchemy.types import NullType
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -82,7 +93,8 @@ def row_class(names: Sequence[str], decoders: Mapping[str, Callable[[Any], Any]]
 
 def _undecoded(table: Table) -> tuple[list[ColumnElement[Any]], dict[str, Callable[[Any], Any]]]:
     """The table's columns as the driver returns them (JSON as its text, timestamps as the
-    driver's datetime or text), and how to decode each of those later."""
+    driver's datetime or text, booleans as SQLite's integers), and how to decode each of those
+    later: none is left with a result processor (a test checks it for both dialects)."""
     columns: list[ColumnElement[Any]] = []
     decoders: dict[str, Callable[[Any], Any]] = {}
     for column in table.columns:
@@ -92,6 +104,9 @@ def _undecoded(table: Table) -> tuple[list[ColumnElement[Any]], dict[str, Callab
         elif isinstance(column.type, UTCDateTime):
             columns.append(type_coerce(column, NullType()).label(column.name))
             decoders[column.name] = utc_datetime
+        elif isinstance(column.type, Boolean):  # SQLite returns 0 and 1
+            columns.append(type_coerce(column, NullType()).label(column.name))
+            decoders[column.name] = bool
         else:
             columns.append(column)
     return columns, decoders
@@ -117,6 +132,17 @@ class TreeSnapshot:
 
     def link_depths(self) -> dict[str, int]:
         return dict(self.shape.preorder())
+
+
+def _driver_rows(result: CursorResult[Any]) -> list[Sequence[Any]]:
+    """The driver's own rows (asyncpg records, sqlite3 tuples) of a statement whose columns
+    need no result processing (see _undecoded): SQLAlchemy's Row objects would only be copied
+    into LazyRows again. The result is closed, as `all()` would."""
+    try:
+        rows = list(result.cursor.fetchall())
+    finally:
+        result.close()
+    return rows
 
 
 #: Job columns a tree read always selects: the tree is built and checked with them.
@@ -160,7 +186,7 @@ async def load_tree(
     job_row = row_class(list(result.keys()), JOB_DECODERS)
     shape = TreeShape()
     jobs: dict[str, LazyRow] = {}
-    for row in result.all():
+    for row in _driver_rows(result):
         job = job_row(row)
         shape.add(Link(job.link_id, job.id, job.parent_link_id))
         jobs[job.id] = job
@@ -169,11 +195,11 @@ async def load_tree(
         .where(col(ITEM.linked_service_jobs_id) == tree_id, col(ITEM.tenant) == tenant)
         # Grouped by job below, which keeps this order within each job: sorting by the
         # integer position alone is enough, and cheaper than sorting by job id text first.
-        .order_by(col(ITEM.position), col(ITEM.id)),
+        .order_by(col(ITEM.position)),
     )
     item_row = row_class(list(result.keys()), ITEM_DECODERS)
     items: dict[str, list[LazyRow]] = defaultdict(list)
-    for row in result.all():
+    for row in _driver_rows(result):
         item = item_row(row)
         items[item.service_job_id].append(item)
     return TreeSnapshot(tree=tree, shape=shape, jobs=jobs, items_by_job=dict(items))

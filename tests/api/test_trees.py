@@ -311,3 +311,17 @@ async def test_a_query_that_multiplies_lists_is_refused_before_it_runs(
     assert errors[0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
     assert errors[0]["extensions"]["cost"] > errors[0]["extensions"]["limit"]
     assert sql.count == 0
+
+
+async def test_a_remembered_cost_is_per_variables(gql: GraphQLClient) -> None:
+    """Costs are remembered per query text and variables: the same text with a larger page
+    in its variables is refused after a cheap run of it was allowed."""
+    query = (
+        "query Pages($n: Int!) { serviceJobs(first: $n) { nodes { linkedServiceJobs {"
+        " allServiceJobLinks { id serviceJob { id lineItems { id } } } } } } }"
+    )
+    for _ in range(2):
+        assert "serviceJobs" in await gql(query, {"n": 1})
+    errors = await gql.errors(query, {"n": 100})
+    assert errors[0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert "serviceJobs" in await gql(query, {"n": 1})

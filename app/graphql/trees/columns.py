@@ -9,7 +9,6 @@ makes the read take every column.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 from graphql import (
@@ -24,6 +23,7 @@ from graphql import (
     visit,
 )
 
+from app.graphql.common.lru import Lru
 from app.graphql.service_jobs.types import COLUMNS_OF_FIELD
 
 JOB_TYPE = "ServiceJob"
@@ -35,8 +35,7 @@ class JobColumns:
 
     def __init__(self, schema: GraphQLSchema, maxsize: int = 256) -> None:
         self.schema = schema
-        self.maxsize = maxsize
-        self._cache: OrderedDict[str, frozenset[str] | None] = OrderedDict()
+        self._cache: Lru[str, frozenset[str] | None] = Lru(maxsize)
         job_type = schema.type_map[JOB_TYPE]
         assert isinstance(job_type, GraphQLObjectType)
         #: GraphQL field name -> columns; None for a field without an entry.
@@ -50,12 +49,9 @@ class JobColumns:
         if not text:
             return None
         if text in self._cache:
-            self._cache.move_to_end(text)
             return self._cache[text]
         columns = self._collect(text)
-        self._cache[text] = columns
-        if len(self._cache) > self.maxsize:
-            self._cache.popitem(last=False)
+        self._cache.put(text, columns)
         return columns
 
     def _collect(self, text: str) -> frozenset[str] | None:

@@ -111,7 +111,8 @@ def tree_view(snapshot: TreeSnapshot, cache: dict[int, Any]) -> TreeView:
         target_time=row.target_time,
         tenant_order_id=row.tenant_order_id,
         status=ServiceJobStatus[
-            derive_tree_status(JobStatus(j.status) for j in snapshot.jobs.values()).value
+            # the few distinct statuses, not one enum lookup per job
+            derive_tree_status(map(JobStatus, {j.status for j in snapshot.jobs.values()})).value
         ],
         service_job_links=[links[i] for i in shape.children.get(None, [])],
         all_service_job_links=[links[i] for i in order],

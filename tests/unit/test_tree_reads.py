@@ -1,0 +1,39 @@
+"""Tree reads take the driver's rows as they are: no selected column may need SQLAlchemy's
+result processing on either dialect, or its values would reach clients undecoded."""
+
+import orjson
+import pytest
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.dialects.sqlite.aiosqlite import dialect as aiosqlite_dialect
+from sqlalchemy.engine import Dialect
+
+from app.repositories import tree_reads
+
+
+@pytest.mark.parametrize(
+    "dialect",
+    [aiosqlite_dialect(), asyncpg_dialect()],  # type: ignore[no-untyped-call]
+    ids=lambda d: d.name,
+)
+def test_no_tree_read_column_needs_result_processing(dialect: Dialect) -> None:
+    columns = [*tree_reads.JOB_COLUMNS, *tree_reads.ITEM_COLUMNS]
+    processed = [
+        column.name
+        for column in columns
+        if column.type._cached_result_processor(dialect, None) is not None
+    ]
+    assert processed == []
+
+
+def test_decoded_cells_are_decoded_on_first_read_and_kept() -> None:
+    row_class = tree_reads.row_class(
+        ["id", "items_returnable", "article"],
+        {"items_returnable": bool, "article": orjson.loads},
+    )
+    row = row_class(("job-1", 0, '{"title": "Rim"}'))
+    assert row.id == "job-1"
+    assert row.items_returnable is False
+    assert row.article == {"title": "Rim"}
+    assert row.article is row.article  # decoded once
+    with pytest.raises(AttributeError):
+        _ = row.missing
