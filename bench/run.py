@@ -298,6 +298,55 @@ def table(f: Figures) -> str:
     return "\n".join(lines)
 
 
+#: The issue's targets for this 2-core machine: nested median (ms, PostgreSQL), lsj-big req/s
+#: under 8 clients (PostgreSQL), statements per tree request, SQLite's nested median over
+#: PostgreSQL's, peak RSS (MB).
+MAX_NESTED_MS = 40.0
+MIN_BIG_REQ_PER_S = 35.0
+MAX_STATEMENTS = 3
+MAX_SQLITE_RATIO = 1.5
+MAX_RSS_MB = 300.0
+
+
+def targets(results: dict[str, Figures]) -> str:
+    """Each target of the run: the figure measured and whether it is met (targets of a
+    database not measured in this run are left out)."""
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "**missed**"
+
+    rows: list[str] = []
+    pg, lite = results.get("postgres"), results.get("sqlite")
+    if pg is not None:
+        nested = pg.rows["nested"]["median_ms"]
+        big = pg.rows["big_8_clients"]["req_per_s"]
+        rows.append(
+            f"| nested lsj-big median ≤ {MAX_NESTED_MS:g} ms (PostgreSQL) | {nested} ms | "
+            f"{verdict(nested <= MAX_NESTED_MS)} |"
+        )
+        rows.append(
+            f"| lsj-big under 8 clients ≥ {MIN_BIG_REQ_PER_S:g} req/s (PostgreSQL) | {big} req/s"
+            f" | {verdict(big >= MIN_BIG_REQ_PER_S)} |"
+        )
+    if pg is not None and lite is not None:
+        ratio = lite.rows["nested"]["median_ms"] / pg.rows["nested"]["median_ms"]
+        rows.append(
+            f"| SQLite's nested median within {MAX_SQLITE_RATIO:g}× of PostgreSQL's | "
+            f"{ratio:.2f}× | {verdict(ratio <= MAX_SQLITE_RATIO)} |"
+        )
+    for name, figures in results.items():
+        statements = max(figures.rows["nested"]["statements"], figures.rows["flat"]["statements"])
+        rss = figures.rows["peak_rss_mb"]
+        rows.append(
+            f"| ≤ {MAX_STATEMENTS} SQL statements per tree request ({name}) | {statements} | "
+            f"{verdict(0 <= statements <= MAX_STATEMENTS)} |"
+        )
+        rows.append(
+            f"| peak RSS < {MAX_RSS_MB:g} MB ({name}) | {rss} MB | {verdict(rss < MAX_RSS_MB)} |"
+        )
+    return "\n".join(["**targets**", "", "| target | measured | |", "|---|---:|---|", *rows])
+
+
 def write_readme(tables: list[str], stamp: str) -> None:
     text = README.read_text(encoding="utf-8")
     begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
@@ -320,6 +369,7 @@ async def main() -> int:
     parser.add_argument("--no-readme", action="store_true")
     args = parser.parse_args()
     tables: list[str] = []
+    results: dict[str, Figures] = {}
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     for database in args.databases.split(","):
         with tempfile.TemporaryDirectory() as tmp:
@@ -334,6 +384,7 @@ async def main() -> int:
             # SQLite is one process (`serve` refuses several workers on it).
             workers = 1 if database == "sqlite" else args.workers
             figures = await measure(database, url, workers, args.duration)
+        results[database] = figures
         rendered = table(figures)
         print("\n" + rendered + "\n", flush=True)
         tables.append(rendered)
@@ -344,6 +395,10 @@ async def main() -> int:
                 )
                 + "\n"
             )
+    if results:
+        verdicts = targets(results)
+        print("\n" + verdicts + "\n", flush=True)
+        tables.append(verdicts)
     if tables and not args.no_readme:
         write_readme(tables, stamp)
     return 0
