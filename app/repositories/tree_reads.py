@@ -128,7 +128,13 @@ class TreeSnapshot:
     tree: Row[Any]
     shape: TreeShape
     jobs: dict[str, LazyRow]
-    items_by_job: dict[str, list[LazyRow]] = field(default_factory=dict)
+    #: None when the read was told no line items are needed (see LINE_ITEMS).
+    items_by_job: dict[str, list[LazyRow]] | None = field(default_factory=dict)
+
+    def line_items_of(self, job_id: str) -> list[LazyRow]:
+        if self.items_by_job is None:
+            raise LookupError("this tree was read without its line items")
+        return self.items_by_job.get(job_id, [])
 
     def link_depths(self) -> dict[str, int]:
         return dict(self.shape.preorder())
@@ -145,6 +151,9 @@ def _driver_rows(result: CursorResult[Any]) -> list[Sequence[Any]]:
     return rows
 
 
+#: Not a column: asked for with the job columns, it makes a tree read take the line items too.
+LINE_ITEMS = "+line_items"
+
 #: Job columns a tree read always selects: the tree is built and checked with them.
 TREE_JOB_COLUMNS = frozenset({"id", "status", "linked_service_jobs_id", "facility_ref", "version"})
 
@@ -160,9 +169,10 @@ async def load_tree(
     session: AsyncSession, tenant: str, tree_id: str, job_columns: Collection[str] | None = None
 ) -> TreeSnapshot | None:
     """The tree with its links, jobs and line items; `job_columns` limits the job columns
-    read (besides TREE_JOB_COLUMNS) to those a request needs, None reads them all. Each job
-    column costs a decoded value per job: a 1,000-job tree read with every column took three
-    times as long on PostgreSQL as with the handful a typical tree query needs."""
+    read (besides TREE_JOB_COLUMNS) to those a request needs, None reads them all, and the
+    line items are read only when it is None or holds LINE_ITEMS. Each job column costs a
+    decoded value per job: a 1,000-job tree read with every column took three times as long
+    on PostgreSQL as with the handful a typical tree query needs."""
     # Straight on the connection: driver rows without the ORM's result machinery.
     connection = await session.connection()
     tree = (
@@ -190,6 +200,8 @@ async def load_tree(
         job = job_row(row)
         shape.add(Link(job.link_id, job.id, job.parent_link_id))
         jobs[job.id] = job
+    if job_columns is not None and LINE_ITEMS not in job_columns:
+        return TreeSnapshot(tree=tree, shape=shape, jobs=jobs, items_by_job=None)
     result = await connection.execute(
         select(*ITEM_COLUMNS)
         .where(col(ITEM.linked_service_jobs_id) == tree_id, col(ITEM.tenant) == tenant)

@@ -95,3 +95,26 @@ async def test_each_job_field_answers_the_same_in_a_tree_as_alone(
             {"id": link["serviceJob"]["id"]},
         )
         assert link["serviceJob"] == alone["serviceJob"]
+
+
+async def test_line_items_are_read_with_the_tree_only_when_the_document_asks_for_them(
+    gql: GraphQLClient, sql: StatementCounter
+) -> None:
+    tree = (await tailoring_tree(gql))["quality"]["linkedServiceJobsRef"]
+    sql.reset()
+    overview = await gql(TREE_QUERY % "id status", {"id": tree})
+    assert sql.count == 2  # the tree, its links with their jobs
+    assert not any("line_item" in statement for statement in sql.statements)
+
+    sql.reset()
+    with_items = await gql(
+        TREE_QUERY % "id status ...items"
+        + " fragment items on ServiceJob { lineItems { id quantity } }",
+        {"id": tree},
+    )
+    assert sql.count == 3
+    links = with_items["linkedServiceJobs"]["allServiceJobLinks"]
+    assert [link["serviceJob"]["id"] for link in links] == [
+        link["serviceJob"]["id"] for link in overview["linkedServiceJobs"]["allServiceJobLinks"]
+    ]
+    assert sum(len(link["serviceJob"]["lineItems"]) for link in links) > 0

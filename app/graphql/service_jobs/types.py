@@ -17,7 +17,7 @@ from app.graphql.context import Context
 from app.graphql.custom_services.enums import AdditionalInformationValueType
 from app.graphql.custom_services.types import LocaleArg, localized
 from app.graphql.service_jobs.enums import ServiceJobStatus, ServiceJobSubStatus
-from app.repositories.tree_reads import TreeSnapshot
+from app.repositories.tree_reads import LINE_ITEMS, TreeSnapshot
 
 if TYPE_CHECKING:
     from app.graphql.appointments.types import Appointment
@@ -235,7 +235,7 @@ class ServiceJob:
                 scannable_codes=list(row.scannable_codes or ()),
             )
             for job_id in inherited_from(snapshot.shape, str(self.id))
-            for row in snapshot.items_by_job.get(job_id, ())
+            for row in snapshot.line_items_of(job_id)
         ]
 
     @strawberry.field(description="The tree the job belongs to.")
@@ -268,8 +268,11 @@ class ServiceJob:
         )
 
     @classmethod
-    def in_tree(cls, row: Any, line_item_rows: list[Any], snapshot: TreeSnapshot) -> ServiceJob:
-        """A job of a tree read whole: its fields are read through to the row."""
+    def in_tree(
+        cls, row: Any, line_item_rows: list[Any] | None, snapshot: TreeSnapshot
+    ) -> ServiceJob:
+        """A job of a tree read whole: its fields are read through to the row (its line items
+        are None when the tree was read without them: they are then loaded by job)."""
         return build(TreeServiceJob, _row=row, _line_item_rows=line_item_rows, _snapshot=snapshot)
 
 
@@ -326,8 +329,9 @@ COLUMNS_OF_FIELD: dict[str, tuple[str, ...]] = {
     # Read from the tree, its service data or other tables, by the job's id and tree.
     "service_data": (),
     "appointments": (),
-    "line_items": (),
-    "inherited_line_items": (),
+    # Read with the tree when its document asks for them, else by the job (a DataLoader).
+    "line_items": (LINE_ITEMS,),
+    "inherited_line_items": (LINE_ITEMS,),
     "linked_service_jobs": (),
     "service_job_link": (),
 }

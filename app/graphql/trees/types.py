@@ -83,8 +83,9 @@ def tree_view(snapshot: TreeSnapshot, cache: dict[int, Any]) -> TreeView:
         assert isinstance(cached, TreeView)
         return cached
     shape = snapshot.shape
+    items = snapshot.items_by_job
     jobs = {
-        job_id: ServiceJob.in_tree(row, snapshot.items_by_job.get(job_id, []), snapshot)
+        job_id: ServiceJob.in_tree(row, None if items is None else items.get(job_id, []), snapshot)
         for job_id, row in snapshot.jobs.items()
     }
     links: dict[str, ServiceJobLink] = {}
