@@ -82,8 +82,10 @@ async def same(
     clients: tuple[httpx.AsyncClient, httpx.AsyncClient, dict[str, str]],
     query: str,
     variables: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    fast, plain, headers = clients
+    fast, plain, default_headers = clients
+    headers = headers or default_headers
     body = {"query": query, "variables": variables or {"id": TREE}}
     one = await fast.post("/graphql", json=body, headers=headers)
     two = await plain.post("/graphql", json=body, headers=headers)
@@ -264,3 +266,50 @@ async def test_the_fast_path_really_answers_the_tree_queries(
         "/graphql", json={"query": CORPUS[5], "variables": {"id": TREE}}, headers=headers
     )
     assert "LinkedServiceJobs" in seen  # the async serviceData field made it step aside
+
+
+def nested_links(levels: int) -> str:
+    inner = "id"
+    for _ in range(levels - 1):
+        inner = f"id nextServiceJobLinks {{ {inner} }}"
+    return f"query($id: ID!) {{ linkedServiceJobs(id: $id) {{ serviceJobLinks {{ {inner} }} }} }}"
+
+
+@pytest.mark.parametrize(
+    ("who", "query"),
+    [
+        ("another tenant", CORPUS[0]),
+        ("another facility", CORPUS[0]),
+        ("the owner", nested_links(40)),  # deeper than the depth limit
+        (
+            "the owner",
+            "query($id: ID!) { linkedServiceJobs(id: $id) { "
+            + " ".join(f"a{n}: id" for n in range(40))  # more aliases than allowed
+            + " } }",
+        ),
+        (
+            "the owner",  # lists multiplied beyond the cost limit
+            "{ serviceJobs(first: 100) { nodes { linkedServiceJobs {"
+            " allServiceJobLinks { serviceJob { lineItems { id } } } } } } }",
+        ),
+    ],
+)
+async def test_limits_and_scoping_apply_on_both_paths(
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient, dict[str, str]],
+    settings: Settings,
+    who: str,
+    query: str,
+) -> None:
+    token = {
+        "another tenant": issue_token(settings, tenant="globex"),
+        "another facility": issue_token(settings, tenant="acme", facilities=["fac-2"]),
+        "the owner": issue_token(settings, tenant="acme"),
+    }[who]
+    response = await same(
+        clients, query, {"id": TREE, "yes": True, "no": False}, {"Authorization": f"Bearer {token}"}
+    )
+    if who == "the owner":
+        assert response["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+        assert "data" not in response or response["data"] is None
+    else:
+        assert response["data"] == {"linkedServiceJobs": None}
