@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from operator import attrgetter
 from typing import Any
 
@@ -38,6 +39,7 @@ from graphql.execution.collect_fields import FieldDetailsList
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.types import base_scalars
 from strawberry.types.field import StrawberryField
 
 from app.domain.localized import resolve_text
@@ -55,7 +57,10 @@ class StepAside(Exception):
     """The fast path cannot produce this value exactly; graphql-core will."""
 
 
-def _localized(attribute: str, context: Any, args: Mapping[str, Any]) -> Getter:
+def _localized(
+    attribute: str, context: Any, args: Mapping[str, Any], required: bool = False
+) -> Getter:
+    """A localized text in the caller's locales; "" for a missing required one."""
     locale = args.get("locale")
     preferred = context.preferred_locales
     if locale is not None:
@@ -65,12 +70,14 @@ def _localized(attribute: str, context: Any, args: Mapping[str, Any]) -> Getter:
     def get(obj: Any) -> Any:
         return resolve_text(read(obj), preferred)
 
-    return get
+    def get_required(obj: Any) -> Any:
+        return resolve_text(read(obj), preferred) or ""
+
+    return get_required if required else get
 
 
 def _required_text(attribute: str, context: Any, args: Mapping[str, Any]) -> Getter:
-    text = _localized(attribute, context, args)
-    return lambda obj: text(obj) or ""
+    return _localized(attribute, context, args, required=True)
 
 
 def _line_items(context: Any, args: Mapping[str, Any]) -> Getter:
@@ -371,6 +378,10 @@ def _generate(steps: list[Step]) -> Getter:
             )
         elif inline is not None:
             entries.append(f"{key}: (v if type(v := {read}) is {inline} else c{index}(v)),")
+        elif (serializer := getattr(step.completer, "serializer", None)) is not None:
+            namespace[f"s{index}"] = serializer
+            missing = "None" if step.completer.nullable else "aside()"  # type: ignore[attr-defined]
+            entries.append(f"{key}: (s{index}(v) if (v := {read}) is not None else {missing}),")
         else:
             entries.append(f"{key}: c{index}({read}),")
     source = "def run(o):\n    return {\n        " + "\n        ".join(entries) + "\n    }\n"
@@ -393,6 +404,9 @@ _PASS_THROUGH: Mapping[str, type] = {"String": str, "ID": str, "Int": int, "Bool
 
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+
+#: Strawberry's serialiser of Date, DateTime and Time (a methodcaller of isoformat).
+_ISOFORMAT = base_scalars.isoformat
 
 
 def _fits_int32(value: Any) -> bool:
@@ -419,6 +433,11 @@ def _leaf(leaf_type: GraphQLLeafType, nullable: bool = True) -> Completer:
         # The generated walk checks the type (and an Int's range) inline and calls this only
         # otherwise.
         complete.pass_through = same.__name__  # type: ignore[attr-defined]
+    elif coerce is _ISOFORMAT:
+        # Date, DateTime, Time: the generated walk calls the serialiser inline (it never
+        # returns None; an exception makes the walk step aside, and graphql-core reports it).
+        complete.serializer = coerce  # type: ignore[attr-defined]
+        complete.nullable = nullable  # type: ignore[attr-defined]
     if isinstance(leaf_type, GraphQLEnumType):
         return _remembered(complete)
     return complete
@@ -429,22 +448,21 @@ _MAX_REMEMBERED = 64
 
 
 def _remembered(complete: Completer) -> Completer:
-    """An enum leaf's completion remembered per value (by type and value, so that a str
-    enum member and its plain string are never confused): serialising an enum value is a
-    pure function of it, and a tree completes the same few statuses a thousand times."""
-    seen: dict[tuple[type, Any], Any] = {}
+    """An enum leaf's completion remembered per Python enum member: serialising one is a
+    pure function of it, and a tree completes the same few statuses a thousand times. Keyed
+    by identity (hashing an Enum runs Python code); each entry keeps its member, so the id
+    can never be reused by another object. Anything else is completed as usual."""
+    seen: dict[int, tuple[Enum, Any]] = {}
 
     def complete_enum(value: Any) -> Any:
-        key = (type(value), value)
-        try:
-            return seen[key]
-        except KeyError:
-            pass
-        except TypeError:  # unhashable: not an enum value, let completion judge it
+        if not isinstance(value, Enum):
             return complete(value)
+        found = seen.get(id(value))
+        if found is not None and found[0] is value:
+            return found[1]
         completed = complete(value)
         if len(seen) < _MAX_REMEMBERED:
-            seen[key] = completed
+            seen[id(value)] = (value, completed)
         return completed
 
     return complete_enum

@@ -301,13 +301,17 @@ COLUMN_OF_FIELD: dict[str, str] = {
 }
 
 
+#: Members by name (a C-level lookup; indexing the Enum class runs Python code).
+_STATUSES = ServiceJobStatus.__members__
+
+
 def _sub_status(row: Any) -> ServiceJobSubStatus | None:
     return ServiceJobSubStatus[row.sub_status] if row.sub_status else None
 
 
 #: The fields of a ServiceJob made of its row's columns.
 CONVERTED_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "status": lambda row: ServiceJobStatus[row.status],
+    "status": lambda row: _STATUSES[row.status],
     "sub_status": _sub_status,
 }
 
