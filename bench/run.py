@@ -347,10 +347,27 @@ def targets(results: dict[str, Figures]) -> str:
     return "\n".join(["**targets**", "", "| target | measured | |", "|---|---:|---|", *rows])
 
 
-def write_readme(tables: list[str], stamp: str) -> None:
+def machine_check() -> float:
+    """Milliseconds (best of 5) for a fixed piece of pure Python shaped like a tree response
+    (20,000 small dicts in lists). The figures above move with the machine: this virtual
+    machine has run the same commit 30% slower or faster from one hour to the next, and this
+    number, printed with each run, tells which kind of hour it was."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        rows = [{"id": str(i), "n": i, "items": [{"q": j} for j in range(3)]} for i in range(5000)]
+        json.dumps(rows)
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
+def write_readme(tables: list[str], stamp: str, check: str) -> None:
     text = README.read_text(encoding="utf-8")
     begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
-    block = f"{begin}\nLast run: {stamp} on {platform.node()} ({os.cpu_count()} cores).\n\n"
+    block = (
+        f"{begin}\nLast run: {stamp} on {platform.node()} ({os.cpu_count()} cores); "
+        f"machine check {check} ms before / after (`machine_check` in run.py).\n\n"
+    )
     block += "\n\n".join(tables) + f"\n{end}"
     if begin in text:
         text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
@@ -371,6 +388,8 @@ async def main() -> int:
     tables: list[str] = []
     results: dict[str, Figures] = {}
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    check_before = machine_check()
+    print(f"machine check: {check_before} ms", flush=True)
     for database in args.databases.split(","):
         with tempfile.TemporaryDirectory() as tmp:
             if database == "sqlite":
@@ -391,7 +410,13 @@ async def main() -> int:
         with RESULTS.open("a", encoding="utf-8") as out:
             out.write(
                 json.dumps(
-                    {"at": stamp, "database": database, "workers": figures.workers, **figures.rows}
+                    {
+                        "at": stamp,
+                        "database": database,
+                        "workers": figures.workers,
+                        "machine_check_ms": check_before,
+                        **figures.rows,
+                    }
                 )
                 + "\n"
             )
@@ -400,7 +425,9 @@ async def main() -> int:
         print("\n" + verdicts + "\n", flush=True)
         tables.append(verdicts)
     if tables and not args.no_readme:
-        write_readme(tables, stamp)
+        check_after = machine_check()
+        print(f"machine check: {check_after} ms", flush=True)
+        write_readme(tables, stamp, f"{check_before} / {check_after}")
     return 0
 
 
