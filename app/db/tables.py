@@ -251,7 +251,7 @@ class LineItem(SQLModel, table=True):
 
     __tablename__ = "line_item"
     __table_args__ = (
-        Index("ix_line_item_job", "service_job_id", "position"),
+        Index("ix_line_item_job", "service_job_id", "position", unique=True),
         Index("ix_line_item_tree", "linked_service_jobs_id"),
     )
 

@@ -29,6 +29,7 @@ from graphql import (
     VariableNode,
     get_named_type,
     is_abstract_type,
+    value_from_ast_untyped,
 )
 from graphql.language import DocumentNode
 
@@ -176,5 +177,28 @@ def estimate_cost(
     root = schema.get_root_type(operation.operation)
     if root is None:
         return 0
-    estimator = _Estimator(schema, document, variables, pricing)
+    # A variable's default is its value when the request leaves it out.
+    values = dict(variables)
+    for definition in operation.variable_definitions or ():
+        name = definition.variable.name.value
+        if name not in values and definition.default_value is not None:
+            values[name] = value_from_ast_untyped(definition.default_value)
+    estimator = _Estimator(schema, document, values, pricing)
     return min(estimator.cost(root, operation.selection_set, 1, pricing.default_page, None), CAP)
+
+
+def page_variables(document: DocumentNode) -> tuple[str, ...]:
+    """Names of the variables given as `first` anywhere in the document: the only variables
+    whose values change a cost (so a cost can be remembered by their values alone)."""
+    names: set[str] = set()
+    stack: list[Any] = list(document.definitions)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, FieldNode):
+            for argument in node.arguments or ():
+                if argument.name.value == "first" and isinstance(argument.value, VariableNode):
+                    names.add(argument.value.name.value)
+        selection_set = getattr(node, "selection_set", None)
+        if selection_set is not None:
+            stack.extend(selection_set.selections)
+    return tuple(sorted(names))

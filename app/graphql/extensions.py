@@ -5,16 +5,16 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from typing import Any
 
-import orjson
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
 from app.domain.errors import AccessDenied, BadRequest, DomainError
 from app.graphql.common.lru import Lru
 from app.graphql.context import Context, NotAuthenticated
-from app.graphql.cost import Pricing, estimate_cost
+from app.graphql.cost import Pricing, estimate_cost, page_variables
 
 log = logging.getLogger("app.graphql")
 
@@ -115,9 +115,11 @@ class CachedValidation(SchemaExtension):
             self.results.put(query, list(context.pre_execution_errors))
 
 
-#: Query costs by (query text, operation name, variables as sorted JSON), for one schema and
-#: pricing: estimating a 25-level tree query walks its whole document, every request.
-QueryCosts = Lru[tuple[str, str | None, bytes], int]
+#: Query costs by query text and operation name: the variables whose values change the cost
+#: (those given as `first`), and the costs seen for their values.
+QueryCosts = Lru[tuple[str, str | None], tuple[tuple[str, ...], dict[tuple[str, ...], int]]]
+#: Costs remembered per document for distinct page sizes (a client picks a handful).
+_COSTS_PER_DOCUMENT = 32
 
 
 class QueryCostLimit(SchemaExtension):
@@ -135,24 +137,27 @@ class QueryCostLimit(SchemaExtension):
         if document is None:
             return None
         variables = context.variables or {}
-        key = None
-        if self.costs is not None and context.query:
-            try:
-                key = (
-                    context.query,
-                    context.operation_name,
-                    orjson.dumps(variables, option=orjson.OPT_SORT_KEYS),
-                )
-            except TypeError:  # a value JSON cannot hold (an upload): not cached
-                key = None
-            if key is not None and key in self.costs:
-                return self.costs[key]
-        cost = estimate_cost(
+        if self.costs is None or not context.query:
+            return self._estimate(document, variables)
+        key = (context.query, context.operation_name)
+        if key in self.costs:
+            names, known = self.costs[key]
+        else:
+            names, known = page_variables(document), {}
+            self.costs.put(key, (names, known))
+        values = tuple(repr(variables[name]) if name in variables else "" for name in names)
+        cost = known.get(values)
+        if cost is None:
+            cost = self._estimate(document, variables)
+            if len(known) < _COSTS_PER_DOCUMENT:
+                known[values] = cost
+        return cost
+
+    def _estimate(self, document: DocumentNode, variables: dict[str, Any]) -> int:
+        context = self.execution_context
+        return estimate_cost(
             context.schema._schema, document, context.operation_name, variables, self.pricing
         )
-        if key is not None and self.costs is not None:
-            self.costs.put(key, cost)
-        return cost
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context

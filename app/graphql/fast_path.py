@@ -171,12 +171,13 @@ class TreeExecutor(StrawberryGraphQLCoreExecutionContext):
         self, object_type: GraphQLObjectType, fields: FieldDetailsList, path: Path
     ) -> Getter | None:
         """The compiled walk of a root, shared by every request with the same query text,
-        position, values of the variables used beneath it and caller locales."""
+        operation, position, values of the variables used beneath it and caller locales."""
         query = getattr(self.context_value, "query_text", None)
         if not query:
             return self._plan(object_type, fields)
         position = tuple(key for key in path.as_list() if isinstance(key, str))
-        names_key = (query, position)
+        operation = self.operation.name.value if self.operation.name else None
+        names_key = (query, operation, position)
         names = _VARIABLES_USED.get(names_key)
         if names is None:
             names = _variables_in(fields, self.fragments)
@@ -470,15 +471,19 @@ def _remembered(complete: Completer) -> Completer:
 
 #: Compiled root walks and the variables each root's selection uses, across requests.
 _PLANS: Lru[Any, Getter | None] = Lru(256)
-_VARIABLES_USED: Lru[tuple[str, tuple[str, ...]], tuple[str, ...]] = Lru(256)
+_VARIABLES_USED: Lru[tuple[str, str | None, tuple[str, ...]], tuple[str, ...]] = Lru(256)
 
 
 def _variables_in(fields: FieldDetailsList, fragments: Mapping[str, Any]) -> tuple[str, ...]:
     """Names of the variables used anywhere beneath these field nodes (arguments and
-    directives, through fragments): only their values change what the walk does."""
+    directives, through fragments): only their values change what the walk does. The root
+    field's own arguments and directives are not beneath it (they chose the object the walk
+    starts from), so a tree's id does not make a walk of its own."""
     names: set[str] = set()
     seen_fragments: set[str] = set()
-    stack: list[Any] = [detail.node for detail in fields]
+    stack: list[Any] = [
+        detail.node.selection_set for detail in fields if detail.node.selection_set is not None
+    ]
     while stack:
         node = stack.pop()
         if isinstance(node, VariableNode):

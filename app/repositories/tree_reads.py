@@ -205,8 +205,9 @@ async def load_tree(
     result = await connection.execute(
         select(*ITEM_COLUMNS)
         .where(col(ITEM.linked_service_jobs_id) == tree_id, col(ITEM.tenant) == tenant)
-        # Grouped by job below, which keeps this order within each job: sorting by the
-        # integer position alone is enough, and cheaper than sorting by job id text first.
+        # Grouped by job below, which keeps this order within each job: positions are unique
+        # per job (a unique index says so), so sorting by them alone is a total order within
+        # each job, and cheaper than sorting by job id text or item id text too.
         .order_by(col(ITEM.position)),
     )
     item_row = row_class(list(result.keys()), ITEM_DECODERS)

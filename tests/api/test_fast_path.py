@@ -83,10 +83,13 @@ async def same(
     query: str,
     variables: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
+    operation_name: str | None = None,
 ) -> dict[str, Any]:
     fast, plain, default_headers = clients
     headers = headers or default_headers
-    body = {"query": query, "variables": variables or {"id": TREE}}
+    body: dict[str, Any] = {"query": query, "variables": variables or {"id": TREE}}
+    if operation_name is not None:
+        body["operationName"] = operation_name
     one = await fast.post("/graphql", json=body, headers=headers)
     two = await plain.post("/graphql", json=body, headers=headers)
     left, right = one.json(), two.json()
@@ -313,3 +316,33 @@ async def test_limits_and_scoping_apply_on_both_paths(
         assert "data" not in response or response["data"] is None
     else:
         assert response["data"] == {"linkedServiceJobs": None}
+
+
+async def test_each_operation_of_a_document_gets_its_own_walk(
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient, dict[str, str]],
+) -> None:
+    """Walks are cached by query text and position: the operation is part of the key, or a
+    document's second operation would be answered with the first one's fields."""
+    document = """
+      query A($id: ID!) { linkedServiceJobs(id: $id) { id status } }
+      query B($id: ID!) { linkedServiceJobs(id: $id) { version allServiceJobLinks { id } } }
+    """
+    first = await same(clients, document, operation_name="A")
+    second = await same(clients, document, operation_name="B")
+    assert set(first["data"]["linkedServiceJobs"]) == {"id", "status"}
+    assert set(second["data"]["linkedServiceJobs"]) == {"version", "allServiceJobLinks"}
+
+
+async def test_the_tree_id_does_not_make_a_walk_of_its_own(
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient, dict[str, str]],
+) -> None:
+    """Only variables used beneath the root change a walk: every tree shares one."""
+    from app.graphql import fast_path
+
+    query = "query Shared($id: ID!, $de: Boolean!) { linkedServiceJobs(id: $id) { id "
+    query += "allServiceJobLinks { id serviceJob { name @include(if: $de) } } } }"
+    await same(clients, query, {"id": TREE, "de": True})
+    used = [
+        names for (text, _, _), names in fast_path._VARIABLES_USED._items.items() if text == query
+    ]
+    assert used == [("de",)]

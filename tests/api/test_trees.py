@@ -325,3 +325,14 @@ async def test_a_remembered_cost_is_per_variables(gql: GraphQLClient) -> None:
     errors = await gql.errors(query, {"n": 100})
     assert errors[0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
     assert "serviceJobs" in await gql(query, {"n": 1})
+
+
+async def test_a_page_size_given_as_a_default_is_priced(gql: GraphQLClient) -> None:
+    query = (
+        "query Pages($n: Int = 100) { serviceJobs(first: $n) { nodes { linkedServiceJobs {"
+        " allServiceJobLinks { id serviceJob { id lineItems { id } } } } } } }"
+    )
+    errors = await gql.errors(query)
+    assert errors[0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert "serviceJobs" in await gql(query, {"n": 1})
+    assert (await gql.errors(query))[0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from graphql import parse
 
-from app.graphql.cost import Pricing, estimate_cost
+from app.graphql.cost import Pricing, estimate_cost, page_variables
 from app.graphql.schema import build_schema
 from app.settings import Settings
 from bench.run import FLAT, nested
@@ -46,3 +46,18 @@ def test_trees_under_a_list_are_priced_per_tree() -> None:
         " { id serviceJob { id lineItems { id } } } } } } }"
     )
     assert cost(query) > SETTINGS.max_query_cost
+
+
+def test_a_variables_default_is_priced_when_the_request_leaves_it_out() -> None:
+    query = "query($n: Int = 100) { serviceJobs(first: $n) { nodes { id status } } }"
+    assert cost(query) == cost(query, n=100) > cost(query, n=1)
+    assert cost(query, n=None) == cost(query.replace(" = 100", ""))  # explicit null: no page
+
+
+def test_page_variables_are_those_given_as_first_anywhere() -> None:
+    document = parse(
+        "query($a: Int, $b: Int, $id: ID!) { serviceJobs(first: $a) { nodes { id } } "
+        "linkedServiceJobs(id: $id) { id } ...more } "
+        "fragment more on Query { customServices(first: $b) { totalCount } }"
+    )
+    assert page_variables(document) == ("a", "b")
