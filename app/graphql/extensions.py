@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError
+from graphql import DocumentNode, GraphQLError, parse
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
@@ -94,6 +94,30 @@ def _with_code(error: GraphQLError, message: str, code: str, **extra: str) -> Gr
 #: per request, so it never hits, and hashing a 25-level document is itself costly. Validation
 #: depends only on the text here (the schema and the rules are fixed per schema).
 ValidationResults = Lru[str, list[GraphQLError]]
+
+
+#: Parsed documents by query text, for one schema.
+ParsedDocuments = Lru[str, DocumentNode]
+
+
+class CachedParse(SchemaExtension):
+    """Parses a query text once (Strawberry's ParserCache, but bounded in text as well as in
+    entries: see MAX_CACHED_TEXT). Errors are not cached: each request raises them anew."""
+
+    def __init__(self, documents: ParsedDocuments) -> None:
+        self.documents = documents
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        query = context.query
+        if query:
+            document = self.documents.get(query)
+            if document is None:
+                # The options (the token limit) are fixed per schema, so the text is the key.
+                document = parse(query, **context.parse_options)
+                self.documents.put(query, document)
+            context.graphql_document = document
+        yield
 
 
 class CachedValidation(SchemaExtension):

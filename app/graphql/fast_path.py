@@ -43,7 +43,7 @@ from strawberry.schema.types import base_scalars
 from strawberry.types.field import StrawberryField
 
 from app.domain.localized import resolve_text
-from app.graphql.common.lru import Lru
+from app.graphql.common.lru import MAX_CACHED_TEXT, Lru
 
 #: Object types whose completion goes through the compiled walk.
 ROOTS = frozenset({"LinkedServiceJobs"})
@@ -470,8 +470,10 @@ def _remembered(complete: Completer) -> Completer:
 
 
 #: Compiled root walks and the variables each root's selection uses, across requests.
-_PLANS: Lru[Any, Getter | None] = Lru(256)
-_VARIABLES_USED: Lru[tuple[str, str | None, tuple[str, ...]], tuple[str, ...]] = Lru(256)
+_PLANS: Lru[Any, Getter | None] = Lru(256, MAX_CACHED_TEXT)
+_VARIABLES_USED: Lru[tuple[str, str | None, tuple[str, ...]], tuple[str, ...]] = Lru(
+    256, MAX_CACHED_TEXT
+)
 
 
 def _variables_in(fields: FieldDetailsList, fragments: Mapping[str, Any]) -> tuple[str, ...]:

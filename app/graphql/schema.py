@@ -12,7 +12,6 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
 )
@@ -21,6 +20,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 
 from app.graphql.appointments.mutations import AppointmentMutation
 from app.graphql.appointments.queries import AppointmentQuery
+from app.graphql.common.lru import MAX_CACHED_TEXT
 from app.graphql.common.scalars import SCALARS
 from app.graphql.context import Context
 from app.graphql.cost import Pricing
@@ -30,7 +30,9 @@ from app.graphql.events.queries import EventQuery
 from app.graphql.events.subscriptions import LiveSubscription
 from app.graphql.extensions import (
     AuthenticationGate,
+    CachedParse,
     CachedValidation,
+    ParsedDocuments,
     QueryCostLimit,
     QueryCosts,
     ValidationResults,
@@ -164,8 +166,10 @@ async def _translated(source: AsyncIterator[Any], context: object) -> AsyncGener
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    validated = ValidationResults()
-    costs = QueryCosts()
+    # Shared by the requests of this schema; bounded in entries and in query text.
+    parsed = ParsedDocuments(256, MAX_CACHED_TEXT)
+    validated = ValidationResults(256, MAX_CACHED_TEXT)
+    costs = QueryCosts(256, MAX_CACHED_TEXT)
     pricing = Pricing(
         default_page=settings.default_page_size,
         max_page=settings.max_page_size,
@@ -176,7 +180,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-        lambda: ParserCache(maxsize=256),
+        lambda: CachedParse(parsed),
         lambda: CachedValidation(validated),
         lambda: QueryCostLimit(settings.max_query_cost, pricing, costs),
     ]

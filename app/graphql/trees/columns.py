@@ -23,7 +23,7 @@ from graphql import (
     visit,
 )
 
-from app.graphql.common.lru import Lru
+from app.graphql.common.lru import MAX_CACHED_TEXT, Lru
 from app.graphql.service_jobs.types import COLUMNS_OF_FIELD
 
 JOB_TYPE = "ServiceJob"
@@ -35,7 +35,7 @@ class JobColumns:
 
     def __init__(self, schema: GraphQLSchema, maxsize: int = 256) -> None:
         self.schema = schema
-        self._cache: Lru[str, frozenset[str] | None] = Lru(maxsize)
+        self._cache: Lru[str, frozenset[str] | None] = Lru(maxsize, MAX_CACHED_TEXT)
         job_type = schema.type_map[JOB_TYPE]
         assert isinstance(job_type, GraphQLObjectType)
         #: GraphQL field name -> columns; None for a field without an entry.
