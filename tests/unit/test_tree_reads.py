@@ -37,3 +37,19 @@ def test_decoded_cells_are_decoded_on_first_read_and_kept() -> None:
     assert row.article is row.article  # decoded once
     with pytest.raises(AttributeError):
         _ = row.missing
+
+
+def test_rows_decode_some_columns_at_once_and_the_others_on_first_read() -> None:
+    decoders = {"article": orjson.loads, "codes": orjson.loads}
+    rows = tree_reads.decoded_rows(
+        [("i1", '{"title": "Rim"}', "[1]"), ("i2", None, None)],
+        ["id", "article", "codes"],
+        decoders,
+        now={"article"},
+    )
+    first, second = rows
+    assert tuple.__getitem__(first, 1) == {"title": "Rim"}  # decoded with the read
+    assert tuple.__getitem__(first, 2) == "[1]"  # not yet
+    assert first.article == {"title": "Rim"} and first.codes == [1]
+    assert second.article is None and second.codes is None
+    assert tree_reads.decoded_rows([], ["id", "article"], decoders, now={"article"}) == []
