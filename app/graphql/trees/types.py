@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 
@@ -89,10 +89,14 @@ def tree_view(snapshot: TreeSnapshot, cache: dict[int, Any]) -> TreeView:
         for job_id, row in snapshot.jobs.items()
     }
     links: dict[str, ServiceJobLink] = {}
-    order: list[str] = []
-    for link_id, depth in shape.preorder():
-        link = shape.links[link_id]
-        links[link_id] = build(
+    order: list[str] = []  # parents before children, siblings in order
+    shape_links, children = shape.links, shape.children
+    # Depth first from the root level; a link's parent is built before it.
+    stack: list[tuple[str, int]] = [(root, 1) for root in reversed(children.get(None, ()))]
+    while stack:
+        link_id, depth = stack.pop()
+        link = shape_links[link_id]
+        links[link_id] = built = build(
             ServiceJobLink,
             id=link_id,
             service_job_ref=link.job_id,
@@ -103,7 +107,10 @@ def tree_view(snapshot: TreeSnapshot, cache: dict[int, Any]) -> TreeView:
         )
         order.append(link_id)
         if link.parent_id is not None:
-            links[link.parent_id].next_service_job_links.append(links[link_id])
+            links[link.parent_id].next_service_job_links.append(built)
+        below = children.get(link_id)
+        if below:
+            stack.extend((child, depth + 1) for child in reversed(below))
     row = snapshot.tree
     tree = LinkedServiceJobs(
         id=strawberry.ID(row.id),
@@ -116,9 +123,10 @@ def tree_view(snapshot: TreeSnapshot, cache: dict[int, Any]) -> TreeView:
             derive_tree_status(map(JobStatus, {j.status for j in snapshot.jobs.values()})).value
         ],
         service_job_links=[links[i] for i in shape.children.get(None, [])],
-        all_service_job_links=[links[i] for i in order],
-        included_service_job_refs=[strawberry.ID(i) for i in snapshot.jobs],
-        included_service_job_link_ids=[strawberry.ID(i) for i in order],
+        all_service_job_links=list(links.values()),  # built in that order
+        # strawberry.ID is a NewType of str: the ids as they are.
+        included_service_job_refs=cast(list[strawberry.ID], list(snapshot.jobs)),
+        included_service_job_link_ids=cast(list[strawberry.ID], order),
         created=row.created,
         last_modified=row.last_modified,
         version=row.version,
