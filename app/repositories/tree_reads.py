@@ -180,6 +180,20 @@ def _driver_rows(result: CursorResult[Any]) -> list[Sequence[Any]]:
 
 #: Not a column: asked for with the job columns, it makes a tree read take the line items too.
 LINE_ITEMS = "+line_items"
+#: Asked for with the job columns, ITEM_COLUMN + name makes a tree read take that line item
+#: column (besides the item's id and job, always read).
+ITEM_COLUMN = "+item:"
+TREE_ITEM_COLUMNS = frozenset({"id", "service_job_id"})
+
+
+def _item_columns(wanted: Collection[str] | None) -> list[ColumnElement[Any]]:
+    if wanted is None:
+        return ITEM_COLUMNS
+    keep = TREE_ITEM_COLUMNS.union(
+        name.removeprefix(ITEM_COLUMN) for name in wanted if name.startswith(ITEM_COLUMN)
+    )
+    return [column for column in ITEM_COLUMNS if column.name in keep]
+
 
 #: Job columns a tree read always selects: the tree is built and checked with them.
 TREE_JOB_COLUMNS = frozenset({"id", "status", "linked_service_jobs_id", "facility_ref", "version"})
@@ -232,7 +246,7 @@ async def load_tree(
     if job_columns is not None and LINE_ITEMS not in job_columns:
         return TreeSnapshot(tree=tree, shape=shape, jobs=jobs, items_by_job=None)
     result = await connection.execute(
-        select(*ITEM_COLUMNS)
+        select(*_item_columns(job_columns))
         .where(col(ITEM.linked_service_jobs_id) == tree_id, col(ITEM.tenant) == tenant)
         # Grouped by job below, which keeps this order within each job: positions are unique
         # per job (a unique index says so), so sorting by them alone is a total order within
@@ -240,6 +254,7 @@ async def load_tree(
         .order_by(col(ITEM.position)),
     )
     items: dict[str, list[LazyRow]] = defaultdict(list)
-    for item in decoded_rows(_driver_rows(result), list(result.keys()), ITEM_DECODERS, ITEM_NOW):
+    names = list(result.keys())
+    for item in decoded_rows(_driver_rows(result), names, ITEM_DECODERS, ITEM_NOW):
         items[item.service_job_id].append(item)
     return TreeSnapshot(tree=tree, shape=shape, jobs=jobs, items_by_job=dict(items))

@@ -136,6 +136,9 @@ CORPUS = [
       serviceJobLinks { id serviceJob { appointments { appointmentId } } } } }""",
     # a tree that does not exist
     """query { linkedServiceJobs(id: "nope") { id serviceJobLinks { id } } }""",
+    # graphql-core completing line items of a tree read with only the columns asked for
+    """query($id: ID!) { linkedServiceJobs(id: $id) { serviceData { version }
+      allServiceJobLinks { serviceJob { id lineItems { quantity } } } } }""",
 ]
 
 

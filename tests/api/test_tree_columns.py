@@ -41,6 +41,21 @@ def test_every_job_field_says_which_columns_it_reads(settings: Settings) -> None
     assert unmapped == [], "add them to COLUMNS_OF_FIELD in app/graphql/service_jobs/types.py"
 
 
+def test_every_line_item_field_says_which_columns_it_reads(settings: Settings) -> None:
+    planner = JobColumns(graphql_schema(settings))
+    unmapped = sorted(name for name, columns in planner.item_columns_of.items() if columns is None)
+    assert unmapped == [], "add them to ITEM_COLUMNS_OF_FIELD in app/graphql/service_jobs/types.py"
+
+
+def test_line_item_fields_ask_for_their_columns(settings: Settings) -> None:
+    planner = JobColumns(graphql_schema(settings))
+    columns = planner.for_document(
+        "query($id: ID!) { linkedServiceJobs(id: $id) { serviceJobLinks { "
+        "serviceJob { id lineItems { quantity article { title } } } } } }"
+    )
+    assert columns == frozenset({"id", "+line_items", "+item:quantity", "+item:article"})
+
+
 def test_documents_ask_for_the_columns_of_their_job_fields(settings: Settings) -> None:
     planner = JobColumns(graphql_schema(settings))
     light = planner.for_document(
@@ -118,3 +133,31 @@ async def test_line_items_are_read_with_the_tree_only_when_the_document_asks_for
         link["serviceJob"]["id"] for link in overview["linkedServiceJobs"]["allServiceJobLinks"]
     ]
     assert sum(len(link["serviceJob"]["lineItems"]) for link in links) > 0
+
+
+ITEM_FIELDS = [
+    "id",
+    "article { tenantArticleId title }",
+    "quantity",
+    "scannableCodes",
+    "customAttributes",
+    "__typename",
+]
+
+
+@pytest.mark.parametrize("field", ITEM_FIELDS)
+async def test_each_line_item_field_answers_the_same_in_a_tree_as_alone(
+    gql: GraphQLClient, field: str
+) -> None:
+    tree = (await tailoring_tree(gql))["quality"]["linkedServiceJobsRef"]
+    selection = f"id lineItems {{ {field} }}"
+    in_tree = await gql(TREE_QUERY % selection, {"id": tree})
+    seen = 0
+    for link in in_tree["linkedServiceJobs"]["allServiceJobLinks"]:
+        alone = await gql(
+            f"query($id: ID!) {{ serviceJob(id: $id) {{ {selection} }} }}",
+            {"id": link["serviceJob"]["id"]},
+        )
+        assert link["serviceJob"] == alone["serviceJob"]
+        seen += len(link["serviceJob"]["lineItems"])
+    assert seen > 0

@@ -17,7 +17,7 @@ from app.graphql.context import Context
 from app.graphql.custom_services.enums import AdditionalInformationValueType
 from app.graphql.custom_services.types import LocaleArg, localized
 from app.graphql.service_jobs.enums import ServiceJobStatus, ServiceJobSubStatus
-from app.repositories.tree_reads import LINE_ITEMS, TreeSnapshot
+from app.repositories.tree_reads import ITEM_COLUMN, LINE_ITEMS, TreeSnapshot
 
 if TYPE_CHECKING:
     from app.graphql.appointments.types import Appointment
@@ -47,6 +47,35 @@ class LineItem:
             scannable_codes=row.scannable_codes or [],
             custom_attributes=row.custom_attributes,
         )
+
+
+class TreeLineItem(LineItem):
+    """A LineItem of a tree read whole, whose fields read through to its row: the read took
+    only the columns its document's fields need (ITEM_COLUMNS_OF_FIELD)."""
+
+    @classmethod
+    def of(cls, row: Any) -> LineItem:
+        return build(cls, _row=row)
+
+
+for _name, _read in {
+    "id": lambda item: item._row.id,
+    "article": lambda item: Article.from_json(item._row.article),
+    "quantity": lambda item: item._row.quantity,
+    "scannable_codes": lambda item: item._row.scannable_codes or [],
+    "custom_attributes": lambda item: item._row.custom_attributes,
+}.items():
+    setattr(TreeLineItem, _name, property(_read))
+
+#: The columns of its row each field of a LineItem reads (a test requires an entry for every
+#: field of the type).
+ITEM_COLUMNS_OF_FIELD: dict[str, tuple[str, ...]] = {
+    "id": ("id",),
+    "article": ("article",),
+    "quantity": ("quantity",),
+    "scannable_codes": ("scannable_codes",),
+    "custom_attributes": ("custom_attributes",),
+}
 
 
 @strawberry.type(description="A line item a job inherits from a job beneath it in its tree.")
@@ -206,7 +235,7 @@ class ServiceJob:
     @strawberry.field(description="The job's own line items (≤ 50).")
     async def line_items(self, info: strawberry.Info[Context, None]) -> list[LineItem]:
         if self._line_item_rows is not None:
-            return [LineItem.from_row(row) for row in self._line_item_rows]
+            return [TreeLineItem.of(row) for row in self._line_item_rows]
         rows = await info.context.loaders.line_items_by_job_id.load(str(self.id))
         return [LineItem.from_row(row) for row in rows]
 
@@ -334,8 +363,12 @@ COLUMNS_OF_FIELD: dict[str, tuple[str, ...]] = {
     "service_data": (),
     "appointments": (),
     # Read with the tree when its document asks for them, else by the job (a DataLoader).
-    "line_items": (LINE_ITEMS,),
-    "inherited_line_items": (LINE_ITEMS,),
+    "line_items": (LINE_ITEMS,),  # and the columns of the LineItem fields asked for
+    # Inherited items are built whole from their rows (inherited_in).
+    "inherited_line_items": (
+        LINE_ITEMS,
+        *(ITEM_COLUMN + name for name in ("article", "quantity", "scannable_codes")),
+    ),
     "linked_service_jobs": (),
     "service_job_link": (),
 }

@@ -1,10 +1,11 @@
-"""Which job columns a document's tree reads need.
+"""Which job and line item columns a document's tree reads need.
 
 A whole tree is read before its fields are resolved, so the read cannot ask the resolvers;
-instead every field of `ServiceJob` the document selects anywhere (every operation, every
-fragment) is collected once per document text, with graphql-core's TypeInfo, and mapped to the
-columns it reads (`COLUMNS_OF_FIELD`). A superset is always safe; a field without an entry
-makes the read take every column.
+instead every field of `ServiceJob` and `LineItem` the document selects anywhere (every
+operation, every fragment) is collected once per document text, with graphql-core's TypeInfo,
+and mapped to the columns it reads (`COLUMNS_OF_FIELD`, `ITEM_COLUMNS_OF_FIELD`; line item
+columns carry the ITEM_COLUMN prefix). A superset is always safe; a field without an entry makes
+the read take every column.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from graphql import (
 )
 
 from app.graphql.common.lru import MAX_CACHED_TEXT, Lru
-from app.graphql.service_jobs.types import COLUMNS_OF_FIELD
+from app.graphql.service_jobs.types import COLUMNS_OF_FIELD, ITEM_COLUMNS_OF_FIELD
+from app.repositories.tree_reads import ITEM_COLUMN
 
 JOB_TYPE = "ServiceJob"
+ITEM_TYPE = "LineItem"
 BACKREF = "strawberry-definition"
 
 
@@ -44,6 +47,14 @@ class JobColumns:
             for name, field in job_type.fields.items()
         }
         self.columns_of["__typename"] = ()
+        item_type = schema.type_map[ITEM_TYPE]
+        assert isinstance(item_type, GraphQLObjectType)
+        #: The same for LineItem's fields, as ITEM_COLUMN-prefixed names.
+        self.item_columns_of: dict[str, tuple[str, ...] | None] = {
+            name: _item_columns(ITEM_COLUMNS_OF_FIELD.get(field.extensions[BACKREF].python_name))
+            for name, field in item_type.fields.items()
+        }
+        self.item_columns_of["__typename"] = ()
 
     def for_document(self, text: str | None) -> frozenset[str] | None:
         if not text:
@@ -63,8 +74,9 @@ class JobColumns:
         collector = _JobFields(type_info)
         visit(document, TypeInfoVisitor(type_info, collector))
         columns: set[str] = set()
-        for name in collector.names:
-            mapped = self.columns_of.get(name)
+        for type_name, name in collector.fields:
+            of = self.columns_of if type_name == JOB_TYPE else self.item_columns_of
+            mapped = of.get(name)
             if mapped is None:
                 return None
             columns.update(mapped)
@@ -75,9 +87,13 @@ class _JobFields(Visitor):
     def __init__(self, type_info: TypeInfo) -> None:
         super().__init__()
         self.type_info = type_info
-        self.names: set[str] = set()
+        self.fields: set[tuple[str, str]] = set()
 
     def enter_field(self, node: FieldNode, *_: Any) -> None:
         parent = self.type_info.get_parent_type()
-        if parent is not None and parent.name == JOB_TYPE:
-            self.names.add(node.name.value)
+        if parent is not None and parent.name in (JOB_TYPE, ITEM_TYPE):
+            self.fields.add((parent.name, node.name.value))
+
+
+def _item_columns(columns: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    return None if columns is None else tuple(ITEM_COLUMN + name for name in columns)
