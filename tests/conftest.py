@@ -20,6 +20,7 @@ from app.db.engine import create_engine, create_session_factory
 from app.db.migrate import upgrade
 from app.http.app import create_app
 from app.settings import Settings
+from tests.support.development import development
 from tests.support.graphql import GraphQLClient
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-keys"
@@ -98,6 +99,12 @@ def settings(database_url: str) -> Settings:
         jwt_secret=TEST_SECRET,  # type: ignore[arg-type]
         introspection=True,
     )
+
+
+@pytest.fixture
+def dev_settings(settings: Settings) -> Settings:
+    """The same settings in development mode (see tests/support/development.py)."""
+    return development(settings)
 
 
 @pytest.fixture

@@ -10,22 +10,9 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.http.app import create_app
 from app.http.graphiql import external_urls
 from app.settings import Settings
-
-
-@pytest.fixture
-def dev_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"app_env": "development", "introspection": None})
-
-
-async def client_from(
-    settings: Settings, engine: AsyncEngine, host: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(settings, engine), client=(host, 40000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
-        yield client
+from tests.support.development import client_from
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth import issue_token
 from app.db.engine import SessionFactory
-from app.http.app import create_app
 from app.http.graphiql import external_urls
 from app.services.seeding import seed
 from app.settings import Settings
 from tests.conftest import StatementCounter
+from tests.support.development import client_from
 from tests.support.graphql import GraphQLClient
 from tests.support.jobs import job, line_item, service
 
@@ -196,25 +195,12 @@ async def test_the_big_tree_renders_every_job(
     assert elapsed < 10, elapsed
 
 
-@pytest.fixture
-def dev_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"app_env": "development", "introspection": None})
-
-
-async def dev_client(
-    settings: Settings, engine: AsyncEngine, host: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(settings, engine), client=(host, 40000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
-        yield client
-
-
 async def test_development_mode_pre_authorises_loopback_callers_only(
     dev_settings: Settings, engine: AsyncEngine, db: SessionFactory
 ) -> None:
     await seed(db, dev_settings.sample_tenant, SAMPLE)
     url = f"/trees/{SAMPLE_TREE_ID}"
-    async for local in dev_client(dev_settings, engine, "127.0.0.1"):
+    async for local in client_from(dev_settings, engine, "127.0.0.1"):
         response = await local.get(url)
         assert response.status_code == 200
         assert len(JOB_NODE.findall(response.text)) == 3
@@ -224,9 +210,9 @@ async def test_development_mode_pre_authorises_loopback_callers_only(
         assert other.status_code == 404
         graphiql = await local.get("/graphql", headers={"Accept": "text/html"})
         assert f"/trees/{SAMPLE_TREE_ID}" in graphiql.text
-    async for remote in dev_client(dev_settings, engine, "203.0.113.9"):
+    async for remote in client_from(dev_settings, engine, "203.0.113.9"):
         assert (await remote.get(url)).status_code == 401
-    async for production in dev_client(
+    async for production in client_from(
         dev_settings.model_copy(update={"app_env": "production"}), engine, "127.0.0.1"
     ):
         assert (await production.get(url)).status_code == 401
