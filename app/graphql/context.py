@@ -14,6 +14,7 @@ from app.domain.access import Viewer
 from app.domain.localized import locales_from_accept_language
 from app.events.hub import ChangeHub
 from app.graphql.loaders import Loaders
+from app.repositories.tree_reads import TreeColumns
 from app.settings import Settings
 
 
@@ -38,8 +39,8 @@ class Context:
     hub: ChangeHub | None = None
     #: The payload of a WebSocket's connection_init (strawberry sets it).
     connection_params: dict[str, object] | None = None
-    #: The job columns the operation's tree reads need (None: all), see trees.columns.
-    tree_job_columns: frozenset[str] | None = None
+    #: What the operation's tree reads need (None: everything), see trees.columns.
+    tree_columns: TreeColumns | None = None
 
     @property
     def viewer(self) -> Viewer:
@@ -50,13 +51,13 @@ class Context:
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            self._loaders = Loaders(self.db, self.viewer, self.tree_job_columns)
+            self._loaders = Loaders(self.db, self.viewer, self.tree_columns)
         return self._loaders
 
     def for_operation(self) -> Context:
         """A context of its own for one operation of a WebSocket connection: operations run
         side by side, and each one releases its loaders when it likes."""
-        return replace(self, _loaders=None, query_text=None, tree_job_columns=None)
+        return replace(self, _loaders=None, query_text=None, tree_columns=None)
 
     def release(self) -> None:
         """Drop what this request loaded. graphql-core's executor sits in reference cycles

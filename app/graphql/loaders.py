@@ -16,7 +16,7 @@ from app.repositories.appointments import AppointmentRepository
 from app.repositories.custom_services import CustomServiceRepository
 from app.repositories.service_data import ServiceDataRepository, ServiceDataState
 from app.repositories.service_jobs import ServiceJobRepository
-from app.repositories.tree_reads import TreeSnapshot, load_tree
+from app.repositories.tree_reads import TreeColumns, TreeSnapshot, load_tree
 
 #: Keeps `IN (...)` lists well under asyncpg's bind-parameter cap.
 MAX_BATCH = 1000
@@ -27,11 +27,11 @@ class Loaders:
     caller's facilities load as None, exactly like missing ones."""
 
     def __init__(
-        self, db: SessionFactory, viewer: Viewer, tree_job_columns: frozenset[str] | None = None
+        self, db: SessionFactory, viewer: Viewer, tree_columns: TreeColumns | None = None
     ) -> None:
         self._db = db
         self._viewer = viewer
-        self._tree_job_columns = tree_job_columns
+        self._tree_columns = tree_columns
         self._tenant = viewer.tenant
         self.custom_service_by_id = DataLoader(self._custom_services, max_batch_size=MAX_BATCH)
         self.additional_information_by_service_id = DataLoader(
@@ -86,7 +86,7 @@ class Loaders:
         snapshots: list[TreeSnapshot | None] = []
         async with self._db() as session:
             for ident in ids:
-                snapshot = await load_tree(session, self._tenant, ident, self._tree_job_columns)
+                snapshot = await load_tree(session, self._tenant, ident, self._tree_columns)
                 visible = snapshot and self._viewer.sees_facility(snapshot.tree.facility_ref)
                 snapshots.append(snapshot if visible else None)
         return snapshots

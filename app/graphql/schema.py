@@ -47,7 +47,7 @@ from app.graphql.service_data.mutations import ServiceDataMutation
 from app.graphql.service_data.queries import ServiceDataQuery
 from app.graphql.service_jobs.mutations import ServiceJobMutation
 from app.graphql.service_jobs.queries import ServiceJobQuery
-from app.graphql.trees.columns import JobColumns
+from app.graphql.trees.columns import ColumnPlanner
 from app.graphql.trees.mutations import TreeMutation
 from app.graphql.trees.queries import TreeQuery
 from app.http.observability import operation_label, record_operation
@@ -100,7 +100,7 @@ class GatewaySchema(strawberry.Schema):
         context = kwargs.get("context_value")
         if isinstance(context, Context):
             context.query_text = args[0] if args else kwargs.get("query")
-            context.tree_job_columns = self.job_columns.for_document(context.query_text)
+            context.tree_columns = self.column_planner.for_document(context.query_text)
         try:
             result = await super().execute(*args, **kwargs)
         finally:
@@ -114,8 +114,8 @@ class GatewaySchema(strawberry.Schema):
         return result
 
     @cached_property
-    def job_columns(self) -> JobColumns:
-        return JobColumns(self._schema)
+    def column_planner(self) -> ColumnPlanner:
+        return ColumnPlanner(self._schema)
 
     async def stream(self, *args: Any, **kwargs: Any) -> Any:
         """Operations over WebSocket: each gets a context of its own, and its results are

@@ -38,7 +38,8 @@ TREE = tables.LinkedServiceJobs
 
 class LazyRow(tuple[Any, ...]):
     """A driver row of a tree read, as a tuple whose columns are attributes (C-level
-    getters, like a named tuple's) and whose JSON and datetime cells are decoded when first
+    getters, like a named tuple's). JSON, datetime and boolean cells are decoded by
+    `decoded_rows`: those a request will read at once, column by column, the others when first
     read, then kept.
 
     A whole tree carries ~17,000 JSON cells and ~3,000 timestamps for 1,000 jobs, and a query
@@ -155,7 +156,7 @@ class TreeSnapshot:
     tree: Row[Any]
     shape: TreeShape
     jobs: dict[str, LazyRow]
-    #: None when the read was told no line items are needed (see LINE_ITEMS).
+    #: None when the read was told no line items are needed (see TreeColumns).
     items_by_job: dict[str, list[LazyRow]] | None = field(default_factory=dict)
 
     def line_items_of(self, job_id: str) -> list[LazyRow]:
@@ -178,42 +179,37 @@ def _driver_rows(result: CursorResult[Any]) -> list[Sequence[Any]]:
     return rows
 
 
-#: Not a column: asked for with the job columns, it makes a tree read take the line items too.
-LINE_ITEMS = "+line_items"
-#: Asked for with the job columns, ITEM_COLUMN + name makes a tree read take that line item
-#: column (besides the item's id and job, always read).
-ITEM_COLUMN = "+item:"
+#: Columns a tree read always selects: the tree is built, checked and grouped with them.
+TREE_JOB_COLUMNS = frozenset({"id", "status", "linked_service_jobs_id", "facility_ref", "version"})
 TREE_ITEM_COLUMNS = frozenset({"id", "service_job_id"})
 
 
-def _item_columns(wanted: Collection[str] | None) -> list[ColumnElement[Any]]:
+@dataclass(frozen=True, slots=True)
+class TreeColumns:
+    """What a tree read selects besides TREE_JOB_COLUMNS and TREE_ITEM_COLUMNS: the job
+    columns a request's fields read, and the line item columns, or None when it asks for no
+    line items (the read then skips them)."""
+
+    jobs: frozenset[str] = frozenset()
+    items: frozenset[str] | None = None
+
+
+def _selected(
+    columns: list[ColumnElement[Any]], always: frozenset[str], wanted: frozenset[str] | None
+) -> list[ColumnElement[Any]]:
     if wanted is None:
-        return ITEM_COLUMNS
-    keep = TREE_ITEM_COLUMNS.union(
-        name.removeprefix(ITEM_COLUMN) for name in wanted if name.startswith(ITEM_COLUMN)
-    )
-    return [column for column in ITEM_COLUMNS if column.name in keep]
-
-
-#: Job columns a tree read always selects: the tree is built and checked with them.
-TREE_JOB_COLUMNS = frozenset({"id", "status", "linked_service_jobs_id", "facility_ref", "version"})
-
-
-def _job_columns(wanted: Collection[str] | None) -> list[ColumnElement[Any]]:
-    if wanted is None:
-        return JOB_COLUMNS
-    keep = TREE_JOB_COLUMNS.union(wanted)
-    return [column for column in JOB_COLUMNS if column.name in keep]
+        return columns
+    keep = always.union(wanted)
+    return [column for column in columns if column.name in keep]
 
 
 async def load_tree(
-    session: AsyncSession, tenant: str, tree_id: str, job_columns: Collection[str] | None = None
+    session: AsyncSession, tenant: str, tree_id: str, columns: TreeColumns | None = None
 ) -> TreeSnapshot | None:
-    """The tree with its links, jobs and line items; `job_columns` limits the job columns
-    read (besides TREE_JOB_COLUMNS) to those a request needs, None reads them all, and the
-    line items are read only when it is None or holds LINE_ITEMS. Each job column costs a
-    decoded value per job: a 1,000-job tree read with every column took three times as long
-    on PostgreSQL as with the handful a typical tree query needs."""
+    """The tree with its links, jobs and line items; `columns` limits what is read to what a
+    request needs, None reads everything. Each job column costs a decoded value per job: a
+    1,000-job tree read with every column took three times as long on PostgreSQL as with the
+    handful a typical tree query needs."""
     # Straight on the connection: driver rows without the ORM's result machinery.
     connection = await session.connection()
     tree = (
@@ -226,7 +222,11 @@ async def load_tree(
     if tree is None:
         return None
     result = await connection.execute(
-        select(col(LINK.id).label("link_id"), col(LINK.parent_link_id), *_job_columns(job_columns))
+        select(
+            col(LINK.id).label("link_id"),
+            col(LINK.parent_link_id),
+            *_selected(JOB_COLUMNS, TREE_JOB_COLUMNS, None if columns is None else columns.jobs),
+        )
         .join(JOB, col(JOB.id) == col(LINK.service_job_id))
         .where(col(LINK.linked_service_jobs_id) == tree_id, col(LINK.tenant) == tenant)
         # A job and its link are always in the same tree: saying so lets the database read
@@ -237,16 +237,18 @@ async def load_tree(
     names = list(result.keys())
     # Pruned columns are the document's: every one will be read. All of them (None) are
     # read when a request's fields are unknown, and then each is decoded only if read.
-    now = names if job_columns is not None else ()
+    now = names if columns is not None else ()
     shape = TreeShape()
     jobs: dict[str, LazyRow] = {}
     for job in decoded_rows(_driver_rows(result), names, JOB_DECODERS, now):
         shape.add(Link(job.link_id, job.id, job.parent_link_id))
         jobs[job.id] = job
-    if job_columns is not None and LINE_ITEMS not in job_columns:
+    if columns is not None and columns.items is None:
         return TreeSnapshot(tree=tree, shape=shape, jobs=jobs, items_by_job=None)
     result = await connection.execute(
-        select(*_item_columns(job_columns))
+        select(
+            *_selected(ITEM_COLUMNS, TREE_ITEM_COLUMNS, None if columns is None else columns.items)
+        )
         .where(col(ITEM.linked_service_jobs_id) == tree_id, col(ITEM.tenant) == tenant)
         # Grouped by job below, which keeps this order within each job: positions are unique
         # per job (a unique index says so), so sorting by them alone is a total order within

@@ -8,7 +8,8 @@ import pytest
 from graphql import GraphQLObjectType, GraphQLSchema
 
 from app.graphql.schema import build_schema
-from app.graphql.trees.columns import JobColumns
+from app.graphql.trees.columns import ColumnPlanner
+from app.repositories.tree_reads import TreeColumns
 from app.settings import Settings
 from tests.conftest import StatementCounter
 from tests.support.graphql import GraphQLClient
@@ -36,35 +37,37 @@ def job_fields(schema: GraphQLSchema) -> dict[str, str]:
 
 
 def test_every_job_field_says_which_columns_it_reads(settings: Settings) -> None:
-    planner = JobColumns(graphql_schema(settings))
+    planner = ColumnPlanner(graphql_schema(settings))
     unmapped = sorted(name for name, columns in planner.columns_of.items() if columns is None)
     assert unmapped == [], "add them to COLUMNS_OF_FIELD in app/graphql/service_jobs/types.py"
 
 
 def test_every_line_item_field_says_which_columns_it_reads(settings: Settings) -> None:
-    planner = JobColumns(graphql_schema(settings))
+    planner = ColumnPlanner(graphql_schema(settings))
     unmapped = sorted(name for name, columns in planner.item_columns_of.items() if columns is None)
     assert unmapped == [], "add them to ITEM_COLUMNS_OF_FIELD in app/graphql/service_jobs/types.py"
 
 
 def test_line_item_fields_ask_for_their_columns(settings: Settings) -> None:
-    planner = JobColumns(graphql_schema(settings))
+    planner = ColumnPlanner(graphql_schema(settings))
     columns = planner.for_document(
         "query($id: ID!) { linkedServiceJobs(id: $id) { serviceJobLinks { "
         "serviceJob { id lineItems { quantity article { title } } } } } }"
     )
-    assert columns == frozenset({"id", "+line_items", "+item:quantity", "+item:article"})
+    assert columns == TreeColumns(jobs=frozenset({"id"}), items=frozenset({"quantity", "article"}))
 
 
 def test_documents_ask_for_the_columns_of_their_job_fields(settings: Settings) -> None:
-    planner = JobColumns(graphql_schema(settings))
+    planner = ColumnPlanner(graphql_schema(settings))
     light = planner.for_document(
         "query($id: ID!) { linkedServiceJobs(id: $id) { serviceJobLinks { "
         "serviceJob { id name status ...more } } } } "
         "fragment more on ServiceJob { targetTimes }"
     )
-    assert light == frozenset({"id", "name_localized", "status", "target_time_history"})
-    assert planner.for_document("{ customServices { totalCount } }") == frozenset()
+    assert light == TreeColumns(
+        jobs=frozenset({"id", "name_localized", "status", "target_time_history"}), items=None
+    )
+    assert planner.for_document("{ customServices { totalCount } }") == TreeColumns()
     assert planner.for_document("not a document") is None
 
 

@@ -17,7 +17,7 @@ from app.graphql.context import Context
 from app.graphql.custom_services.enums import AdditionalInformationValueType
 from app.graphql.custom_services.types import LocaleArg, localized
 from app.graphql.service_jobs.enums import ServiceJobStatus, ServiceJobSubStatus
-from app.repositories.tree_reads import ITEM_COLUMN, LINE_ITEMS, TreeSnapshot
+from app.repositories.tree_reads import TreeSnapshot
 
 if TYPE_CHECKING:
     from app.graphql.appointments.types import Appointment
@@ -362,15 +362,19 @@ COLUMNS_OF_FIELD: dict[str, tuple[str, ...]] = {
     # Read from the tree, its service data or other tables, by the job's id and tree.
     "service_data": (),
     "appointments": (),
-    # Read with the tree when its document asks for them, else by the job (a DataLoader).
-    "line_items": (LINE_ITEMS,),  # and the columns of the LineItem fields asked for
-    # Inherited items are built whole from their rows (inherited_in).
-    "inherited_line_items": (
-        LINE_ITEMS,
-        *(ITEM_COLUMN + name for name in ("article", "quantity", "scannable_codes")),
-    ),
+    # Line items: see ITEM_COLUMNS_OF_JOB_FIELD.
+    "line_items": (),
+    "inherited_line_items": (),
     "linked_service_jobs": (),
     "service_job_link": (),
+}
+
+#: The fields of a ServiceJob that make a tree read take its line items, with the item
+#: columns they read themselves: a job's own items read those of the LineItem fields asked for
+#: (ITEM_COLUMNS_OF_FIELD); inherited items are built whole from their rows (inherited_in).
+ITEM_COLUMNS_OF_JOB_FIELD: dict[str, tuple[str, ...]] = {
+    "line_items": (),
+    "inherited_line_items": ("article", "quantity", "scannable_codes"),
 }
 
 

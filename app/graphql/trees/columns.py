@@ -3,9 +3,9 @@
 A whole tree is read before its fields are resolved, so the read cannot ask the resolvers;
 instead every field of `ServiceJob` and `LineItem` the document selects anywhere (every
 operation, every fragment) is collected once per document text, with graphql-core's TypeInfo,
-and mapped to the columns it reads (`COLUMNS_OF_FIELD`, `ITEM_COLUMNS_OF_FIELD`; line item
-columns carry the ITEM_COLUMN prefix). A superset is always safe; a field without an entry makes
-the read take every column.
+and mapped to the columns it reads (`COLUMNS_OF_FIELD`, `ITEM_COLUMNS_OF_FIELD`,
+`ITEM_COLUMNS_OF_JOB_FIELD`): a TreeColumns for the read. A superset is always safe; a field
+without an entry makes the read take every column.
 """
 
 from __future__ import annotations
@@ -25,38 +25,38 @@ from graphql import (
 )
 
 from app.graphql.common.lru import MAX_CACHED_TEXT, Lru
-from app.graphql.service_jobs.types import COLUMNS_OF_FIELD, ITEM_COLUMNS_OF_FIELD
-from app.repositories.tree_reads import ITEM_COLUMN
+from app.graphql.service_jobs.types import (
+    COLUMNS_OF_FIELD,
+    ITEM_COLUMNS_OF_FIELD,
+    ITEM_COLUMNS_OF_JOB_FIELD,
+)
+from app.repositories.tree_reads import TreeColumns
 
 JOB_TYPE = "ServiceJob"
 ITEM_TYPE = "LineItem"
 BACKREF = "strawberry-definition"
 
 
-class JobColumns:
-    """The job columns each document needs (None: all of them), cached by document text."""
+class ColumnPlanner:
+    """The columns (TreeColumns) each document's tree reads need (None: all of them), cached
+    by document text."""
 
     def __init__(self, schema: GraphQLSchema, maxsize: int = 256) -> None:
         self.schema = schema
-        self._cache: Lru[str, frozenset[str] | None] = Lru(maxsize, MAX_CACHED_TEXT)
-        job_type = schema.type_map[JOB_TYPE]
-        assert isinstance(job_type, GraphQLObjectType)
-        #: GraphQL field name -> columns; None for a field without an entry.
-        self.columns_of: dict[str, tuple[str, ...] | None] = {
-            name: COLUMNS_OF_FIELD.get(field.extensions[BACKREF].python_name)
-            for name, field in job_type.fields.items()
+        self._cache: Lru[str, TreeColumns | None] = Lru(maxsize, MAX_CACHED_TEXT)
+        #: GraphQL field name -> columns of its row; None for a field without an entry.
+        self.columns_of = _by_graphql_name(schema, JOB_TYPE, COLUMNS_OF_FIELD)
+        self.item_columns_of = _by_graphql_name(schema, ITEM_TYPE, ITEM_COLUMNS_OF_FIELD)
+        #: ServiceJob fields that need the line items, with the item columns they read.
+        self.items_of_job_field = {
+            name: columns
+            for name, columns in _by_graphql_name(
+                schema, JOB_TYPE, ITEM_COLUMNS_OF_JOB_FIELD
+            ).items()
+            if columns is not None
         }
-        self.columns_of["__typename"] = ()
-        item_type = schema.type_map[ITEM_TYPE]
-        assert isinstance(item_type, GraphQLObjectType)
-        #: The same for LineItem's fields, as ITEM_COLUMN-prefixed names.
-        self.item_columns_of: dict[str, tuple[str, ...] | None] = {
-            name: _item_columns(ITEM_COLUMNS_OF_FIELD.get(field.extensions[BACKREF].python_name))
-            for name, field in item_type.fields.items()
-        }
-        self.item_columns_of["__typename"] = ()
 
-    def for_document(self, text: str | None) -> frozenset[str] | None:
+    def for_document(self, text: str | None) -> TreeColumns | None:
         if not text:
             return None
         if text in self._cache:
@@ -65,25 +65,47 @@ class JobColumns:
         self._cache.put(text, columns)
         return columns
 
-    def _collect(self, text: str) -> frozenset[str] | None:
+    def _collect(self, text: str) -> TreeColumns | None:
         try:
             document = parse(text)
         except GraphQLError:
             return None
         type_info = TypeInfo(self.schema)
-        collector = _JobFields(type_info)
+        collector = _TreeFields(type_info)
         visit(document, TypeInfoVisitor(type_info, collector))
-        columns: set[str] = set()
+        jobs: set[str] = set()
+        items: set[str] = set()
+        with_items = False
         for type_name, name in collector.fields:
             of = self.columns_of if type_name == JOB_TYPE else self.item_columns_of
             mapped = of.get(name)
             if mapped is None:
                 return None
-            columns.update(mapped)
-        return frozenset(columns)
+            (jobs if type_name == JOB_TYPE else items).update(mapped)
+            if type_name == JOB_TYPE and name in self.items_of_job_field:
+                with_items = True
+                items.update(self.items_of_job_field[name])
+        return TreeColumns(frozenset(jobs), frozenset(items) if with_items else None)
 
 
-class _JobFields(Visitor):
+def _by_graphql_name(
+    schema: GraphQLSchema, type_name: str, by_python_name: dict[str, tuple[str, ...]]
+) -> dict[str, tuple[str, ...] | None]:
+    """A mapping by Python field name, by the type's GraphQL field names (None for a field
+    without an entry); __typename reads nothing."""
+    graphql_type = schema.type_map[type_name]
+    assert isinstance(graphql_type, GraphQLObjectType)
+    mapped: dict[str, tuple[str, ...] | None] = {
+        name: by_python_name.get(field.extensions[BACKREF].python_name)
+        for name, field in graphql_type.fields.items()
+    }
+    mapped["__typename"] = ()
+    return mapped
+
+
+class _TreeFields(Visitor):
+    """The (type, field) pairs of a document's ServiceJob and LineItem selections."""
+
     def __init__(self, type_info: TypeInfo) -> None:
         super().__init__()
         self.type_info = type_info
@@ -93,7 +115,3 @@ class _JobFields(Visitor):
         parent = self.type_info.get_parent_type()
         if parent is not None and parent.name in (JOB_TYPE, ITEM_TYPE):
             self.fields.add((parent.name, node.name.value))
-
-
-def _item_columns(columns: tuple[str, ...] | None) -> tuple[str, ...] | None:
-    return None if columns is None else tuple(ITEM_COLUMN + name for name in columns)
