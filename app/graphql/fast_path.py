@@ -76,13 +76,9 @@ def _localized(
     return get_required if required else get
 
 
-def _required_text(attribute: str, context: Any, args: Mapping[str, Any]) -> Getter:
-    return _localized(attribute, context, args, required=True)
-
-
 def _line_items(context: Any, args: Mapping[str, Any]) -> Getter:
     """The driver rows themselves: LineItem's fields are named like the row's columns, and
-    its article is the stored JSON object (see _article)."""
+    its article is the stored JSON object (see _json_or_attribute)."""
 
     def get(obj: Any) -> Any:
         if obj._line_item_rows is None:
@@ -118,12 +114,12 @@ def _inherited_line_items(context: Any, args: Mapping[str, Any]) -> Getter:
 
 #: Resolvers with an in-memory answer, by (type, field): build a getter for the arguments.
 RESOLVERS: dict[tuple[str, str], Callable[[Any, Mapping[str, Any]], Getter]] = {
-    ("ServiceJob", "name"): lambda c, a: _required_text("name_localized", c, a),
+    ("ServiceJob", "name"): lambda c, a: _localized("name_localized", c, a, required=True),
     ("ServiceJob", "description"): lambda c, a: _localized("description_localized", c, a),
     ("ServiceJob", "lineItems"): _line_items,
     ("ServiceJob", "inheritedLineItems"): _inherited_line_items,
-    ("ServiceJobAdditionalInformation", "name"): lambda c, a: _required_text(
-        "name_localized", c, a
+    ("ServiceJobAdditionalInformation", "name"): lambda c, a: _localized(
+        "name_localized", c, a, required=True
     ),
     ("Article", "tenantArticleId"): _json_or_attribute("tenantArticleId", "tenant_article_id"),
     ("Article", "title"): _json_or_attribute("title", "title"),

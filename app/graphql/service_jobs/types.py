@@ -29,6 +29,11 @@ ServiceDataModule = "app.graphql.service_data.types"
 AppointmentsModule = "app.graphql.appointments.types"
 
 
+def _read_through(convert: Callable[[Any], Any]) -> property:
+    """A property that makes the field from the object's row when it is read."""
+    return property(lambda obj: convert(obj._row))
+
+
 @strawberry.type(description="An item a service job works on.")
 class LineItem:
     id: strawberry.ID = strawberry.field(description="Id of the line item.")
@@ -39,14 +44,17 @@ class LineItem:
 
     @classmethod
     def from_row(cls, row: Any) -> LineItem:
-        return build(
-            cls,
-            id=row.id,
-            article=Article.from_json(row.article),
-            quantity=row.quantity,
-            scannable_codes=row.scannable_codes or [],
-            custom_attributes=row.custom_attributes,
-        )
+        return build(cls, **{name: make(row) for name, make in LINE_ITEM_FIELDS.items()})
+
+
+#: How each field of a LineItem is made from its row.
+LINE_ITEM_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "id": attrgetter("id"),
+    "article": lambda row: Article.from_json(row.article),
+    "quantity": attrgetter("quantity"),
+    "scannable_codes": lambda row: row.scannable_codes or [],
+    "custom_attributes": attrgetter("custom_attributes"),
+}
 
 
 class TreeLineItem(LineItem):
@@ -58,14 +66,8 @@ class TreeLineItem(LineItem):
         return build(cls, _row=row)
 
 
-for _name, _read in {
-    "id": lambda item: item._row.id,
-    "article": lambda item: Article.from_json(item._row.article),
-    "quantity": lambda item: item._row.quantity,
-    "scannable_codes": lambda item: item._row.scannable_codes or [],
-    "custom_attributes": lambda item: item._row.custom_attributes,
-}.items():
-    setattr(TreeLineItem, _name, property(_read))
+for _name, _make in LINE_ITEM_FIELDS.items():
+    setattr(TreeLineItem, _name, _read_through(_make))
 
 #: The columns of its row each field of a LineItem reads (a test requires an entry for every
 #: field of the type).
@@ -382,10 +384,6 @@ class TreeServiceJob(ServiceJob):
     """A ServiceJob of a tree read whole, whose fields read through to its row (a tree read
     builds a thousand jobs, and a query reads a few fields of each): plain columns through
     C-level getters, the rest converted when read."""
-
-
-def _read_through(convert: Callable[[Any], Any]) -> property:
-    return property(lambda job: convert(job._row))
 
 
 for _field, _column in COLUMN_OF_FIELD.items():
