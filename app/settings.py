@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.jwt_keys import check_jwt_keys, is_symmetric
+
 #: Used only in development when JWT_SECRET is unset; production refuses to start with it.
 DEVELOPMENT_JWT_SECRET = "development-only-secret-do-not-use-in-production"
 MIN_SECRET_LENGTH = 32
@@ -66,14 +68,23 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: int = Field(default=20, ge=0, le=600)
 
     @model_validator(mode="after")
-    def _production_needs_a_real_key(self) -> Settings:
-        if self.app_env == "production" and self.jwt_public_key is None:
-            secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
-            if len(secret) < MIN_SECRET_LENGTH or secret == DEVELOPMENT_JWT_SECRET:
-                raise ValueError(
-                    f"APP_ENV=production needs JWT_SECRET of at least {MIN_SECRET_LENGTH} "
-                    "characters (or JWT_PUBLIC_KEY)"
-                )
+    def _keys_are_usable(self) -> Settings:
+        """Keys are checked at start-up (app/jwt_keys.py): a known algorithm; HS* with a secret
+        and no public key; RS*/PS*/ES*/EdDSA with a PEM public key of the matching type. In
+        production JWT_SECRET is needed whatever the algorithm: it also signs upload urls."""
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret is not None else None
+        check_jwt_keys(
+            self.jwt_algorithm,
+            self.jwt_public_key,
+            has_secret=bool(secret) or (secret is None and self.is_development),
+        )
+        weak = len(secret or "") < MIN_SECRET_LENGTH or secret == DEVELOPMENT_JWT_SECRET
+        if self.app_env == "production" and weak:
+            uses = "verifies tokens and signs" if is_symmetric(self.jwt_algorithm) else "signs"
+            raise ValueError(
+                f"APP_ENV=production needs JWT_SECRET of at least {MIN_SECRET_LENGTH} "
+                f"characters (it {uses} upload urls)"
+            )
         return self
 
     @property
