@@ -401,6 +401,9 @@ class UploadDestination(SQLModel, table=True):
     id: str = _id(primary_key=True)
     tenant: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
     created_by: str = Field(sa_column=Column(String(REF_LENGTH), nullable=False))
+    #: The uploader's facility scope (Viewer.scope_key; None: tenant-wide): with created_by,
+    #: who an upload not recorded on an appointment yet belongs to.
+    created_scope: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     content_type: str = Field(sa_column=Column(String(8), nullable=False))
     content_length: int
     content_md5: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from app.domain.errors import AccessDenied
@@ -22,12 +24,25 @@ class Viewer:
     def sees_facility(self, facility_ref: str) -> bool:
         return self.facilities is None or facility_ref in self.facilities
 
-    def sees_document(self, created_by: str, appointment_facility: str | None) -> bool:
+    @property
+    def scope_key(self) -> str | None:
+        """The caller's facility scope as a short fixed-length value, stored with what the caller
+        owns alone: None for a tenant-wide caller, else the SHA-256 (hex) of its facility ids,
+        sorted. Two tokens share it when their `facilities` claims name the same set."""
+        if self.facilities is None:
+            return None
+        canonical = json.dumps(sorted(self.facilities), ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def sees_document(
+        self, created_by: str, created_scope: str | None, appointment_facility: str | None
+    ) -> bool:
         """A document recorded on an appointment is seen by whoever sees the appointment's
-        job; an upload not recorded yet by its uploader and by tenant-wide callers."""
+        job. An upload not recorded yet belongs to its uploader alone: the same subject with the
+        same facility scope (`created_scope`, see scope_key; none for a tenant-wide uploader)."""
         if appointment_facility is not None:
             return self.sees_facility(appointment_facility)
-        return self.is_tenant_wide or created_by == self.subject
+        return created_by == self.subject and created_scope == self.scope_key
 
     def require_tenant_wide(self, action: str) -> None:
         """Tenant-level blueprints are changed only by callers not limited to facilities."""

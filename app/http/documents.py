@@ -1,12 +1,14 @@
 """Document transfer outside GraphQL: the signed upload url (PUT, the url is the credential)
-and the decrypted download (GET, bearer token)."""
+and the decrypted download (GET, bearer token). Refusals are JSON: `{"errors": [{"message",
+"extensions": {"code"}}]}` as the contract has them, plus the message as `error`."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from app.auth import AuthenticationFailed, viewer_from_authorization
@@ -15,6 +17,29 @@ from app.services import documents
 from app.settings import Settings
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+log = logging.getLogger(__name__)
+
+#: What an access log shows for a request whose client went away before it was answered
+#: (nginx's convention); nobody receives it.
+CLIENT_CLOSED_REQUEST = 499
+
+_CODES = {
+    401: "UNAUTHENTICATED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    409: "CONFLICT",
+    410: "EXPIRED",
+    422: "UNDECRYPTABLE",
+}
+
+
+def refusal(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    code = _CODES.get(status, "BAD_REQUEST")
+    return JSONResponse(
+        {"error": message, "errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status,
+        headers=headers,
+    )
 
 
 def upload_endpoint(settings: Settings, db: SessionFactory) -> Endpoint:
@@ -30,7 +55,12 @@ def upload_endpoint(settings: Settings, db: SessionFactory) -> Endpoint:
                 body=request.stream(),
             )
         except documents.UploadRefused as refused:
-            return JSONResponse({"error": refused.message}, status_code=refused.status)
+            return refusal(refused.status, refused.message)
+        except ClientDisconnect:
+            # Nothing was stored (bytes are written once all of them are in); the url stays
+            # usable. Not an error of ours: one line, no traceback.
+            log.info("upload abandoned: the client disconnected before the end of the body")
+            return Response(status_code=CLIENT_CLOSED_REQUEST)
         return JSONResponse(
             {"uploadDestinationId": row.id, "contentSha256": row.content_sha256}, status_code=200
         )
@@ -43,12 +73,13 @@ def download_endpoint(settings: Settings, db: SessionFactory) -> Endpoint:
         try:
             viewer = viewer_from_authorization(settings, request.headers.get("authorization"))
         except AuthenticationFailed as exc:
-            return JSONResponse(
-                {"error": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
-            )
-        found = await documents.download(db, viewer, request.path_params["ident"])
+            return refusal(401, str(exc), headers={"WWW-Authenticate": "Bearer"})
+        try:
+            found = await documents.download(db, viewer, request.path_params["ident"])
+        except documents.Undecryptable as exc:
+            return refusal(422, str(exc))
         if found is None:
-            return JSONResponse({"error": "There is no such document."}, status_code=404)
+            return refusal(404, "There is no such document.")
         content, mime = found
         return Response(content, media_type=mime, headers={"Cache-Control": "private, no-store"})
 

@@ -224,7 +224,7 @@ async def _check_documents(
         where = f"fulfillmentDocuments.{index}"
         row = found.get(document.upload_destination_id)
         facility = facilities[row.appointment_id] if row and row.appointment_id else None
-        if row is None or not viewer.sees_document(row.created_by, facility):
+        if row is None or not viewer.sees_document(row.created_by, row.created_scope, facility):
             problems.add(
                 ErrorCode.NOT_FOUND,
                 f"Upload destination {document.upload_destination_id!r} was not found.",

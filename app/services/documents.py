@@ -41,6 +41,28 @@ class UploadRefused(Exception):
         self.message = message
 
 
+class Undecryptable(Exception):
+    """Stored bytes that do not decrypt with their destination's key (uploads are refused
+    unless they decrypt, so only a document stored before that check can be one)."""
+
+
+def check_decrypts(row: tables.UploadDestination, data: bytes) -> str | None:
+    """Why `data` is not the destination's document encrypted with its key (AES-256-CBC,
+    PKCS#7, the announced length), or None when it is."""
+    try:
+        plain = crypto.decrypt(row.key, row.iv, data)
+    except ValueError:
+        return (
+            "The document does not decrypt with its destination's key and initialization "
+            "vector (AES-256-CBC, PKCS#7 padding)."
+        )
+    if len(plain) != row.content_length:
+        return (
+            f"The document decrypts to {len(plain)} bytes, not the {row.content_length} announced."
+        )
+    return None
+
+
 def _signer(secret: str) -> TimestampSigner:
     return TimestampSigner(secret, salt=SALT)
 
@@ -65,6 +87,7 @@ async def create_destination(
         id=str(uuid.uuid4()),
         tenant=viewer.tenant,
         created_by=viewer.subject,
+        created_scope=viewer.scope_key,
         content_type=content_type,
         content_length=content_length,
         content_md5=content_md5,
@@ -123,30 +146,43 @@ async def receive_upload(
         raise UploadRefused(400, f"The body has {len(received)} bytes, not {expected}.")
 
     data = bytes(received)
+    wrong = check_decrypts(row, data)
+    if wrong is not None:
+        raise UploadRefused(422, wrong)
+    digest = crypto.sha256_base64(data)
     async with transaction(db) as session:
         stored = await session.exec(
             update(DEST)
             .where(col(DEST.id) == ident, col(DEST.uploaded_at).is_(None))
-            .values(data=data, content_sha256=crypto.sha256_base64(data), uploaded_at=utcnow())
+            .values(data=data, content_sha256=digest, uploaded_at=utcnow())
             .execution_options(synchronize_session=False)
         )
         if not stored.rowcount:
             raise UploadRefused(409, "This upload url was already used.")
     row.data = data
+    row.content_sha256 = digest
     return row
 
 
 async def download(db: SessionFactory, viewer: Viewer, ident: str) -> tuple[bytes, str] | None:
-    """The decrypted document and its MIME type, if the caller may see it."""
+    """The decrypted document and its MIME type, if the caller may see it (None otherwise,
+    exactly as for an id that never existed); Undecryptable if its bytes do not decrypt."""
     async with db() as session:
         repo = AppointmentRepository(session, viewer.tenant)
         row = await repo.destination(ident)
         if row is None or row.data is None:
             return None
         facility = await _facility_of_appointment(repo, row.appointment_id)
-        if not viewer.sees_document(row.created_by, facility):
+        if not viewer.sees_document(row.created_by, row.created_scope, facility):
             return None
-    return crypto.decrypt(row.key, row.iv, row.data), fulfillment.MIME_TYPES[row.content_type]
+    try:
+        plain = crypto.decrypt(row.key, row.iv, row.data)
+    except ValueError as exc:
+        raise Undecryptable(
+            "The stored document does not decrypt with its destination's key; upload it again "
+            "to a new destination."
+        ) from exc
+    return plain, fulfillment.MIME_TYPES[row.content_type]
 
 
 async def _facility_of_appointment(

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from app import crypto
+from app.db.engine import SessionFactory
 from tests.support.closeout import (
     DE,
     FULFILL,
@@ -19,6 +20,7 @@ from tests.support.closeout import (
     destination,
     marketplace_job,
     put,
+    store_unchecked,
     uploaded,
 )
 from tests.support.graphql import GraphQLClient
@@ -190,7 +192,7 @@ async def test_destination_input_is_checked(gql: GraphQLClient) -> None:
 
 
 async def test_fulfilment_data_refusals_come_back_together_and_record_nothing(
-    gql: GraphQLClient, http: httpx.AsyncClient
+    gql: GraphQLClient, http: httpx.AsyncClient, db: SessionFactory
 ) -> None:
     job_ = await marketplace_job(gql)
     visit = await appointment(gql, job_["id"])
@@ -198,7 +200,9 @@ async def test_fulfilment_data_refusals_come_back_together_and_record_nothing(
     tampered_dest = await destination(gql)
     tampered = bytearray(crypto.encrypt(tampered_dest.key, tampered_dest.iv, PDF))
     tampered[-1] ^= 0x01  # breaks the PKCS#7 padding of the last block
-    assert (await put(http, tampered_dest, bytes(tampered))).status_code == 200
+    # The upload url refuses it; stored anyway (as before that check), recording refuses it.
+    assert (await put(http, tampered_dest, bytes(tampered))).status_code == 422
+    await store_unchecked(db, tampered_dest, bytes(tampered))
     future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
 
     empty = await fulfil(gql, job_["id"], visit["appointmentId"])

@@ -1,0 +1,180 @@
+"""Hostile clients of the upload urls, the downloads and the WebSockets (issue 15): an upload
+not recorded yet belongs to its uploader's subject and facility scope; the upload PUT answers
+the digest it stored; bytes that do not decrypt are refused at PUT and a stored one downloads
+as a 4xx; clients that vanish mid-body are one quiet log line; a WebSocket closes (4403) when
+the token that opened it expires."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from app import crypto
+from app.db.engine import SessionFactory
+from tests.support.closeout import (
+    FULFILL,
+    PDF,
+    Destination,
+    appointment,
+    destination,
+    marketplace_job,
+    put,
+    store_unchecked,
+    uploaded,
+)
+from tests.support.graphql import GraphQLClient
+
+GHOST = "00000000-0000-4000-8000-000000000000"
+
+
+def auth(client: GraphQLClient) -> dict[str, str]:
+    return {"Authorization": f"Bearer {client.token}"}
+
+
+async def download(http: httpx.AsyncClient, client: GraphQLClient, ident: str) -> httpx.Response:
+    return await http.get(f"/documents/{ident}", headers=auth(client))
+
+
+async def record(
+    client: GraphQLClient, job_id: str, appointment_id: str, dest: Destination, digest: str
+) -> list[dict[str, Any]]:
+    data = await client(
+        FULFILL,
+        {
+            "input": {
+                "serviceJobId": job_id,
+                "appointmentId": appointment_id,
+                "fulfillmentDocuments": [{"uploadDestinationId": dest.id, "contentSha256": digest}],
+            }
+        },
+    )
+    errors: list[dict[str, Any]] = data["setAppointmentFulfillmentData"]["userErrors"]
+    return errors
+
+
+def not_found_like_a_ghost(
+    errors: list[dict[str, Any]], ghost_errors: list[dict[str, Any]], ident: str
+) -> None:
+    assert [e["code"] for e in errors] == ["NOT_FOUND"], errors
+    expected = [{**e, "message": e["message"].replace(GHOST, ident)} for e in ghost_errors]
+    assert errors == expected, errors
+
+
+# Uploads not recorded yet: subject and facility scope
+
+
+async def test_an_unrecorded_upload_belongs_to_its_uploaders_subject_and_facility_scope(
+    gql: GraphQLClient, http: httpx.AsyncClient
+) -> None:
+    # Every token the CLI makes for a tenant has the same subject (`acme-cli`).
+    uploader = gql.as_tenant("acme", ["fac-1", "fac-2"])
+    dest, digest = await uploaded(uploader, http)
+    same_scope = gql.as_tenant("acme", ["fac-2", "fac-1", "fac-1"])
+    assert (await download(http, same_scope, dest.id)).content == PDF
+
+    ghost = await download(http, uploader, GHOST)
+    assert ghost.status_code == 404
+    for other in (
+        gql.as_tenant("acme", ["fac-1"]),  # a part of the scope
+        gql.as_tenant("acme", ["fac-1", "fac-2", "fac-3"]),  # more than the scope
+        gql.as_tenant("acme", ["fac-3"]),
+        gql,  # the tenant-wide token of the same subject
+        gql.as_tenant("globex", ["fac-1", "fac-2"]),
+    ):
+        answer = await download(http, other, dest.id)
+        assert (answer.status_code, answer.json()) == (404, ghost.json())
+
+    # Recording it: a token of the same subject limited to the job's facility sees the job and
+    # its appointment, not the upload: NOT_FOUND exactly as for an id that never existed.
+    job_ = await marketplace_job(gql)  # in fac-1
+    visit = await appointment(gql, job_["id"])
+    fac_1 = gql.as_tenant("acme", ["fac-1"])
+    ghost_dest = Destination(GHOST, "", b"", b"")
+    ghost_errors = await record(fac_1, job_["id"], visit["appointmentId"], ghost_dest, digest)
+    errors = await record(fac_1, job_["id"], visit["appointmentId"], dest, digest)
+    not_found_like_a_ghost(errors, ghost_errors, dest.id)
+    errors = await record(gql, job_["id"], visit["appointmentId"], dest, digest)
+    not_found_like_a_ghost(errors, ghost_errors, dest.id)
+
+    # Its uploader records it; recorded, it is seen by whoever sees the job's facility.
+    assert await record(uploader, job_["id"], visit["appointmentId"], dest, digest) == []
+    for viewer in (fac_1, gql, uploader):
+        assert (await download(http, viewer, dest.id)).content == PDF
+    assert (await download(http, gql.as_tenant("acme", ["fac-2"]), dest.id)).status_code == 404
+
+
+async def test_a_tenant_wide_upload_is_not_seen_by_scoped_tokens_of_its_subject(
+    gql: GraphQLClient, http: httpx.AsyncClient
+) -> None:
+    dest, _ = await uploaded(gql, http)
+    assert (await download(http, gql.as_tenant("acme"), dest.id)).content == PDF
+    scoped = await download(http, gql.as_tenant("acme", ["fac-1"]), dest.id)
+    ghost = await download(http, gql.as_tenant("acme", ["fac-1"]), GHOST)
+    assert (scoped.status_code, scoped.json()) == (404, ghost.json())
+
+
+# The upload PUT
+
+
+async def test_the_upload_put_answers_the_sha256_of_the_stored_bytes(
+    gql: GraphQLClient, http: httpx.AsyncClient
+) -> None:
+    dest = await destination(gql)
+    encrypted = crypto.encrypt(dest.key, dest.iv, PDF)
+    response = await put(http, dest, encrypted)
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "uploadDestinationId": dest.id,
+        "contentSha256": crypto.sha256_base64(encrypted),
+    }
+    job_ = await marketplace_job(gql)
+    visit = await appointment(gql, job_["id"])
+    digest = response.json()["contentSha256"]
+    assert await record(gql, job_["id"], visit["appointmentId"], dest, digest) == []
+
+
+async def test_bytes_that_do_not_decrypt_are_refused_at_put_and_nothing_is_stored(
+    gql: GraphQLClient, http: httpx.AsyncClient
+) -> None:
+    dest = await destination(gql)
+    encrypted = crypto.encrypt(dest.key, dest.iv, PDF)
+    bad_padding = bytearray(encrypted)
+    bad_padding[-1] ^= 0x01
+    other_key = crypto.encrypt(bytes(32), bytes(16), PDF)
+    shorter = crypto.encrypt(dest.key, dest.iv, PDF[:-3])  # same blocks, not the length announced
+    assert len(shorter) == len(encrypted)
+    for body, reason in (
+        (bytes(bad_padding), "does not decrypt"),
+        (other_key, "does not decrypt"),
+        (shorter, f"decrypts to {len(PDF) - 3} bytes, not the {len(PDF)} announced"),
+    ):
+        response = await put(http, dest, body)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/json"
+        (error,) = response.json()["errors"]
+        assert error["extensions"] == {"code": "UNDECRYPTABLE"}
+        assert reason in error["message"]
+    # Nothing was stored: the url is still unused, and the document was never downloadable.
+    assert (await download(http, gql, dest.id)).status_code == 404
+    assert (await put(http, dest, encrypted)).status_code == 200
+    assert (await download(http, gql, dest.id)).content == PDF
+
+
+async def test_a_stored_document_that_does_not_decrypt_downloads_as_a_json_422(
+    gql: GraphQLClient, http: httpx.AsyncClient, db: SessionFactory
+) -> None:
+    """A document stored before uploads were checked (or altered in the database)."""
+    dest = await destination(gql)
+    tampered = bytearray(crypto.encrypt(dest.key, dest.iv, PDF))
+    tampered[-1] ^= 0x01
+    await store_unchecked(db, dest, bytes(tampered))
+    response = await download(http, gql, dest.id)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/json"
+    (error,) = response.json()["errors"]
+    assert error["extensions"] == {"code": "UNDECRYPTABLE"}
+    assert "does not decrypt" in error["message"]
+    # Still nobody else's: another scope gets the unknown id's answer, not a 422.
+    other = await download(http, gql.as_tenant("acme", ["fac-1"]), dest.id)
+    assert other.status_code == 404
