@@ -13,15 +13,12 @@ from starlette.responses import JSONResponse, Response
 
 from app.auth import AuthenticationFailed, viewer_from_authorization
 from app.db.engine import SessionFactory
+from app.http.observability import CLIENT_CLOSED_REQUEST
 from app.services import documents
 from app.settings import Settings
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 log = logging.getLogger(__name__)
-
-#: What an access log shows for a request whose client went away before it was answered
-#: (nginx's convention); nobody receives it.
-CLIENT_CLOSED_REQUEST = 499
 
 _CODES = {
     401: "UNAUTHENTICATED",

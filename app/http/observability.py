@@ -26,7 +26,7 @@ from prometheus_client import (
 )
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -34,6 +34,9 @@ from app.db.statements import statements_so_far
 from app.settings import Settings
 
 access_log = logging.getLogger("app.access")
+#: The status an access log line shows for a request whose client went away before it was
+#: answered (nginx's convention); nobody receives it.
+CLIENT_CLOSED_REQUEST = 499
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 OPERATIONS = Counter(
@@ -148,6 +151,10 @@ class ObservabilityMiddleware:
 
         try:
             await self.app(scope, receive, send_and_watch)
+        except ClientDisconnect:
+            # The client went away before its request body was read whole: nobody is left to
+            # answer and nothing of ours failed, so no traceback, only the line below.
+            status = CLIENT_CLOSED_REQUEST
         finally:
             seconds = time.perf_counter() - started
             route = route_of(scope["path"])

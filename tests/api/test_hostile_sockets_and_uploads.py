@@ -6,12 +6,22 @@ the token that opened it expires."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
+import pytest
 
 from app import crypto
 from app.db.engine import SessionFactory
+from app.domain.fulfillment import encrypted_length
+from app.settings import Settings
+from tests.conftest import TEST_SECRET
 from tests.support.closeout import (
     FULFILL,
     PDF,
@@ -24,6 +34,7 @@ from tests.support.closeout import (
     uploaded,
 )
 from tests.support.graphql import GraphQLClient
+from tests.support.server import Server, running_server
 
 GHOST = "00000000-0000-4000-8000-000000000000"
 
@@ -178,3 +189,64 @@ async def test_a_stored_document_that_does_not_decrypt_downloads_as_a_json_422(
     # Still nobody else's: another scope gets the unknown id's answer, not a 422.
     other = await download(http, gql.as_tenant("acme", ["fac-1"]), dest.id)
     assert other.status_code == 404
+
+
+# Clients that vanish in the middle of a request body
+
+
+@pytest.fixture
+def server(settings: Settings, tmp_path: Path) -> Iterator[Server]:
+    env = {"JWT_SECRET": TEST_SECRET, "LOG_LEVEL": "INFO"}
+    with running_server(settings.database_url, env, workers=1, log_dir=tmp_path) as s:
+        yield s
+
+
+@pytest.fixture
+async def remote(server: Server, settings: Settings) -> AsyncIterator[GraphQLClient]:
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        yield GraphQLClient(http, settings, tenant="acme")
+
+
+async def half_a_body(server: Server, method: str, path: str, mime: str, length: int) -> None:
+    """Announces `length` bytes, sends a few, and goes away."""
+    _reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {mime}\r\n"
+    writer.write(f"{head}Content-Length: {length}\r\n\r\n".encode() + b'{"query": "{')
+    await writer.drain()
+    await asyncio.sleep(0.2)  # the server is waiting for the rest now
+    writer.close()
+    await writer.wait_closed()
+
+
+async def log_records(
+    server: Server, done: Callable[[list[dict[str, Any]]], bool], within: float = 5
+) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + within
+    while True:
+        lines = server.log.read_text().splitlines()
+        records = [json.loads(line) for line in lines if line.startswith("{")]
+        if done(records) or time.monotonic() > deadline:
+            return records
+        await asyncio.sleep(0.1)
+
+
+async def test_a_client_that_disconnects_mid_body_is_one_info_line_without_traceback(
+    server: Server, remote: GraphQLClient
+) -> None:
+    dest = await destination(remote)
+    upload_path = urlsplit(dest.url).path
+    await half_a_body(server, "POST", "/graphql", "application/json", 5000)
+    await half_a_body(server, "PUT", upload_path, "application/pdf", encrypted_length(len(PDF)))
+
+    def closed(records: list[dict[str, Any]]) -> list[str]:
+        return [r["route"] for r in records if r.get("status") == 499]
+
+    records = await log_records(server, lambda records: len(closed(records)) == 2)
+    assert sorted(closed(records)) == ["/graphql", "/uploads/{token}"]
+    assert [r for r in records if r["level"] not in ("INFO", "DEBUG")] == []
+    assert not any("exc_info" in r or "Traceback" in r["message"] for r in records)
+    assert upload_path.rsplit("/", 1)[1] not in server.log.read_text()
+    # Nothing was stored: the url still takes the whole document, and the server still serves.
+    encrypted = crypto.encrypt(dest.key, dest.iv, PDF)
+    assert (await put(remote.http, dest, encrypted)).status_code == 200
+    assert (await remote("{ __typename }")) == {"__typename": "Query"}
