@@ -1,16 +1,24 @@
-"""Query cost: refuse, before execution, operations whose lists multiply beyond a limit.
+"""What a document asks for, worked out in time linear in its size: depth, aliases and cost.
 
-Every selected field costs one per instance the response could hold. A list multiplies the
-instances beneath it by its largest possible length: `first` (or the default page) for a
-connection's `edges`/`nodes`, the domain's bounds for bounded lists (50 line items, 15
-questions, …) and a default for the rest. Links are bounded by their tree: however they are
-nested, a tree holds at most MAX_JOBS_PER_TREE links, each priced at the dearest level's
-selection, so a 25-level tree is priced as one tree, not as 50^25 links.
+Cost: every selected field costs one per instance the response could hold, and a text field
+more, by what it can weigh (one per TEXT_UNIT characters of its kind's bound, see
+app/domain/text_limits.py); MAX_RESPONSE_BYTES is the hard bound on a response's bytes.
+A list multiplies the instances beneath it by its largest possible length: `first` (or the
+default page) for a connection's `edges`/`nodes`, the domain's bounds for bounded
+lists (50 line items, 15 questions, …) and a default for the rest. Links are bounded by their
+tree: however they are nested, a tree holds at most MAX_JOBS_PER_TREE links, each priced at
+the dearest level's selection, so a 25-level tree is priced as one tree, not as 50^25 links.
+
+Linear: a named fragment is analysed once per type it is spread on and remembered; a spread
+adds the remembered figure instead of walking the fragment again, so `fragment F0 { ...F1
+...F1 }` nested thirty times is thirty walks, not 2^30. Figures are per instance (the cost of
+n parents is n times the cost of one), which is what lets them be remembered. The analysis runs
+after validation, so fragments are known to exist, to fit their types and to have no cycles.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +27,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLList,
+    GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
@@ -33,19 +42,37 @@ from graphql import (
 )
 from graphql.language import DocumentNode
 
+from app.domain.custom_services import (
+    MAX_ADDITIONAL_INFORMATION,
+    MAX_ARTICLE_ITEMS,
+    MAX_REQUIRED_SERVICES,
+)
+from app.domain.localized import MAX_TEXT_LENGTH
+from app.domain.service_jobs import MAX_ASSIGNED_USERS, MAX_LINE_ITEMS
+from app.domain.text_limits import text_kind
+
 #: Largest lengths of the lists the domain bounds, by "Type.field".
 BOUNDED: Mapping[str, int] = {
-    "ServiceJob.lineItems": 50,
+    "ServiceJob.lineItems": MAX_LINE_ITEMS,
     "ServiceJob.requiredLineItems": 100,
-    "ServiceJob.additionalInformation": 15,
-    "ServiceJob.assignedUsers": 10,
-    "CustomService.additionalInformation": 15,
-    "CustomService.articleItems": 50,
-    "CustomService.requiredCustomServices": 25,
-    "CustomService.requiredCustomServiceRefs": 25,
+    "ServiceJob.additionalInformation": MAX_ADDITIONAL_INFORMATION,
+    "ServiceJob.assignedUsers": MAX_ASSIGNED_USERS,
+    "CustomService.additionalInformation": MAX_ADDITIONAL_INFORMATION,
+    "CustomService.articleItems": MAX_ARTICLE_ITEMS,
+    "CustomService.requiredCustomServices": MAX_REQUIRED_SERVICES,
+    "CustomService.requiredCustomServiceRefs": MAX_REQUIRED_SERVICES,
     "Article.attributes": 20,
 }
 DEFAULT_LIST = 20
+#: Characters of text one unit of cost pays for: ids, codes and titles cost one, free text
+#: (4,000 characters) four.
+TEXT_UNIT = 1000
+#: Weights of the custom scalars: priced as one free text each (a localized text is read in
+#: one locale at a time by most clients; a JSON object holds at most 15 KB).
+_SCALAR_WEIGHT: Mapping[str, int] = {
+    "LocalizedText": MAX_TEXT_LENGTH // TEXT_UNIT,
+    "JSONObject": MAX_TEXT_LENGTH // TEXT_UNIT,
+}
 #: Costs saturate here: nested lists grow exponentially, and the figure is reported in JSON.
 CAP = 10**15
 LINK = "ServiceJobLink"
@@ -59,7 +86,86 @@ class Pricing:
     tree_size: int
 
 
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What an operation asks for whatever its variables: its depth (fields with a
+    selection, nested) and its aliases (counted as often as the response would hold them)."""
+
+    depth: int
+    aliases: int
+
+
+def leaf_weight(field_name: str, type_name: str) -> int:
+    """The cost of one value of a leaf field: one, more for text that can be long."""
+    weight = _SCALAR_WEIGHT.get(type_name)
+    if weight is not None:
+        return weight
+    if type_name in {"String", "ID"}:
+        return max(1, -(-text_kind(field_name).max_length // TEXT_UNIT))
+    return 1
+
+
+def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
+    return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+
+
+class _ShapeOf:
+    """Depth and aliases of selection sets, each named fragment worked out once."""
+
+    def __init__(self, document: DocumentNode) -> None:
+        self.fragments = _fragments(document)
+        self.memo: dict[str, tuple[int, int]] = {}
+        self.visiting: set[str] = set()
+        #: Selections visited: the work done, which tests hold to be linear in the document.
+        self.visits = 0
+
+    def of(self, selection_set: SelectionSetNode) -> tuple[int, int]:
+        depth = aliases = 0
+        for selection in selection_set.selections:
+            self.visits += 1
+            if isinstance(selection, FieldNode):
+                if selection.alias is not None:
+                    aliases += 1
+                if selection.selection_set is not None and not selection.name.value.startswith(
+                    "__"
+                ):
+                    below, inner = self.of(selection.selection_set)
+                    depth = max(depth, below + 1)
+                    aliases += inner
+            elif isinstance(selection, InlineFragmentNode):
+                below, inner = self.of(selection.selection_set)
+                depth, aliases = max(depth, below), aliases + inner
+            elif isinstance(selection, FragmentSpreadNode):
+                below, inner = self.fragment(selection.name.value)
+                depth, aliases = max(depth, below), aliases + inner
+        return depth, min(aliases, CAP)
+
+    def fragment(self, name: str) -> tuple[int, int]:
+        known = self.memo.get(name)
+        if known is not None:
+            return known
+        fragment = self.fragments.get(name)
+        if fragment is None or name in self.visiting:
+            return 0, 0
+        self.visiting.add(name)
+        known = self.memo[name] = self.of(fragment.selection_set)
+        self.visiting.discard(name)
+        return known
+
+
+def operation_shapes(document: DocumentNode) -> dict[str | None, Shape]:
+    """The shape of every operation of a document, by name."""
+    shapes = _ShapeOf(document)
+    return {
+        (d.name.value if d.name else None): Shape(*shapes.of(d.selection_set))
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+    }
+
+
 class _Estimator:
+    """Per-instance costs of selection sets; each (fragment, type, page) worked out once."""
+
     def __init__(
         self,
         schema: GraphQLSchema,
@@ -70,21 +176,15 @@ class _Estimator:
         self.schema = schema
         self.variables = variables
         self.pricing = pricing
-        self.fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-
-    def fields(self, selection_set: SelectionSetNode, seen: frozenset[str]) -> Iterator[FieldNode]:
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                yield selection
-            elif isinstance(selection, InlineFragmentNode):
-                yield from self.fields(selection.selection_set, seen)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.fragments.get(name)
-                if fragment is not None and name not in seen:
-                    yield from self.fields(fragment.selection_set, seen | {name})
+        self.fragments = _fragments(document)
+        self.costs: dict[tuple[str, str, int | None, bool], int] = {}
+        self.dearest_of: dict[str, int] = {}
+        self.visiting: set[tuple[str, str, int | None, bool]] = set()
+        #: Selections visited: the work done, which tests hold to be linear in the document.
+        self.visits = 0
+        link_type = schema.get_type(LINK)
+        assert isinstance(link_type, GraphQLObjectType)
+        self.link_type = link_type
 
     def page(self, node: FieldNode) -> int:
         for argument in node.arguments or ():
@@ -103,58 +203,104 @@ class _Estimator:
         self,
         parent: GraphQLObjectType,
         selection_set: SelectionSetNode,
-        instances: int,
-        page: int,
-        trees: int | None,
+        page: int | None,
         own_level_only: bool = False,
     ) -> int:
+        """The cost of one instance of `parent` with this selection; `page` is the length of
+        a connection's page when `parent` is a connection, `own_level_only` leaves out a
+        link's nested links (priced by the tree)."""
         total = 0
-        for node in self.fields(selection_set, frozenset()):
-            if own_level_only and node.name.value == NEXT:
-                continue
-            total += instances
-            field = parent.fields.get(node.name.value)
-            if field is None or node.selection_set is None:
-                continue
-            graphql_type: Any = field.type
-            is_list = False
-            while isinstance(graphql_type, GraphQLNonNull | GraphQLList):
-                is_list = is_list or isinstance(graphql_type, GraphQLList)
-                graphql_type = graphql_type.of_type
-            named = get_named_type(graphql_type)
-            count = instances
-            if is_list and named.name == LINK:
-                # However the links are nested (or flat), a tree holds at most tree_size of
-                # them: price every one of them at the dearest level's selection.
-                links = (trees if trees is not None else instances) * self.pricing.tree_size
-                total += links * self.dearest_level(node.selection_set, page)
-                continue
-            if is_list:
-                key = f"{parent.name}.{node.name.value}"
-                if node.name.value in {"edges", "nodes"} and parent.name.endswith("Connection"):
-                    count = instances * page
-                else:
-                    count = instances * BOUNDED.get(key, DEFAULT_LIST)
-            count = min(count, CAP)
-            child_page = self.page(node) if named.name.endswith("Connection") else page
-            child_trees = count if named.name == "LinkedServiceJobs" else trees
-            possible = self.schema.get_possible_types(named) if is_abstract_type(named) else [named]
-            for object_type in possible:
-                if isinstance(object_type, GraphQLObjectType):
-                    total += self.cost(
-                        object_type, node.selection_set, count, child_page, child_trees
-                    )
-        return total
+        for selection in selection_set.selections:
+            self.visits += 1
+            if isinstance(selection, InlineFragmentNode):
+                total += self.cost(parent, selection.selection_set, page, own_level_only)
+            elif isinstance(selection, FragmentSpreadNode):
+                total += self.fragment_cost(selection.name.value, parent, page, own_level_only)
+            elif isinstance(selection, FieldNode):
+                if own_level_only and selection.name.value == NEXT:
+                    continue
+                total += self.field_cost(parent, selection, page)
+        return min(total, CAP)
 
-    def dearest_level(self, selection_set: SelectionSetNode, page: int) -> int:
+    def fragment_cost(
+        self, name: str, parent: GraphQLObjectType, page: int | None, own_level_only: bool
+    ) -> int:
+        key = (name, parent.name, page, own_level_only)
+        known = self.costs.get(key)
+        if known is not None:
+            return known
+        fragment = self.fragments.get(name)
+        if fragment is None or key in self.visiting:
+            return 0
+        self.visiting.add(key)
+        known = self.costs[key] = self.cost(parent, fragment.selection_set, page, own_level_only)
+        self.visiting.discard(key)
+        return known
+
+    def field_cost(self, parent: GraphQLObjectType, node: FieldNode, page: int | None) -> int:
+        field = parent.fields.get(node.name.value)
+        if field is None:
+            return 1
+        graphql_type: Any = field.type
+        is_list = False
+        while isinstance(graphql_type, GraphQLNonNull | GraphQLList):
+            is_list = is_list or isinstance(graphql_type, GraphQLList)
+            graphql_type = graphql_type.of_type
+        named: GraphQLNamedType = get_named_type(graphql_type)
+        if node.selection_set is None:
+            # A list of leaves (codes, times, refs) is priced as one value: their number is
+            # small next to the objects that hold them, and MAX_RESPONSE_BYTES bounds the rest.
+            return leaf_weight(node.name.value, named.name)
+        if is_list and named.name == LINK:
+            # However the links are nested (or flat), a tree holds at most tree_size of
+            # them: price every one of them at the dearest level's selection.
+            return 1 + self.pricing.tree_size * self.dearest(node.selection_set)
+        count = 1
+        if is_list:
+            if node.name.value in {"edges", "nodes"} and parent.name.endswith("Connection"):
+                count = page if page is not None else self.pricing.default_page
+            else:
+                count = BOUNDED.get(f"{parent.name}.{node.name.value}", DEFAULT_LIST)
+        child_page = self.page(node) if named.name.endswith("Connection") else None
+        possible = self.schema.get_possible_types(named) if is_abstract_type(named) else [named]
+        below = 0
+        for object_type in possible:
+            if isinstance(object_type, GraphQLObjectType):
+                below += self.cost(object_type, node.selection_set, child_page)
+        return min(1 + count * below, CAP)
+
+    def dearest(self, selection_set: SelectionSetNode) -> int:
         """The largest cost of one link's own fields over the nested levels of a selection."""
-        link_type = self.schema.get_type(LINK)
-        assert isinstance(link_type, GraphQLObjectType)
-        dearest = self.cost(link_type, selection_set, 1, page, 1, own_level_only=True)
-        for node in self.fields(selection_set, frozenset()):
-            if node.name.value == NEXT and node.selection_set is not None:
-                dearest = max(dearest, self.dearest_level(node.selection_set, page))
+        return max(
+            self.cost(self.link_type, selection_set, None, own_level_only=True),
+            self.dearest_below(selection_set),
+        )
+
+    def dearest_below(self, selection_set: SelectionSetNode) -> int:
+        """The dearest level among the nested links of a link selection."""
+        dearest = 0
+        for selection in selection_set.selections:
+            self.visits += 1
+            if isinstance(selection, FieldNode):
+                if selection.name.value == NEXT and selection.selection_set is not None:
+                    dearest = max(dearest, self.dearest(selection.selection_set))
+            elif isinstance(selection, InlineFragmentNode):
+                dearest = max(dearest, self.dearest_below(selection.selection_set))
+            elif isinstance(selection, FragmentSpreadNode):
+                dearest = max(dearest, self.fragment_dearest_below(selection.name.value))
         return dearest
+
+    def fragment_dearest_below(self, name: str) -> int:
+        known = self.dearest_of.get(name)
+        if known is not None:
+            return known
+        fragment = self.fragments.get(name)
+        if fragment is None or ("", name, None, False) in self.visiting:
+            return 0
+        self.visiting.add(("", name, None, False))
+        known = self.dearest_of[name] = self.dearest_below(fragment.selection_set)
+        self.visiting.discard(("", name, None, False))
+        return known
 
 
 def estimate_cost(
@@ -165,6 +311,17 @@ def estimate_cost(
     pricing: Pricing,
 ) -> int:
     """The cost of the operation that would run (0 when there is none to run)."""
+    return _estimate(schema, document, operation_name, variables, pricing)[0]
+
+
+def _estimate(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any],
+    pricing: Pricing,
+) -> tuple[int, int]:
+    """The cost, and the selections visited to work it out."""
     operations = [
         d
         for d in document.definitions
@@ -172,11 +329,11 @@ def estimate_cost(
         and (operation_name is None or (d.name is not None and d.name.value == operation_name))
     ]
     if not operations:
-        return 0
+        return 0, 0
     operation = operations[0]
     root = schema.get_root_type(operation.operation)
     if root is None:
-        return 0
+        return 0, 0
     # A variable's default is its value when the request leaves it out.
     values = dict(variables)
     for definition in operation.variable_definitions or ():
@@ -184,7 +341,8 @@ def estimate_cost(
         if name not in values and definition.default_value is not None:
             values[name] = value_from_ast_untyped(definition.default_value)
     estimator = _Estimator(schema, document, values, pricing)
-    return min(estimator.cost(root, operation.selection_set, 1, pricing.default_page, None), CAP)
+    cost = estimator.cost(root, operation.selection_set, None)
+    return min(cost, CAP), estimator.visits
 
 
 def page_variables(document: DocumentNode) -> tuple[str, ...]:

@@ -1,28 +1,35 @@
-"""The authentication gate, and error translation: stable codes, masking with request ids."""
+"""The request pipeline's stages after the HTTP layer, cheapest first: the authentication
+gate (before anything is parsed), the token limit (graphql-core's lexer stops at it), cached
+parsing, cached validation with the depth and alias limits, then, before execution, the bounds
+of every input text and the query cost; and error translation (stable codes, masking with
+request ids). Every analysis is linear in the document: fragments are worked out once."""
 
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import dataclass, field
 
 from graphql import DocumentNode, GraphQLError, parse
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionResult
 
 from app.domain.errors import AccessDenied, BadRequest, DomainError
 from app.graphql.common.lru import Lru
 from app.graphql.context import Context, NotAuthenticated
-from app.graphql.cost import Pricing, estimate_cost, page_variables
+from app.graphql.cost import Pricing, estimate_cost, operation_shapes, page_variables
+from app.graphql.input_text import InputTexts, input_texts, variable_problems
+from app.graphql.trees.columns import ColumnPlanner
 
 log = logging.getLogger("app.graphql")
 
 #: Messages of the limit validators (strawberry's depth/alias limiters, graphql-core's token
 #: limit) that we tag as QUERY_TOO_COMPLEX so clients can tell them from typos.
-_LIMIT_MESSAGES = re.compile(
-    r"exceeds maximum operation depth|aliases found\. Allowed|Document contains more than"
-)
+_LIMIT_MESSAGES = re.compile(r"Document contains more than")
+#: graphql-core's suggestions (" Did you mean 'first'?"), which name parts of the schema.
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?\s*$", re.DOTALL)
 
 
 class AuthenticationGate(SchemaExtension):
@@ -39,10 +46,30 @@ class AuthenticationGate(SchemaExtension):
         yield
 
 
-def translate_errors(errors: list[GraphQLError], request_id: str) -> list[GraphQLError]:
+def translate_errors(
+    errors: list[GraphQLError], request_id: str, suggestions: bool = True
+) -> list[GraphQLError]:
     """Expected failures keep their message and get a stable `extensions.code`; anything else
-    is logged with the request id and replaced by a message that only carries that id."""
-    return [_translate(error, request_id) for error in errors]
+    is logged with the request id and replaced by a message that only carries that id.
+    Without `suggestions` (production), no message suggests a name of the schema."""
+    translated = [_translate(error, request_id) for error in errors]
+    if not suggestions:
+        translated = [_without_suggestion(error) for error in translated]
+    return translated
+
+
+def _without_suggestion(error: GraphQLError) -> GraphQLError:
+    message = _SUGGESTION.sub("", error.message)
+    if message == error.message:
+        return error
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=error.extensions,
+    )
 
 
 def _translate(error: GraphQLError, request_id: str) -> GraphQLError:
@@ -121,84 +148,154 @@ class CachedParse(SchemaExtension):
 
 
 class CachedValidation(SchemaExtension):
-    """Skips validation of a query text already validated (see ValidationResults)."""
+    """Validates a query text once (see ValidationResults), and with it the depth and the
+    aliases of each of its operations: both depend on the text alone, and are worked out in
+    one linear pass after graphql-core's rules (which prove its fragments acyclic)."""
 
-    def __init__(self, results: ValidationResults) -> None:
+    def __init__(self, results: ValidationResults, max_depth: int, max_aliases: int) -> None:
         self.results = results
+        self.max_depth = max_depth
+        self.max_aliases = max_aliases
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         query = context.query
         cached = self.results.get(query) if query else None
+        if cached is None and context.graphql_document is not None:
+            # Validated here rather than after this hook: Strawberry reads the errors before
+            # the hooks' second halves run.
+            document = context.graphql_document
+            cached = validate_document(context.schema._schema, document, context.validation_rules)
+            if not cached:
+                cached = self._limits(document)
+            if query:
+                self.results.put(query, cached)
         if cached is not None:
-            context.pre_execution_errors = cached
-            yield
-            return
+            context.pre_execution_errors = list(cached)
         yield
-        if query and context.pre_execution_errors is not None:
-            self.results.put(query, list(context.pre_execution_errors))
+
+    def _limits(self, document: DocumentNode) -> list[GraphQLError]:
+        errors = []
+        for name, shape in operation_shapes(document).items():
+            label = f"Operation '{name}'" if name else "The operation"
+            if shape.depth > self.max_depth:
+                errors.append(
+                    _too_complex(
+                        f"{label} is {shape.depth} levels deep (at most {self.max_depth}).",
+                        depth=shape.depth,
+                        limit=self.max_depth,
+                    )
+                )
+            if shape.aliases > self.max_aliases:
+                errors.append(
+                    _too_complex(
+                        f"{label} has {shape.aliases:,} aliases once its fragments are spread "
+                        f"(at most {self.max_aliases}).",
+                        aliases=shape.aliases,
+                        limit=self.max_aliases,
+                    )
+                )
+        return errors
 
 
-#: Query costs by query text and operation name: the variables whose values change the cost
-#: (those given as `first`), and the costs seen for their values.
-QueryCosts = Lru[tuple[str, str | None], tuple[tuple[str, ...], dict[tuple[str, ...], int]]]
+def _too_complex(message: str, **figures: int) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "QUERY_TOO_COMPLEX", **figures})
+
+
+@dataclass
+class DocumentFacts:
+    """What the checks before execution remember of one query text and operation: the
+    variables whose values change its cost (those given as `first`) with the costs seen for
+    their values, and where its input texts are (their literals checked once)."""
+
+    page_variables: tuple[str, ...]
+    texts: InputTexts
+    costs: dict[tuple[str, ...], int] = field(default_factory=dict)
+
+
+#: DocumentFacts by query text and operation name.
+QueryCosts = Lru[tuple[str, str | None], DocumentFacts]
 #: Costs remembered per document for distinct page sizes (a client picks a handful).
 _COSTS_PER_DOCUMENT = 32
 
 
-class QueryCostLimit(SchemaExtension):
-    """Refuses, before execution, an operation whose estimated cost (app/graphql/cost.py)
-    is over the limit: QUERY_TOO_COMPLEX, with the cost and the limit."""
+class BeforeExecution(SchemaExtension):
+    """The last checks before a validated operation runs: every input text within its bound
+    (app/domain/text_limits.py; BAD_REQUEST) and the estimated cost (app/graphql/cost.py)
+    within the limit (QUERY_TOO_COMPLEX, with the cost and the limit). Then the tree reads
+    are told which columns the document needs."""
 
-    def __init__(self, limit: int, pricing: Pricing, costs: QueryCosts | None = None) -> None:
+    def __init__(
+        self,
+        limit: int,
+        pricing: Pricing,
+        costs: QueryCosts,
+        planner: ColumnPlanner | None = None,
+    ) -> None:
         self.limit = limit
         self.pricing = pricing
         self.costs = costs
+        self.planner = planner
 
-    def _cost(self) -> int | None:
+    def _facts(self, document: DocumentNode) -> DocumentFacts:
         context = self.execution_context
-        document = context.graphql_document
-        if document is None:
-            return None
+        key = (context.query or "", context.operation_name)
+        facts = self.costs.get(key) if context.query else None
+        if facts is None:
+            facts = DocumentFacts(
+                page_variables(document), input_texts(context.schema._schema, document)
+            )
+            if context.query:
+                self.costs.put(key, facts)
+        return facts
+
+    def _cost(self, document: DocumentNode, facts: DocumentFacts) -> int:
+        context = self.execution_context
         variables = context.variables or {}
-        if self.costs is None or not context.query:
-            return self._estimate(document, variables)
-        key = (context.query, context.operation_name)
-        if key in self.costs:
-            names, known = self.costs[key]
-        else:
-            names, known = page_variables(document), {}
-            self.costs.put(key, (names, known))
-        values = tuple(repr(variables[name]) if name in variables else "" for name in names)
-        cost = known.get(values)
-        if cost is None:
-            cost = self._estimate(document, variables)
-            if len(known) < _COSTS_PER_DOCUMENT:
-                known[values] = cost
-        return cost
-
-    def _estimate(self, document: DocumentNode, variables: dict[str, Any]) -> int:
-        context = self.execution_context
-        return estimate_cost(
-            context.schema._schema, document, context.operation_name, variables, self.pricing
+        values = tuple(
+            repr(variables[name]) if name in variables else "" for name in facts.page_variables
         )
+        cost = facts.costs.get(values)
+        if cost is None:
+            cost = estimate_cost(
+                context.schema._schema, document, context.operation_name, variables, self.pricing
+            )
+            if len(facts.costs) < _COSTS_PER_DOCUMENT:
+                facts.costs[values] = cost
+        return cost
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        cost = self._cost()
-        if cost is not None and cost > self.limit:
-            context.result = ExecutionResult(
-                data=None,
-                errors=[
-                    GraphQLError(
-                        f"The query would cost {cost:,} (at most {self.limit:,}): ask for "
-                        "fewer items per list or fewer nested lists.",
-                        extensions={
-                            "code": "QUERY_TOO_COMPLEX",
-                            "cost": cost,
-                            "limit": self.limit,
-                        },
-                    )
-                ],
-            )
+        document = context.graphql_document
+        if document is not None and context.result is None:
+            context.result = self._refusal(document)
+            if context.result is None and self.planner is not None:
+                ours = context.context
+                if isinstance(ours, Context):
+                    ours.tree_columns = self.planner.for_document(context.query, document)
         yield
+
+    def _refusal(self, document: DocumentNode) -> ExecutionResult | None:
+        facts = self._facts(document)
+        problems = list(facts.texts.problems) or variable_problems(
+            facts.texts, self.execution_context.variables or {}
+        )
+        if problems:
+            return ExecutionResult(
+                data=None,
+                errors=[GraphQLError(p, extensions={"code": "BAD_REQUEST"}) for p in problems],
+            )
+        cost = self._cost(document, facts)
+        if cost <= self.limit:
+            return None
+        return ExecutionResult(
+            data=None,
+            errors=[
+                _too_complex(
+                    f"The query would cost {cost:,} (at most {self.limit:,}): ask for "
+                    "fewer items per list, fewer nested lists or fewer long texts.",
+                    cost=cost,
+                    limit=self.limit,
+                )
+            ],
+        )

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from functools import cached_property
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
@@ -30,10 +23,10 @@ from app.graphql.events.queries import EventQuery
 from app.graphql.events.subscriptions import LiveSubscription
 from app.graphql.extensions import (
     AuthenticationGate,
+    BeforeExecution,
     CachedParse,
     CachedValidation,
     ParsedDocuments,
-    QueryCostLimit,
     QueryCosts,
     ValidationResults,
     translate_errors,
@@ -100,7 +93,6 @@ class GatewaySchema(strawberry.Schema):
         context = kwargs.get("context_value")
         if isinstance(context, Context):
             context.query_text = args[0] if args else kwargs.get("query")
-            context.tree_columns = self.column_planner.for_document(context.query_text)
         try:
             result = await super().execute(*args, **kwargs)
         finally:
@@ -108,14 +100,13 @@ class GatewaySchema(strawberry.Schema):
                 context.release()
         if result.errors:
             request_id = context.request_id if isinstance(context, Context) else "-"
-            result.errors = translate_errors(result.errors, request_id)
+            result.errors = translate_errors(result.errors, request_id, self.suggestions)
         if isinstance(context, Context):
             _record(context, kwargs.get("operation_name"), context.query_text, result)
         return result
 
-    @cached_property
-    def column_planner(self) -> ColumnPlanner:
-        return ColumnPlanner(self._schema)
+    #: Whether error messages may suggest names of the schema (development only).
+    suggestions = True
 
     async def stream(self, *args: Any, **kwargs: Any) -> Any:
         """Operations over WebSocket: each gets a context of its own, and its results are
@@ -124,7 +115,7 @@ class GatewaySchema(strawberry.Schema):
         if isinstance(context, Context):
             context = kwargs["context_value"] = context.for_operation()
         source = await super().stream(*args, **kwargs)
-        return _translated(source, context)
+        return _translated(source, context, self.suggestions)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -150,12 +141,14 @@ def _record(
     )
 
 
-async def _translated(source: AsyncIterator[Any], context: object) -> AsyncGenerator[Any, None]:
+async def _translated(
+    source: AsyncIterator[Any], context: object, suggestions: bool
+) -> AsyncGenerator[Any, None]:
     request_id = context.request_id if isinstance(context, Context) else "-"
     try:
         async for result in source:
             if isinstance(result, ExecutionResult) and result.errors:
-                result.errors = translate_errors(result.errors, request_id)
+                result.errors = translate_errors(result.errors, request_id, suggestions)
             yield result
     finally:
         if isinstance(context, Context):
@@ -169,24 +162,24 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     # Shared by the requests of this schema; bounded in entries and in query text.
     parsed = ParsedDocuments(256, MAX_CACHED_TEXT)
     validated = ValidationResults(256, MAX_CACHED_TEXT)
-    costs = QueryCosts(256, MAX_CACHED_TEXT)
+    facts = QueryCosts(256, MAX_CACHED_TEXT)
     pricing = Pricing(
         default_page=settings.default_page_size,
         max_page=settings.max_page_size,
         tree_size=settings.max_jobs_per_tree,
     )
+    # The stages in the order they run (each extension's hooks run in list order).
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         AuthenticationGate,
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: CachedParse(parsed),
-        lambda: CachedValidation(validated),
-        lambda: QueryCostLimit(settings.max_query_cost, pricing, costs),
+        lambda: CachedValidation(validated, settings.max_query_depth, settings.max_aliases),
+        # `planner` is made from the schema below, before any request runs.
+        lambda: BeforeExecution(settings.max_query_cost, pricing, facts, planner),
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
-    return GatewaySchema(
+    schema = GatewaySchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -196,6 +189,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             disable_field_suggestions=not settings.is_development, scalar_map=SCALARS
         ),
     )
+    schema.suggestions = settings.is_development
+    planner = ColumnPlanner(schema._schema)
+    return schema
 
 
 def sdl() -> str:

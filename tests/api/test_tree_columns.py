@@ -5,7 +5,7 @@ every field of ServiceJob must say which columns it reads, and answer the same i
 from __future__ import annotations
 
 import pytest
-from graphql import GraphQLObjectType, GraphQLSchema
+from graphql import GraphQLObjectType, GraphQLSchema, parse
 
 from app.graphql.schema import build_schema
 from app.graphql.trees.columns import ColumnPlanner
@@ -48,27 +48,33 @@ def test_every_line_item_field_says_which_columns_it_reads(settings: Settings) -
     assert unmapped == [], "add them to ITEM_COLUMNS_OF_FIELD in app/graphql/service_jobs/types.py"
 
 
+def columns_of(planner: ColumnPlanner, text: str) -> TreeColumns | None:
+    """What the pipeline hands the planner: a text and its parsed document."""
+    return planner.for_document(text, parse(text))
+
+
 def test_line_item_fields_ask_for_their_columns(settings: Settings) -> None:
     planner = ColumnPlanner(graphql_schema(settings))
-    columns = planner.for_document(
+    columns = columns_of(
+        planner,
         "query($id: ID!) { linkedServiceJobs(id: $id) { serviceJobLinks { "
-        "serviceJob { id lineItems { quantity article { title } } } } } }"
+        "serviceJob { id lineItems { quantity article { title } } } } } }",
     )
     assert columns == TreeColumns(jobs=frozenset({"id"}), items=frozenset({"quantity", "article"}))
 
 
 def test_documents_ask_for_the_columns_of_their_job_fields(settings: Settings) -> None:
     planner = ColumnPlanner(graphql_schema(settings))
-    light = planner.for_document(
+    light = columns_of(
+        planner,
         "query($id: ID!) { linkedServiceJobs(id: $id) { serviceJobLinks { "
         "serviceJob { id name status ...more } } } } "
-        "fragment more on ServiceJob { targetTimes }"
+        "fragment more on ServiceJob { targetTimes }",
     )
     assert light == TreeColumns(
         jobs=frozenset({"id", "name_localized", "status", "target_time_history"}), items=None
     )
-    assert planner.for_document("{ customServices { totalCount } }") == TreeColumns()
-    assert planner.for_document("not a document") is None
+    assert columns_of(planner, "{ customServices { totalCount } }") == TreeColumns()
 
 
 TREE_QUERY = (

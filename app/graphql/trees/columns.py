@@ -3,6 +3,7 @@
 A whole tree is read before its fields are resolved, so the read cannot ask the resolvers;
 instead every field of `ServiceJob` and `LineItem` the document selects anywhere (every
 operation, every fragment) is collected once per document text, with graphql-core's TypeInfo,
+after validation and the limits (never for an anonymous caller or an oversized document),
 and mapped to the columns it reads (`COLUMNS_OF_FIELD`, `ITEM_COLUMNS_OF_FIELD`,
 `ITEM_COLUMNS_OF_JOB_FIELD`): a TreeColumns for the read. A superset is always safe; a field
 without an entry makes the read take every column.
@@ -13,14 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
-    GraphQLError,
     GraphQLObjectType,
     GraphQLSchema,
     TypeInfo,
     TypeInfoVisitor,
     Visitor,
-    parse,
     visit,
 )
 
@@ -56,20 +56,17 @@ class ColumnPlanner:
             if columns is not None
         }
 
-    def for_document(self, text: str | None) -> TreeColumns | None:
+    def for_document(self, text: str | None, document: DocumentNode) -> TreeColumns | None:
+        """The columns of a parsed, validated document (whose text is the cache key)."""
         if not text:
-            return None
+            return self._collect(document)
         if text in self._cache:
             return self._cache[text]
-        columns = self._collect(text)
+        columns = self._collect(document)
         self._cache.put(text, columns)
         return columns
 
-    def _collect(self, text: str) -> TreeColumns | None:
-        try:
-            document = parse(text)
-        except GraphQLError:
-            return None
+    def _collect(self, document: DocumentNode) -> TreeColumns | None:
         type_info = TypeInfo(self.schema)
         collector = _TreeFields(type_info)
         visit(document, TypeInfoVisitor(type_info, collector))
