@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import TypeGuard
 
 import jwt
 
 from app.domain.access import Viewer
 from app.settings import Settings
 
-MAX_CLAIM_LENGTH = 255
+#: Claims are stored as they come (`tenant` on every row, `sub` as an upload's creator, facility
+#: ids beside jobs), so each is at most as long as the shortest column that stores it on
+#: PostgreSQL (app/db/tables.py: ID_LENGTH for tenants, REF_LENGTH for the others); a unit test
+#: holds them to the tables.
+MAX_TENANT_LENGTH = 64
+MAX_SUBJECT_LENGTH = 255
+MAX_FACILITY_LENGTH = 255
 MAX_FACILITIES = 1000
 
 
@@ -62,21 +69,44 @@ def viewer_from_authorization(settings: Settings, header: str | None) -> Viewer:
     return _viewer_from_claims(claims)
 
 
+def _storable(value: object, max_length: int) -> TypeGuard[str]:
+    """A non-empty string that a text column of `max_length` can hold: PostgreSQL refuses NUL
+    and text that is not UTF-8 (a lone surrogate) with an error, not a mismatch."""
+    if not isinstance(value, str) or not 0 < len(value) <= max_length or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _viewer_from_claims(claims: dict[str, object]) -> Viewer:
     tenant = claims.get("tenant")
-    if not isinstance(tenant, str) or not 0 < len(tenant) <= MAX_CLAIM_LENGTH:
-        raise AuthenticationFailed("The token's 'tenant' claim must be a non-empty string.")
+    if not _storable(tenant, MAX_TENANT_LENGTH):
+        raise AuthenticationFailed(
+            "The token's 'tenant' claim must be a non-empty string of at most "
+            f"{MAX_TENANT_LENGTH} characters."
+        )
     facilities = claims.get("facilities")
     scope: frozenset[str] | None = None
     if facilities is not None:
         if (
             not isinstance(facilities, list)
             or len(facilities) > MAX_FACILITIES
-            or not all(isinstance(f, str) and f for f in facilities)
+            or not all(_storable(f, MAX_FACILITY_LENGTH) for f in facilities)
         ):
-            raise AuthenticationFailed("The token's 'facilities' claim must be a list of ids.")
+            raise AuthenticationFailed(
+                f"The token's 'facilities' claim must be a list of at most {MAX_FACILITIES} "
+                f"ids of 1 to {MAX_FACILITY_LENGTH} characters."
+            )
         scope = frozenset(facilities)
     subject = claims.get("sub")
+    if subject is not None and not _storable(subject, MAX_SUBJECT_LENGTH):
+        raise AuthenticationFailed(
+            "The token's 'sub' claim must be a non-empty string of at most "
+            f"{MAX_SUBJECT_LENGTH} characters."
+        )
     return Viewer(
         subject=subject if isinstance(subject, str) else "", tenant=tenant, facilities=scope
     )
