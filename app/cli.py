@@ -122,6 +122,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
             timeout_graceful_shutdown=settings.shutdown_grace_seconds,
             # A WebSocket message is a GraphQL request too: the same size limit.
             ws_max_size=settings.max_request_bytes,
+            # Request heads of at most MAX_HEADER_BYTES (app/http/bounded_head.py).
+            http="app.http.bounded_head:BoundedHeadProtocol",
         )
     return 0
 

@@ -10,6 +10,7 @@ from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from app.graphql.appointments.mutations import AppointmentMutation
 from app.graphql.appointments.queries import AppointmentQuery
@@ -90,6 +91,10 @@ class GatewaySchema(strawberry.Schema):
     extensions only see the errors of phases that did not raise."""
 
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        # Subscriptions run over WebSocket only (stream); over HTTP they are refused, 400.
+        allowed = kwargs.get("allowed_operation_types")
+        if allowed is not None:
+            kwargs["allowed_operation_types"] = set(allowed) - {OperationType.SUBSCRIPTION}
         context = kwargs.get("context_value")
         if isinstance(context, Context):
             context.query_text = args[0] if args else kwargs.get("query")
