@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TypeGuard
 
 import jwt
@@ -66,7 +67,15 @@ def viewer_from_authorization(settings: Settings, header: str | None) -> Viewer:
         raise AuthenticationFailed("The token has expired.") from exc
     except jwt.InvalidTokenError as exc:
         raise AuthenticationFailed("The token is not valid.") from exc
-    return _viewer_from_claims(claims)
+    return replace(_viewer_from_claims(claims), expires_at=_expiry(claims.get("exp")))
+
+
+def _expiry(exp: object) -> float | None:
+    """The `exp` PyJWT has just validated, read as PyJWT reads it (whole seconds)."""
+    try:
+        return float(int(exp))  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def _storable(value: object, max_length: int) -> TypeGuard[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.domain.errors import AccessDenied
 
@@ -16,6 +16,13 @@ class Viewer:
     subject: str
     tenant: str
     facilities: frozenset[str] | None = None
+    #: When the credentials the caller was identified by expire (seconds since the epoch, the
+    #: token's `exp`); None when they do not. Not part of who the caller is.
+    expires_at: float | None = field(default=None, compare=False)
+
+    def has_expired(self, now: float) -> bool:
+        """Whether the credentials are out of date at `now` (like PyJWT: at `exp` itself)."""
+        return self.expires_at is not None and now >= self.expires_at
 
     @property
     def is_tenant_wide(self) -> bool:

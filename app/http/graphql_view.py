@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import time
 from collections.abc import Mapping
 
 import orjson
@@ -21,6 +22,7 @@ from app.events.hub import ChangeHub
 from app.graphql.context import Context
 from app.http.graphiql import offline_graphiql_html
 from app.http.media import GRAPHQL_RESPONSE, prefers_graphql_response, request_error_status
+from app.http.socket_expiry import TOKEN_EXPIRED_REASON, ExpiringTransportWSHandler
 from app.settings import Settings
 
 GRAPHIQL_TOKEN_TTL_SECONDS = 12 * 3600
@@ -75,6 +77,8 @@ class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
 
 class GatewayGraphQL(GraphQL[Context, None]):
     websocket_adapter_class = TextFrameWebSocketAdapter
+    #: Closes a WebSocket (4403) when the token that opened it expires.
+    graphql_transport_ws_handler_class = ExpiringTransportWSHandler
 
     def __init__(
         self,
@@ -138,6 +142,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
             raise ConnectionRejectionError(
                 {"message": context.auth_error or "Authentication required."}
             )
+        if context.viewer_or_none.has_expired(time.time()):
+            # The handshake's token, expired before connection_init came.
+            raise ConnectionRejectionError({"message": TOKEN_EXPIRED_REASON})
         unset: UnsetType = UNSET
         return unset
 

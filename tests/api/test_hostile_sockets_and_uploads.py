@@ -15,9 +15,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import jwt
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from app import crypto
+from app.auth import issue_token
 from app.db.engine import SessionFactory
 from app.domain.fulfillment import encrypted_length
 from app.settings import Settings
@@ -34,7 +38,9 @@ from tests.support.closeout import (
     uploaded,
 )
 from tests.support.graphql import GraphQLClient
+from tests.support.jobs import action, job, service
 from tests.support.server import Server, running_server
+from tests.support.ws import PROTOCOL, GraphQLWebSocket, graphql_ws
 
 GHOST = "00000000-0000-4000-8000-000000000000"
 
@@ -207,10 +213,14 @@ async def remote(server: Server, settings: Settings) -> AsyncIterator[GraphQLCli
         yield GraphQLClient(http, settings, tenant="acme")
 
 
-async def half_a_body(server: Server, method: str, path: str, mime: str, length: int) -> None:
+async def half_a_body(
+    server: Server, method: str, path: str, mime: str, length: int, token: str | None = None
+) -> None:
     """Announces `length` bytes, sends a few, and goes away."""
     _reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
     head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {mime}\r\n"
+    if token:
+        head += f"Authorization: Bearer {token}\r\n"
     writer.write(f"{head}Content-Length: {length}\r\n\r\n".encode() + b'{"query": "{')
     await writer.drain()
     await asyncio.sleep(0.2)  # the server is waiting for the rest now
@@ -235,7 +245,7 @@ async def test_a_client_that_disconnects_mid_body_is_one_info_line_without_trace
 ) -> None:
     dest = await destination(remote)
     upload_path = urlsplit(dest.url).path
-    await half_a_body(server, "POST", "/graphql", "application/json", 5000)
+    await half_a_body(server, "POST", "/graphql", "application/json", 5000, remote.token)
     await half_a_body(server, "PUT", upload_path, "application/pdf", encrypted_length(len(PDF)))
 
     def closed(records: list[dict[str, Any]]) -> list[str]:
@@ -250,3 +260,77 @@ async def test_a_client_that_disconnects_mid_body_is_one_info_line_without_trace
     encrypted = crypto.encrypt(dest.key, dest.iv, PDF)
     assert (await put(remote.http, dest, encrypted)).status_code == 200
     assert (await remote("{ __typename }")) == {"__typename": "Query"}
+
+
+# WebSockets and the token that opened them
+
+JOB_CHANGED = "subscription($id: ID!) { serviceJobChanged(id: $id) { id version } }"
+#: Seconds a token lives here: its `exp` is whole seconds, so 2 to 3 seconds from now.
+TTL = 3
+
+
+def expiry_of(token: str) -> float:
+    return float(jwt.decode(token, options={"verify_signature": False})["exp"])
+
+
+async def closed_at_expiry(ws: GraphQLWebSocket, expires_at: float) -> None:
+    """Nothing more arrives, and the server closes the socket with 4403 at `expires_at`."""
+    received = []
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            received.append(await ws.receive(within=max(0.1, expires_at - time.time() + 3)))
+    assert received == []
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4403, "The token has expired.")
+    assert expires_at - 0.1 <= time.time() <= expires_at + 2.5
+
+
+async def test_a_websocket_closes_with_4403_when_the_token_that_opened_it_expires(
+    server: Server, remote: GraphQLClient, settings: Settings
+) -> None:
+    created = await job(remote, await service(remote, "step"))
+
+    async def subscription_with_the_token_in_connection_init() -> None:
+        bearer = issue_token(settings, tenant="acme", ttl_seconds=TTL)
+        async with graphql_ws(server.ws_url, bearer) as ws:
+            ident = await ws.subscribe(JOB_CHANGED, {"id": created["id"]})
+            await asyncio.sleep(0.3)
+            assert (await action(remote, "start", created["id"], 1))["userErrors"] == []
+            delivered = await ws.receive(2)
+            assert delivered["id"] == ident and delivered["type"] == "next", delivered
+            assert (await ws.execute("{ __typename }"))["data"] == {"__typename": "Query"}
+            await closed_at_expiry(ws, expiry_of(bearer))
+        # Changes after the expiry went nowhere, and the server is fine.
+        assert (await action(remote, "finish", created["id"], 2))["userErrors"] == []
+
+    async def queries_with_the_token_in_the_handshake(init_after_expiry: bool) -> None:
+        bearer = issue_token(settings, tenant="acme", ttl_seconds=TTL)
+        headers = {"Authorization": f"Bearer {bearer}"}
+        async with connect(
+            server.ws_url,
+            subprotocols=[PROTOCOL],  # type: ignore[list-item]
+            additional_headers=headers,
+        ) as socket:
+            ws = GraphQLWebSocket(socket)
+            if init_after_expiry:
+                # Valid at the handshake, expired by connection_init: refused, never acked.
+                await asyncio.sleep(expiry_of(bearer) - time.time() + 0.1)
+                await ws.send({"type": "connection_init", "payload": {}})
+                with pytest.raises(ConnectionClosed) as refused:
+                    await ws.receive(2)
+                assert refused.value.rcvd is not None and refused.value.rcvd.code == 4403
+                return
+            await ws.send({"type": "connection_init", "payload": {}})
+            assert (await ws.receive())["type"] == "connection_ack"
+            assert (await ws.execute("{ __typename }"))["data"] == {"__typename": "Query"}
+            await closed_at_expiry(ws, expiry_of(bearer))
+
+    await asyncio.gather(
+        subscription_with_the_token_in_connection_init(),
+        queries_with_the_token_in_the_handshake(init_after_expiry=False),
+        queries_with_the_token_in_the_handshake(init_after_expiry=True),
+    )
+    records = await log_records(server, lambda records: False, within=0)
+    assert [r for r in records if r["level"] not in ("INFO", "DEBUG")] == []
+    expired = [r for r in records if r["message"] == "websocket closed: its token expired"]
+    assert len(expired) == 2
