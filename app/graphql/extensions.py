@@ -29,7 +29,7 @@ log = logging.getLogger("app.graphql")
 #: limit) that we tag as QUERY_TOO_COMPLEX so clients can tell them from typos.
 _LIMIT_MESSAGES = re.compile(r"Document contains more than")
 #: graphql-core's suggestions (" Did you mean 'first'?"), which name parts of the schema.
-_SUGGESTION = re.compile(r"\s*Did you mean .*\?\s*$", re.DOTALL)
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
 
 class AuthenticationGate(SchemaExtension):

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import time
 from collections.abc import Mapping
+from typing import Any
 
 import orjson
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -18,14 +22,19 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from app.auth import AuthenticationFailed, issue_token, viewer_from_authorization
 from app.db.engine import SessionFactory
+from app.domain.access import Viewer
 from app.events.hub import ChangeHub
 from app.graphql.context import Context
 from app.http.graphiql import offline_graphiql_html
 from app.http.media import GRAPHQL_RESPONSE, prefers_graphql_response, request_error_status
+from app.http.observability import operation_label, record_operation
+from app.http.refusals import nested_deeper_than, refusal, refusal_body
 from app.http.socket_expiry import TOKEN_EXPIRED_REASON, ExpiringTransportWSHandler
 from app.settings import Settings
 
 GRAPHIQL_TOKEN_TTL_SECONDS = 12 * 3600
+#: Where the request's caller, authenticated before its body is read, waits for the context.
+_VIEWER = "gateway.viewer"
 
 SAMPLE_QUERY = """\
 query SampleCustomServices {
@@ -93,9 +102,77 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self.db = db
         self.hub = hub
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry's ASGI entry, with every request-level refusal as JSON with a code."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as exc:
+            response = refusal(_reason(exc.reason), exc.status_code)
+        await response(scope, receive, send)
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """Authenticates an HTTP request before its body is read or parsed: a caller without
+        a valid token costs a header check, whatever it sends."""
+        if isinstance(request, Request) and request.method in {"GET", "POST"}:
+            wants_page = request.method == "GET" and "text/html" in request.headers.get(
+                "accept", ""
+            )
+            if not wants_page:
+                try:
+                    viewer = viewer_from_authorization(
+                        self.settings, request.headers.get("authorization")
+                    )
+                except AuthenticationFailed as exc:
+                    return self._unauthenticated(request, str(exc))
+                request.scope[_VIEWER] = viewer
+        return await super().run(request, context, root_value)
+
+    def _unauthenticated(self, request: Request, message: str) -> Response:
+        # The body is never read, so the operation has no name here.
+        record_operation(request.scope, operation_label(None, None), "UNAUTHENTICATED", None)
+        body = {"data": None, **refusal_body(message, "UNAUTHENTICATED")}
+        if prefers_graphql_response(request.headers.get("accept")):
+            del body["data"]
+            return Response(orjson.dumps(body), 401, media_type=GRAPHQL_RESPONSE)
+        return Response(orjson.dumps(body), 200, media_type="application/json")
+
+    def decode_json(self, data: str | bytes) -> object:
+        """orjson, which refuses invalid UTF-8 and lone surrogates, and a bound on nesting
+        (a deeper value is refused as malformed)."""
+        value = orjson.loads(data)
+        if nested_deeper_than(value, self.settings.max_json_depth):
+            raise json.JSONDecodeError(
+                f"arrays and objects nest deeper than {self.settings.max_json_depth} levels",
+                data if isinstance(data, str) else "",
+                0,
+            )
+        return value
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return self.decode_json(data)
+        except json.JSONDecodeError as exc:
+            raise HTTPException(400, f"The request body is not valid JSON: {exc.msg}.") from exc
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> Any:
+        try:
+            return await super().parse_http_body(request)
+        except AttributeError as exc:
+            # Strawberry reads the decoded body as an object; "x", 5 or null are not.
+            raise HTTPException(
+                400, 'The request body must be a JSON object: {"query": "...", "variables": {}}.'
+            ) from exc
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
+        viewer = request.scope.get(_VIEWER)
+        if isinstance(viewer, Viewer):
+            return self._context(request, response, viewer, None)
         return self.context_for(request, response, request.headers.get("authorization"))
 
     def context_for(
@@ -111,6 +188,15 @@ class GatewayGraphQL(GraphQL[Context, None]):
             viewer = viewer_from_authorization(self.settings, authorization)
         except AuthenticationFailed as exc:
             error = str(exc)
+        return self._context(request, response, viewer, error)
+
+    def _context(
+        self,
+        request: Request | WebSocket,
+        response: Response | WebSocket | None,
+        viewer: Viewer | None,
+        error: str | None,
+    ) -> Context:
         return Context(
             request=request,
             response=response,
@@ -164,6 +250,19 @@ class GatewayGraphQL(GraphQL[Context, None]):
         sub_response: Response,
     ) -> Response:
         response = super().create_response(response_data, sub_response)
+        if len(response.body) > self.settings.max_response_bytes:
+            limit = self.settings.max_response_bytes
+            response_data = {
+                "data": None,
+                "errors": [
+                    {
+                        "message": f"The response would be {len(response.body):,} bytes (at "
+                        f"most {limit:,}): ask for fewer items or fewer fields.",
+                        "extensions": {"code": "RESPONSE_TOO_LARGE", "limit": limit},
+                    }
+                ],
+            }
+            response = super().create_response(response_data, sub_response)
         if getattr(sub_response, "graphql_response", False) and isinstance(response_data, dict):
             status = request_error_status(response_data)
             if status is not None:
@@ -195,3 +294,12 @@ class GatewayGraphQL(GraphQL[Context, None]):
             default_headers=headers, default_query=SAMPLE_QUERY, landing_text=LANDING_TEXT
         )
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
+def _reason(reason: str) -> str:
+    """Strawberry's refusal texts, with what to do instead where it helps."""
+    if reason.startswith("subscriptions are not allowed"):
+        return "Subscriptions run over WebSocket (graphql-transport-ws at /graphql), not HTTP."
+    if reason == "Unsupported content type":
+        return "Unsupported content type: send application/json (or GET with ?query=)."
+    return reason if reason.endswith(".") else f"{reason}."

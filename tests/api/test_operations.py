@@ -59,11 +59,12 @@ async def test_metrics_count_requests_over_every_worker(server: Server, settings
         metric(text, "jobtree_graphql_operations_total", operation="CountServices", outcome="ok")
         == 12
     )
+    # A caller without a token is refused before its body is read: no operation name.
     assert (
         metric(
             text,
             "jobtree_graphql_operations_total",
-            operation="CountServices",
+            operation="anonymous",
             outcome="UNAUTHENTICATED",
         )
         == 1
