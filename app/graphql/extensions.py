@@ -15,6 +15,7 @@ from graphql import DocumentNode, GraphQLError, parse
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from app.domain.errors import AccessDenied, BadRequest, DomainError
 from app.graphql.common.lru import Lru
@@ -268,7 +269,13 @@ class BeforeExecution(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.result is None:
-            context.result = self._refusal(document)
+            refusal = self._refusal(document)
+            if refusal is not None and context.operation_type is OperationType.SUBSCRIPTION:
+                # A subscription's source ignores a prepared result; Strawberry turns what
+                # this hook raises into the stream's one error.
+                assert refusal.errors
+                raise refusal.errors[0]
+            context.result = refusal
             if context.result is None and self.planner is not None:
                 ours = context.context
                 if isinstance(ours, Context):

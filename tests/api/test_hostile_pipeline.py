@@ -18,6 +18,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from app.auth import issue_token
 from app.graphql.cost import CAP
 from app.graphql.extensions import ParsedDocuments
 from app.http.app import create_app
@@ -25,6 +26,7 @@ from app.settings import Settings
 from tests.conftest import TEST_SECRET
 from tests.support.graphql import GraphQLClient
 from tests.support.server import Server, running_server
+from tests.support.ws import graphql_ws
 
 COUNT = "{ customServices { totalCount } }"
 CREATE = """mutation($input: CreateCustomServiceInput!) {
@@ -354,3 +356,36 @@ def test_a_huge_request_head_is_refused_with_431(server: Server) -> None:
     # A normal request with a normal head still works on a fresh connection.
     response = httpx.post(f"{server.url}/graphql", json={"query": COUNT}, timeout=5)
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+# --- the same bounds over WebSocket -----------------------------------------------------------
+
+
+async def test_subscriptions_and_socket_operations_meet_the_same_limits(
+    server: Server, settings: Settings
+) -> None:
+    token = issue_token(settings, tenant="acme")
+    items = " ".join(f"i{n}: lineItems {{ article {{ title }} }}" for n in range(20))
+    # One tree of up to 1,000 jobs, each with 20 × 50 line items: ~3 million.
+    heavy = (
+        "subscription($id: ID!) { linkedServiceJobsChanged(id: $id) { "
+        f"allServiceJobLinks {{ serviceJob {{ {items} }} }} }} }}"
+    )
+    async with graphql_ws(server.ws_url, token) as ws:
+        for document, variables, code in [
+            (heavy, {"id": "x"}, "QUERY_TOO_COMPLEX"),
+            (fragment_chain(30), {}, "QUERY_TOO_COMPLEX"),
+            (
+                "subscription($id: ID!) { serviceJobChanged(id: $id) { id } }",
+                {"id": "a\u0000b"},
+                "BAD_REQUEST",
+            ),
+        ]:
+            ident = await ws.subscribe(document, variables)
+            message = await ws.receive()
+            assert message["id"] == ident and message["type"] in {"next", "error"}, message
+            payload = message["payload"]
+            errors = payload if message["type"] == "error" else payload["errors"]
+            assert errors[0]["extensions"]["code"] == code, message
+            if message["type"] == "next":
+                assert await ws.receive() == {"id": ident, "type": "complete"}
