@@ -1,6 +1,7 @@
 """uvicorn's httptools protocol with a bound on the request head: request line and headers of
 more than MAX_HEADER_BYTES are answered 431 (JSON, as every refusal) and the connection closed,
-instead of being read whole (httptools itself keeps no limit)."""
+instead of being read whole (httptools itself keeps no limit); a request httptools cannot parse
+is answered 400 in JSON too."""
 
 from __future__ import annotations
 
@@ -46,15 +47,20 @@ class BoundedHeadProtocol(HttpToolsProtocol):
                 self.refuse_head()
 
     def refuse_head(self) -> None:
-        body = orjson.dumps(
-            refusal_body(
-                f"The request's headers are larger than {self.max_head:,} bytes.",
-                "HEADERS_TOO_LARGE",
-            )
+        self.refuse(
+            b"431 Request Header Fields Too Large",
+            f"The request's headers are larger than {self.max_head:,} bytes.",
+            "HEADERS_TOO_LARGE",
         )
+
+    def send_400_response(self, msg: str) -> None:
+        """What httptools cannot parse (uvicorn answers it in text/plain)."""
+        self.refuse(b"400 Bad Request", f"{msg.rstrip('.')}: not a valid HTTP/1.1 request.")
+
+    def refuse(self, status: bytes, message: str, code: str = "BAD_REQUEST") -> None:
+        body = orjson.dumps(refusal_body(message, code))
         self.transport.write(
-            b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
-            b"content-type: application/json\r\n"
+            b"HTTP/1.1 " + status + b"\r\ncontent-type: application/json\r\n"
             b"content-length: " + str(len(body)).encode() + b"\r\nconnection: close\r\n\r\n" + body
         )
         self.transport.close()
