@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -15,6 +15,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from app.db.tables import ID_LENGTH
 from app.domain.errors import BadRequest
 
 T = TypeVar("T")
@@ -42,11 +43,18 @@ def encode_cursor(created: datetime, ident: str) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The (created, id) a cursor made by encode_cursor holds; anything else, such as a moment
+    outside UTC's range or an id no row can have (PostgreSQL errors on NUL), is a BadRequest."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         created, ident = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
-        return datetime.fromisoformat(created), str(ident)
-    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
+        moment = datetime.fromisoformat(created)
+        if moment.tzinfo is None:
+            raise ValueError("a cursor's time has an offset")
+        if not isinstance(ident, str) or not 0 < len(ident) <= ID_LENGTH or "\x00" in ident:
+            raise ValueError("a cursor's id is a row's id")
+        return moment.astimezone(UTC), ident
+    except (ValueError, TypeError, OverflowError, binascii.Error, orjson.JSONDecodeError) as exc:
         raise BadRequest(f"The cursor {cursor[:80]!r} is not valid.") from exc
 
 

@@ -6,10 +6,12 @@ never INTERNAL_SERVER_ERROR, and nothing is written."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from typing import Any
 
 import jwt
+import orjson
 import pytest
 from sqlalchemy import Connection, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -415,3 +417,26 @@ async def test_racing_connections_of_one_facility_and_service_give_one_connectio
     assert {e["code"] for es in errors for e in es} == {"CONFLICT"}
     listed = await gql('{ facilityCustomServiceConnections(facilityId: "fac-9") { totalCount } }')
     assert listed["facilityCustomServiceConnections"]["totalCount"] == 1
+
+
+# --- Cursors carry a moment and an id too -------------------------------------------------------
+
+
+def cursor(created: str, ident: object) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([created, ident])).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        pytest.param(cursor("0001-01-01T00:00:00+14:00", "x"), id="overflowing-time"),
+        pytest.param(cursor("2026-01-01T00:00:00", "x"), id="zoneless-time"),
+        pytest.param(cursor("2026-01-01T00:00:00Z", "a\x00b"), id="nul-in-id"),
+        pytest.param(cursor("2026-01-01T00:00:00Z", 5), id="number-id"),
+        pytest.param(cursor("2026-01-01T00:00:00Z", "x" * 65), id="long-id"),
+    ],
+)
+async def test_a_forged_cursor_is_a_bad_request(gql: GraphQLClient, after: str) -> None:
+    for listing in ("serviceJobs", "customServices"):
+        query = f"query($a: String) {{ {listing}(after: $a) {{ totalCount }} }}"
+        bad_request(await gql.errors(query, {"a": after}), "cursor")
