@@ -18,6 +18,8 @@ from app.repositories.pagination import Page, PageRequest
 
 EVENT = tables.Event
 _CURSOR_PREFIX = b"event:"
+#: Event ids are BIGINT: a larger number is no id, and the drivers refuse to send it.
+_MAX_EVENT_ID = 2**63 - 1
 
 
 def encode_event_cursor(event_id: int) -> str:
@@ -29,7 +31,10 @@ def decode_event_cursor(cursor: str) -> int:
         raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode())
         if not raw.startswith(_CURSOR_PREFIX):
             raise ValueError("not an event cursor")
-        return int(raw[len(_CURSOR_PREFIX) :])
+        ident = int(raw[len(_CURSOR_PREFIX) :])
+        if not 0 <= ident <= _MAX_EVENT_ID:
+            raise ValueError("not an event id")
+        return ident
     except (ValueError, binascii.Error) as exc:
         raise BadRequest(f"The cursor {cursor[:80]!r} is not valid.") from exc
 

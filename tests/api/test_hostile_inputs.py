@@ -440,3 +440,14 @@ async def test_a_forged_cursor_is_a_bad_request(gql: GraphQLClient, after: str) 
     for listing in ("serviceJobs", "customServices"):
         query = f"query($a: String) {{ {listing}(after: $a) {{ totalCount }} }}"
         bad_request(await gql.errors(query, {"a": after}), "cursor")
+
+
+@pytest.mark.parametrize("number", [2**63, 10**30, -1])
+async def test_an_event_cursor_past_the_ids_is_a_bad_request(
+    gql: GraphQLClient, number: int
+) -> None:
+    after = base64.urlsafe_b64encode(f"event:{number}".encode()).decode()
+    errors = await gql.errors(
+        "query($a: String) { events(after: $a) { totalCount } }", {"a": after}
+    )
+    bad_request(errors, "cursor")
