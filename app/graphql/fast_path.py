@@ -38,12 +38,12 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.types import base_scalars
 from strawberry.types.field import StrawberryField
 
 from app.domain.localized import resolve_text
 from app.graphql.common.lru import MAX_CACHED_TEXT, Lru
+from app.graphql.response_budget import BudgetedExecutor
 
 #: Object types whose completion goes through the compiled walk.
 ROOTS = frozenset({"LinkedServiceJobs"})
@@ -134,8 +134,9 @@ RESOLVERS: dict[tuple[str, str], Callable[[Any, Mapping[str, Any]], Getter]] = {
 }
 
 
-class TreeExecutor(StrawberryGraphQLCoreExecutionContext):
-    """graphql-core's executor with the compiled walk for tree roots."""
+class TreeExecutor(BudgetedExecutor):
+    """graphql-core's executor (with the response budget) and the compiled walk for tree
+    roots."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

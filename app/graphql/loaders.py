@@ -42,6 +42,8 @@ class Loaders:
         )
         self.service_job_by_id = DataLoader(self._service_jobs, max_batch_size=MAX_BATCH)
         self.line_items_by_job_id = DataLoader(self._line_items, max_batch_size=MAX_BATCH)
+        #: GraphQL line items of loaded jobs, by job id (see ServiceJob.line_items).
+        self.built_line_items: dict[str, list[Any]] = {}
         self.tree_by_id = DataLoader(self._trees, max_batch_size=MAX_BATCH)
         #: GraphQL views of loaded trees, by id() of their snapshot (see trees.types).
         self.tree_views: dict[int, Any] = {}

@@ -37,6 +37,7 @@ from app.graphql.facility_connections.queries import FacilityConnectionQuery
 from app.graphql.fast_path import TreeExecutor
 from app.graphql.orders.mutations import OrderMutation
 from app.graphql.orders.queries import OrderQuery
+from app.graphql.response_budget import BudgetedExecutor
 from app.graphql.service_data.mutations import ServiceDataMutation
 from app.graphql.service_data.queries import ServiceDataQuery
 from app.graphql.service_jobs.mutations import ServiceJobMutation
@@ -189,7 +190,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        execution_context_class=TreeExecutor if settings.fast_tree_path else None,
+        execution_context_class=TreeExecutor if settings.fast_tree_path else BudgetedExecutor,
         config=StrawberryConfig(
             disable_field_suggestions=not settings.is_development, scalar_map=SCALARS
         ),

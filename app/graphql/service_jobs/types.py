@@ -238,8 +238,17 @@ class ServiceJob:
     async def line_items(self, info: strawberry.Info[Context, None]) -> list[LineItem]:
         if self._line_item_rows is not None:
             return [TreeLineItem.of(row) for row in self._line_item_rows]
-        rows = await info.context.loaders.line_items_by_job_id.load(str(self.id))
-        return [LineItem.from_row(row) for row in rows]
+        loaders, key = info.context.loaders, str(self.id)
+        built = loaders.built_line_items.get(key)
+        if built is None:
+            rows = await loaders.line_items_by_job_id.load(key)
+            # Built once per job and request (looked up again: other fields asking for the
+            # same job's items waited for the same load): a document that asks for them under
+            # many aliases shares them.
+            built = loaders.built_line_items.get(key)
+            if built is None:
+                built = loaders.built_line_items[key] = [LineItem.from_row(r) for r in rows]
+        return built
 
     async def _tree(self, info: strawberry.Info[Context, None]) -> TreeSnapshot:
         if self._snapshot is None:
