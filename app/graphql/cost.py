@@ -12,8 +12,10 @@ the dearest level's selection, so a 25-level tree is priced as one tree, not as 
 Linear: a named fragment is analysed once per type it is spread on and remembered; a spread
 adds the remembered figure instead of walking the fragment again, so `fragment F0 { ...F1
 ...F1 }` nested thirty times is thirty walks, not 2^30. Figures are per instance (the cost of
-n parents is n times the cost of one), which is what lets them be remembered. The analysis runs
-after validation, so fragments are known to exist, to fit their types and to have no cycles.
+n parents is n times the cost of one) and, on a connection, split into a fixed part and a part
+per item of the page, which is what lets them be remembered whatever the page sizes. The
+analysis runs after validation, so fragments are known to exist, to fit their types and to
+have no cycles.
 """
 
 from __future__ import annotations
@@ -177,9 +179,9 @@ class _Estimator:
         self.variables = variables
         self.pricing = pricing
         self.fragments = _fragments(document)
-        self.costs: dict[tuple[str, str, int | None, bool], int] = {}
+        self.costs: dict[tuple[str, str, bool], tuple[int, int]] = {}
         self.dearest_of: dict[str, int] = {}
-        self.visiting: set[tuple[str, str, int | None, bool]] = set()
+        self.visiting: set[tuple[str, str, bool]] = set()
         #: Selections visited: the work done, which tests hold to be linear in the document.
         self.visits = 0
         link_type = schema.get_type(LINK)
@@ -203,44 +205,51 @@ class _Estimator:
         self,
         parent: GraphQLObjectType,
         selection_set: SelectionSetNode,
-        page: int | None,
         own_level_only: bool = False,
-    ) -> int:
-        """The cost of one instance of `parent` with this selection; `page` is the length of
-        a connection's page when `parent` is a connection, `own_level_only` leaves out a
-        link's nested links (priced by the tree)."""
-        total = 0
+    ) -> tuple[int, int]:
+        """The cost of one instance of `parent` with this selection, as (fixed, per item of
+        the page): the second part is multiplied by the page's length when `parent` is a
+        connection (else it is 0), so a fragment is priced once whatever pages it is spread
+        under. `own_level_only` leaves out a link's nested links (priced by the tree)."""
+        fixed = per_item = 0
         for selection in selection_set.selections:
             self.visits += 1
             if isinstance(selection, InlineFragmentNode):
-                total += self.cost(parent, selection.selection_set, page, own_level_only)
+                more, items = self.cost(parent, selection.selection_set, own_level_only)
             elif isinstance(selection, FragmentSpreadNode):
-                total += self.fragment_cost(selection.name.value, parent, page, own_level_only)
+                more, items = self.fragment_cost(selection.name.value, parent, own_level_only)
             elif isinstance(selection, FieldNode):
                 if own_level_only and selection.name.value == NEXT:
                     continue
-                total += self.field_cost(parent, selection, page)
-        return min(total, CAP)
+                more, items = self.field_cost(parent, selection)
+            else:  # pragma: no cover - graphql-core has no other selection
+                continue
+            fixed, per_item = min(fixed + more, CAP), min(per_item + items, CAP)
+        return fixed, per_item
+
+    def total(self, parent: GraphQLObjectType, selection_set: SelectionSetNode, page: int) -> int:
+        fixed, per_item = self.cost(parent, selection_set)
+        return min(fixed + page * per_item, CAP)
 
     def fragment_cost(
-        self, name: str, parent: GraphQLObjectType, page: int | None, own_level_only: bool
-    ) -> int:
-        key = (name, parent.name, page, own_level_only)
+        self, name: str, parent: GraphQLObjectType, own_level_only: bool
+    ) -> tuple[int, int]:
+        key = (name, parent.name, own_level_only)
         known = self.costs.get(key)
         if known is not None:
             return known
         fragment = self.fragments.get(name)
         if fragment is None or key in self.visiting:
-            return 0
+            return 0, 0
         self.visiting.add(key)
-        known = self.costs[key] = self.cost(parent, fragment.selection_set, page, own_level_only)
+        known = self.costs[key] = self.cost(parent, fragment.selection_set, own_level_only)
         self.visiting.discard(key)
         return known
 
-    def field_cost(self, parent: GraphQLObjectType, node: FieldNode, page: int | None) -> int:
+    def field_cost(self, parent: GraphQLObjectType, node: FieldNode) -> tuple[int, int]:
         field = parent.fields.get(node.name.value)
         if field is None:
-            return 1
+            return 1, 0
         graphql_type: Any = field.type
         is_list = False
         while isinstance(graphql_type, GraphQLNonNull | GraphQLList):
@@ -250,29 +259,26 @@ class _Estimator:
         if node.selection_set is None:
             # A list of leaves (codes, times, refs) is priced as one value: their number is
             # small next to the objects that hold them, and MAX_RESPONSE_BYTES bounds the rest.
-            return leaf_weight(node.name.value, named.name)
+            return leaf_weight(node.name.value, named.name), 0
         if is_list and named.name == LINK:
             # However the links are nested (or flat), a tree holds at most tree_size of
             # them: price every one of them at the dearest level's selection.
-            return 1 + self.pricing.tree_size * self.dearest(node.selection_set)
-        count = 1
-        if is_list:
-            if node.name.value in {"edges", "nodes"} and parent.name.endswith("Connection"):
-                count = page if page is not None else self.pricing.default_page
-            else:
-                count = BOUNDED.get(f"{parent.name}.{node.name.value}", DEFAULT_LIST)
-        child_page = self.page(node) if named.name.endswith("Connection") else None
+            return min(1 + self.pricing.tree_size * self.dearest(node.selection_set), CAP), 0
+        page = self.page(node) if named.name.endswith("Connection") else 0
         possible = self.schema.get_possible_types(named) if is_abstract_type(named) else [named]
         below = 0
         for object_type in possible:
             if isinstance(object_type, GraphQLObjectType):
-                below += self.cost(object_type, node.selection_set, child_page)
-        return min(1 + count * below, CAP)
+                below += self.total(object_type, node.selection_set, page)
+        if is_list and node.name.value in {"edges", "nodes"} and parent.name.endswith("Connection"):
+            return 1, min(below, CAP)  # one per item of the connection's page
+        count = BOUNDED.get(f"{parent.name}.{node.name.value}", DEFAULT_LIST) if is_list else 1
+        return min(1 + count * below, CAP), 0
 
     def dearest(self, selection_set: SelectionSetNode) -> int:
         """The largest cost of one link's own fields over the nested levels of a selection."""
         return max(
-            self.cost(self.link_type, selection_set, None, own_level_only=True),
+            self.cost(self.link_type, selection_set, own_level_only=True)[0],
             self.dearest_below(selection_set),
         )
 
@@ -295,11 +301,11 @@ class _Estimator:
         if known is not None:
             return known
         fragment = self.fragments.get(name)
-        if fragment is None or ("", name, None, False) in self.visiting:
+        if fragment is None or ("", name, False) in self.visiting:
             return 0
-        self.visiting.add(("", name, None, False))
+        self.visiting.add(("", name, False))
         known = self.dearest_of[name] = self.dearest_below(fragment.selection_set)
-        self.visiting.discard(("", name, None, False))
+        self.visiting.discard(("", name, False))
         return known
 
 
@@ -341,7 +347,7 @@ def _estimate(
         if name not in values and definition.default_value is not None:
             values[name] = value_from_ast_untyped(definition.default_value)
     estimator = _Estimator(schema, document, values, pricing)
-    cost = estimator.cost(root, operation.selection_set, None)
+    cost = estimator.total(root, operation.selection_set, 0)
     return min(cost, CAP), estimator.visits
 
 

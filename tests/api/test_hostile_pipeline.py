@@ -19,12 +19,14 @@ import pytest
 from starlette.applications import Starlette
 
 from app.auth import issue_token
+from app.domain.text_limits import TITLE_LENGTH
 from app.graphql.cost import CAP
 from app.graphql.extensions import ParsedDocuments
 from app.http.app import create_app
 from app.settings import Settings
 from tests.conftest import TEST_SECRET
 from tests.support.graphql import GraphQLClient
+from tests.support.jobs import job, line_item, service
 from tests.support.server import Server, running_server
 from tests.support.ws import graphql_ws
 
@@ -158,6 +160,29 @@ async def test_depth_is_counted_through_fragments(gql: GraphQLClient, settings: 
     body = await gql.raw(document)
     assert codes(body) == ["QUERY_TOO_COMPLEX"]
     assert body["errors"][0]["extensions"]["depth"] > settings.max_query_depth
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "{ customServices { " + "edges { node { id } } " * 300 + "} }",
+        "{ customServices { "
+        + " ".join(f"...F{i}" for i in range(300))
+        + " } } "
+        + " ".join(
+            f"fragment F{i} on CustomServiceConnection {{ totalCount }}" for i in range(300)
+        ),
+    ],
+    ids=["300 fields of one name", "300 fragments side by side"],
+)
+async def test_field_comparisons_in_validation_are_bounded(
+    gql: GraphQLClient, document: str
+) -> None:
+    """graphql-core compares fields of one name pairwise; past VALIDATION_BUDGET comparisons
+    the document is refused (its default budget let this validate for 1.7 s)."""
+    body = await gql.raw(document)
+    assert codes(body) == ["QUERY_TOO_COMPLEX"]
+    assert "too many fields of one name" in body["errors"][0]["message"]
 
 
 async def test_a_fragment_cycle_is_a_validation_error(gql: GraphQLClient) -> None:
@@ -299,6 +324,29 @@ async def test_a_response_over_max_response_bytes_is_refused_cleanly(
     assert body["data"] is None and body["errors"][0]["extensions"]["limit"] == 65_536
 
 
+async def test_a_response_too_large_stops_while_it_is_built(
+    settings: Settings, engine: Any
+) -> None:
+    """The regression of "one request, 3 GB": long titles under many aliases. The executor
+    stops at the budget (its message says "larger than"), before the rest is built."""
+    small = settings.model_copy(update={"max_response_bytes": 65_536})
+    app = create_app(small, engine)
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        gql = GraphQLClient(client, small, tenant="acme")
+        step = await service(gql, "long titles")
+        items = [line_item(f"art-{n}", "t" * TITLE_LENGTH) for n in range(50)]
+        for _ in range(3):
+            await job(gql, step, lineItems=items)
+        one = "serviceJobs(first: 100) { nodes { id lineItems { article { title } } } }"
+        fits = await gql.raw(f"{{ {one} }}")  # ~77 KB of titles: over 64 KiB already
+        assert codes(fits) == ["RESPONSE_TOO_LARGE"]
+        body = await gql.raw("{ " + " ".join(f"a{i}: {one}" for i in range(30)) + " }")
+    assert codes(body) == ["RESPONSE_TOO_LARGE"] and body["data"] is None
+    assert "larger than 65,536 bytes" in body["errors"][0]["message"]
+    assert len(body["errors"]) == 1
+
+
 # --- production suggests no names of the schema ----------------------------------------------
 
 
@@ -366,7 +414,7 @@ async def test_subscriptions_and_socket_operations_meet_the_same_limits(
 ) -> None:
     token = issue_token(settings, tenant="acme")
     items = " ".join(f"i{n}: lineItems {{ article {{ title }} }}" for n in range(20))
-    # One tree of up to 1,000 jobs, each with 20 × 50 line items: ~3 million.
+    # One tree of up to 1,000 jobs, each with 20 x 50 line items: ~3 million.
     heavy = (
         "subscription($id: ID!) { linkedServiceJobsChanged(id: $id) { "
         f"allServiceJobLinks {{ serviceJob {{ {items} }} }} }} }}"
