@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import orjson
+from pydantic import ValidationError
 
 from app.settings import Settings
 
@@ -150,7 +151,13 @@ def _metrics_directory(workers: int) -> Iterator[None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        # A misconfiguration stops every command, the server before it binds: say what to fix.
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        print(f"invalid settings: {problems}", file=sys.stderr)
+        return 2
     if args.command == "serve":
         return _serve(settings, args.host, args.port, args.workers)
     if args.command == "migrate":
@@ -161,7 +168,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(asyncio.run(_seed(settings, args.file.read_bytes(), tenant, only_if_empty=False)))
     elif args.command == "token":
         from app.auth import issue_token
+        from app.jwt_keys import is_symmetric
 
+        if not is_symmetric(settings.jwt_algorithm):
+            print(
+                f"token: with JWT_ALGORITHM={settings.jwt_algorithm} this gateway only verifies "
+                "tokens (it holds the public key); sign them where the private key is",
+                file=sys.stderr,
+            )
+            return 2
         print(
             issue_token(
                 settings,

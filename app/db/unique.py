@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
-#: PostgreSQL's SQLSTATE for unique_violation.
+#: PostgreSQL's SQLSTATEs for unique_violation and foreign_key_violation.
 UNIQUE_VIOLATION = "23505"
+FOREIGN_KEY_VIOLATION = "23503"
 
 _SQLITE_MESSAGE = re.compile(r"UNIQUE constraint failed: (?P<columns>.+)$")
 _POSTGRES_DETAIL = re.compile(r"^Key \((?P<columns>[^)]*)\)=")
@@ -54,3 +55,12 @@ def postgres_key(table: str, detail: str | None) -> UniqueKey:
     if found is None:
         return UniqueKey(table, frozenset())
     return UniqueKey(table, frozenset(c.strip() for c in found["columns"].split(",")))
+
+
+def foreign_key_violation(error: IntegrityError) -> bool:
+    """Whether a write referred to a row another writer removed meanwhile (the writer's own
+    check found it; the database, at commit, did not)."""
+    orig = error.orig
+    if getattr(orig, "sqlstate", None) == FOREIGN_KEY_VIOLATION:
+        return True
+    return "FOREIGN KEY constraint failed" in str(orig)

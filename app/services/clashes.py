@@ -44,3 +44,13 @@ def clash_conflict(key: UniqueKey) -> DomainError:
 
 def known_keys() -> frozenset[UniqueKey]:
     return frozenset(_KEYS)
+
+
+def removed_meanwhile() -> DomainError:
+    """A write that refers to a row (a custom service, a job, a tree) another writer removed
+    after this one had checked it."""
+    return conflict(
+        "Something it refers to was removed by a change made at the same time; reload and "
+        "try again.",
+        None,
+    )

@@ -18,11 +18,11 @@ from app.auth import (
     _viewer_from_claims,
 )
 from app.db import tables  # noqa: F401 - registers the tables
-from app.db.unique import UniqueKey, postgres_key, sqlite_key
+from app.db.unique import UniqueKey, foreign_key_violation, postgres_key, sqlite_key
 from app.domain.attributes import MAX_DEPTH, MAX_VALUES, check_custom_attributes, json_problem
 from app.domain.errors import ErrorCode, Problems
 from app.graphql.common.scalars import parse_datetime
-from app.services.clashes import clash_conflict, known_keys
+from app.services.clashes import clash_conflict, known_keys, removed_meanwhile
 
 
 @pytest.mark.parametrize(
@@ -229,3 +229,21 @@ def test_every_unique_key_a_client_value_can_hit_has_its_own_conflict() -> None:
 def test_any_other_unique_key_is_still_a_conflict() -> None:
     problem = clash_conflict(UniqueKey("service_job_link", frozenset({"service_job_id"})))
     assert [(p.code, p.field) for p in problem.problems] == [(ErrorCode.CONFLICT, None)]
+
+
+class _PostgresError(Exception):
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__("violation")
+        self.sqlstate = sqlstate
+
+
+def test_a_row_removed_by_a_racing_writer_is_a_conflict_on_either_database() -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    sqlite = IntegrityError("INSERT", {}, Exception("FOREIGN KEY constraint failed"))
+    postgres = IntegrityError("INSERT", {}, _PostgresError("23503"))
+    unique = IntegrityError("INSERT", {}, _PostgresError("23505"))
+    not_null = IntegrityError("INSERT", {}, Exception("NOT NULL constraint failed: t.c"))
+    assert foreign_key_violation(sqlite) and foreign_key_violation(postgres)
+    assert not foreign_key_violation(unique) and not foreign_key_violation(not_null)
+    assert removed_meanwhile().problems[0].code is ErrorCode.CONFLICT
