@@ -151,19 +151,28 @@ async def test_the_upload_put_answers_the_sha256_of_the_stored_bytes(
     assert await record(gql, job_["id"], visit["appointmentId"], dest, digest) == []
 
 
+def broken_padding(encrypted: bytes, bit: int = 0x80) -> bytes:
+    """The same ciphertext whose last block always decrypts to invalid padding: in CBC a bit
+    flipped in the block before flips that bit of the last plaintext block, and the padding
+    byte (1 to 16) with 0x20 or a higher bit flipped is above 16. (Flipping a bit of the last
+    block itself leaves valid padding once in 256 tries.)"""
+    broken = bytearray(encrypted)
+    broken[-17] ^= bit
+    return bytes(broken)
+
+
 async def test_bytes_that_do_not_decrypt_are_refused_at_put_and_nothing_is_stored(
     gql: GraphQLClient, http: httpx.AsyncClient
 ) -> None:
     dest = await destination(gql)
     encrypted = crypto.encrypt(dest.key, dest.iv, PDF)
-    bad_padding = bytearray(encrypted)
-    bad_padding[-1] ^= 0x01
-    other_key = crypto.encrypt(bytes(32), bytes(16), PDF)
+    bad_padding = broken_padding(encrypted)
+    other_bad_padding = broken_padding(encrypted, bit=0x20)
     shorter = crypto.encrypt(dest.key, dest.iv, PDF[:-3])  # same blocks, not the length announced
     assert len(shorter) == len(encrypted)
     for body, reason in (
-        (bytes(bad_padding), "does not decrypt"),
-        (other_key, "does not decrypt"),
+        (bad_padding, "does not decrypt"),
+        (other_bad_padding, "does not decrypt"),
         (shorter, f"decrypts to {len(PDF) - 3} bytes, not the {len(PDF)} announced"),
     ):
         response = await put(http, dest, body)
@@ -183,9 +192,8 @@ async def test_a_stored_document_that_does_not_decrypt_downloads_as_a_json_422(
 ) -> None:
     """A document stored before uploads were checked (or altered in the database)."""
     dest = await destination(gql)
-    tampered = bytearray(crypto.encrypt(dest.key, dest.iv, PDF))
-    tampered[-1] ^= 0x01
-    await store_unchecked(db, dest, bytes(tampered))
+    tampered = broken_padding(crypto.encrypt(dest.key, dest.iv, PDF))
+    await store_unchecked(db, dest, tampered)
     response = await download(http, gql, dest.id)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/json"
