@@ -7,7 +7,7 @@ Hypothesis generates requests (random bytes and JSON values, documents with NUL,
 deep nesting, oversized and malformed headers, forged tokens, odd methods and content types);
 each answer must be below 500, and every refusal of the GraphQL endpoint JSON with
 `errors[0].extensions.code` (never INTERNAL_SERVER_ERROR); the server must still answer
-/healthz afterwards. FUZZ_HTTP_EXAMPLES (default 400) cases; a failing case is shrunk and
+/healthz afterwards. FUZZ_HTTP_EXAMPLES (default 250) cases; a failing case is shrunk and
 printed. Exits non-zero on any failure.
 """
 
@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 BASE, TOKEN = sys.argv[1], sys.argv[2]
-EXAMPLES = int(os.environ.get("FUZZ_HTTP_EXAMPLES", "400"))
+EXAMPLES = int(os.environ.get("FUZZ_HTTP_EXAMPLES", "250"))
 
 client = httpx.Client(base_url=BASE, timeout=30)
 stats: dict[str, Any] = {"cases": 0, "by_status": {}}

@@ -35,6 +35,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+UNIT_TESTS = Path(__file__).resolve().parent / "unit"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The pure rules (tests/unit) touch no database: they run once, in the SQLite pass."""
+    if config.getoption("--db") != "postgres":
+        return
+    once = pytest.mark.skip(reason="pure rules run once, in the SQLite pass")
+    for item in items:
+        if UNIT_TESTS in item.path.parents:
+            item.add_marker(once)
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     return f"database: {config.getoption('--db')}"
 
