@@ -50,8 +50,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('service_job', schema=None) as batch_op:
-        batch_op.drop_column('tenant_custom_service_id')
-        batch_op.drop_column('status_reason_code')
-        batch_op.drop_column('status_reason_localized')
-        batch_op.drop_column('ended_at')
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+, PostgreSQL): a batch would copy and drop
+    # service_job, which the foreign keys of its links, items and appointments refuse once the
+    # table holds rows.
+    for column in (
+        'tenant_custom_service_id', 'status_reason_code', 'status_reason_localized', 'ended_at'
+    ):
+        op.drop_column('service_job', column)
