@@ -212,6 +212,18 @@ class ServiceJob(SQLModel, table=True):
         default=None, sa_column=Column(String(REF_LENGTH), nullable=True)
     )
     status_reason: str | None = Field(default=None, sa_column=Column(String(4000), nullable=True))
+    #: The cancel reason per locale, and a marketplace job's reason code.
+    status_reason_localized: dict[str, str] | None = _json(nullable=True)
+    status_reason_code: str | None = Field(
+        default=None, sa_column=Column(String(64), nullable=True)
+    )
+    #: When the job became FINISHED, CANCELLED or OBSOLETE: its order takes the outcome of the
+    #: job that ended last.
+    ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    #: Copied from the custom service on creation, like its other fields.
+    tenant_custom_service_id: str | None = Field(
+        default=None, sa_column=Column(String(REF_LENGTH), nullable=True)
+    )
     #: LINE_ITEMS_MISSING while a job that needs items has not got all of them selected.
     sub_status: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     created: datetime = _timestamp()

@@ -71,6 +71,34 @@ def check_technicians(ids: Sequence[str], where: str, problems: Problems) -> Non
         problems.invalid("A technician is listed twice.", where)
 
 
+def check_resource_assignment(
+    resources: Sequence[str], recorded: Sequence[str], where: str, problems: Problems
+) -> None:
+    """The resources (technician ids) an appointment is to have instead of its current ones:
+    1 to MAX_TECHNICIANS distinct, non-blank ids, keeping every resource the fulfilment data
+    already records as having done the work (record others there first)."""
+    if not resources:
+        problems.invalid("Give at least one resource.", where)
+    if len(resources) > MAX_TECHNICIANS:
+        problems.too_many(f"At most {MAX_TECHNICIANS} resources.", where)
+    seen: set[str] = set()
+    for index, resource in enumerate(resources):
+        if not resource.strip():
+            problems.invalid("A resourceId cannot be blank.", f"{where}.{index}.resourceId")
+        elif resource in seen:
+            problems.invalid(
+                f"Resource {resource!r} is listed twice.", f"{where}.{index}.resourceId"
+            )
+        seen.add(resource)
+    dropped = [r for r in recorded if r not in seen]
+    if dropped:
+        problems.invalid(
+            f"The fulfilment data records {', '.join(map(repr, dropped))} as having done the "
+            "work; keep them, or record other appointmentResources first.",
+            where,
+        )
+
+
 def check_fulfillment_input(
     *,
     now: datetime,

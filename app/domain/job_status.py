@@ -52,21 +52,38 @@ TAKES_ADDITIONAL_INFORMATION: frozenset[JobAction] = frozenset(
 )
 
 
-def apply_action(status: JobStatus, action: JobAction) -> JobStatus:
-    """The status after `action`, or a refusal naming the current status and the action."""
-    allowed_from, target = TRANSITIONS[action]
-    if status not in allowed_from:
+#: What a marketplace job (seed 000) may do beyond TRANSITIONS: it completes from OPEN, the
+#: marketplace's NotServiced, as well as from IN_PROGRESS (once its fulfilment data is recorded,
+#: which the close-out checks).
+MARKETPLACE_EXTRA: Mapping[JobAction, frozenset[JobStatus]] = {
+    JobAction.FINISH: frozenset({JobStatus.OPEN}),
+}
+
+
+def sources(action: JobAction, *, marketplace: bool = False) -> frozenset[JobStatus]:
+    """The statuses `action` may start from, for a marketplace job or another one."""
+    allowed_from = TRANSITIONS[action][0]
+    if marketplace:
+        return allowed_from | MARKETPLACE_EXTRA.get(action, frozenset())
+    return allowed_from
+
+
+def apply_action(status: JobStatus, action: JobAction, *, marketplace: bool = False) -> JobStatus:
+    """The status after `action`, or a refusal naming the current status and the action.
+    `marketplace`: the job has a marketplaceId (MARKETPLACE_EXTRA applies)."""
+    if status not in sources(action, marketplace=marketplace):
+        allowed = _allowed(status, marketplace)
         raise DomainError.one(
             ErrorCode.INVALID_TRANSITION,
             f"A service job in status {status.value} cannot {action.value}"
-            + (f"; it can only {_allowed(status)}." if _allowed(status) else "; it is final."),
+            + (f"; it can only {allowed}." if allowed else "; it is final."),
             "id",
         )
-    return target
+    return TRANSITIONS[action][1]
 
 
-def _allowed(status: JobStatus) -> str:
-    return ", ".join(a.value for a, (sources, _) in TRANSITIONS.items() if status in sources)
+def _allowed(status: JobStatus, marketplace: bool) -> str:
+    return ", ".join(a.value for a in TRANSITIONS if status in sources(a, marketplace=marketplace))
 
 
 def derive_tree_status(statuses: Iterable[JobStatus]) -> JobStatus:

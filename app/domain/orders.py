@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from app.domain.errors import Problems
 from app.domain.job_status import TERMINAL, JobStatus
@@ -99,9 +100,31 @@ def plan_jobs(items: Sequence[OrderItem]) -> list[PlannedJob]:
     return planned
 
 
-def order_status(statuses: Sequence[str]) -> str:
-    """OPEN while any job is active; COMPLETED when all ended and one finished; else CANCELLED."""
-    ended = [JobStatus(s) for s in statuses]
-    if not ended or any(s not in TERMINAL for s in ended):
+@dataclass(frozen=True, slots=True)
+class JobEnd:
+    """What an order's status needs of one of its jobs."""
+
+    status: str
+    ended_at: datetime | None
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def order_status(jobs: Sequence[JobEnd]) -> str:
+    """OPEN while any job has not ended (or the order has none). Once every job has ended, the
+    order takes the outcome of the job that was finished or cancelled last (seed 000: "If the
+    given job is the only active job in the order, then it marks the entire order as complete"
+    / "as cancelled"): CANCELLED when the last active job was cancelled, even if a sibling
+    finished before; COMPLETED when it finished. OBSOLETE decides nothing (an order whose jobs
+    all became obsolete is CANCELLED). Jobs ending at the same instant (a cancel and the
+    dependents it cascades to) are one outcome; should a finish and a cancel of two trees of one
+    order ever tie, the cancel wins."""
+    if not jobs or any(JobStatus(j.status) not in TERMINAL for j in jobs):
         return "OPEN"
-    return "COMPLETED" if JobStatus.FINISHED in ended else "CANCELLED"
+    deciding = [j for j in jobs if JobStatus(j.status) is not JobStatus.OBSOLETE]
+    if not deciding:
+        return "CANCELLED"
+    last = max(j.ended_at or _EARLIEST for j in deciding)
+    outcomes = {JobStatus(j.status) for j in deciding if (j.ended_at or _EARLIEST) == last}
+    return "CANCELLED" if JobStatus.CANCELLED in outcomes else "COMPLETED"

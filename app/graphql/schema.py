@@ -12,6 +12,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from app.graphql.appointments.assign_resources import AppointmentResourcesMutation
 from app.graphql.appointments.mutations import AppointmentMutation
 from app.graphql.appointments.queries import AppointmentQuery
 from app.graphql.common.lru import MAX_CACHED_TEXT
@@ -75,6 +76,7 @@ class Mutation(
     OrderMutation,
     ServiceDataMutation,
     AppointmentMutation,
+    AppointmentResourcesMutation,
 ):
     pass
 

@@ -55,6 +55,17 @@ class AppointmentRepository:
             .execution_options(synchronize_session=False)
         )
 
+    async def update_if_version(self, ident: str, version: int, values: Mapping[str, Any]) -> bool:
+        """Like update, only while the appointment is still at `version`."""
+        result = await self.session.exec(
+            update(APPOINTMENT)
+            .where(col(APPOINTMENT.id) == ident, col(APPOINTMENT.tenant) == self.tenant)
+            .where(col(APPOINTMENT.version) == version)
+            .values(**values, version=APPOINTMENT.version + 1, last_modified=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)
+
     async def set_status_of_jobs(
         self, job_ids: Collection[str], from_status: str, to_status: str
     ) -> None:

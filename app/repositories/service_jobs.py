@@ -14,6 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import tables
 from app.db.types import utcnow
+from app.domain.cancel_reasons import CancelReason
+from app.domain.job_status import TERMINAL, JobStatus
 from app.domain.service_data import LINE_ITEMS_MISSING
 from app.domain.trees import Link, TreeShape
 from app.events import outbox
@@ -44,6 +46,21 @@ class TreeState:
     statuses: dict[str, str]
     versions: dict[str, int]
     lacking_items: set[str]
+
+
+def status_columns(status: JobStatus, reason: CancelReason) -> dict[str, Any]:
+    """The columns that go with a new status: when the job ended, and why it was cancelled
+    (a reason, if any, replaces the whole previous one)."""
+    values: dict[str, Any] = {}
+    if status in TERMINAL:
+        values["ended_at"] = utcnow()
+    if not reason.empty:
+        values["status_reason"] = reason.reason
+        values["status_reason_localized"] = (
+            dict(reason.reason_localized) if reason.reason_localized else None
+        )
+        values["status_reason_code"] = reason.reason_code
+    return values
 
 
 class ServiceJobRepository:
@@ -125,14 +142,16 @@ class ServiceJobRepository:
         return bool(result.rowcount)
 
     async def set_status(
-        self, job_ids: Collection[str], status: str, reason: str | None = None
+        self, job_ids: Collection[str], status: str, reason: CancelReason | None = None
     ) -> None:
         """Moves several jobs of a locked tree at once (readiness, cascades)."""
         if not job_ids:
             return
-        values: dict[str, Any] = {"status": status, "last_modified": utcnow()}
-        if reason is not None:
-            values["status_reason"] = reason
+        values: dict[str, Any] = {
+            "status": status,
+            "last_modified": utcnow(),
+            **status_columns(JobStatus(status), reason or CancelReason()),
+        }
         await self.session.exec(
             update(JOB)
             .where(col(JOB.id).in_(list(job_ids)), col(JOB.tenant) == self.tenant)

@@ -43,7 +43,7 @@ class FulfillmentData:
     documents: Sequence[DocumentRef] | None = None
 
 
-async def _job(session: AsyncSession, viewer: Viewer, job_id: str) -> tables.ServiceJob:
+async def visible_job(session: AsyncSession, viewer: Viewer, job_id: str) -> tables.ServiceJob:
     job = await ServiceJobRepository(session, viewer.tenant).get(job_id)
     if job is None or not viewer.sees_facility(job.facility_ref):
         raise not_found("Service job", job_id, "serviceJobId")
@@ -59,7 +59,7 @@ def _open_job(job: tables.ServiceJob) -> None:
         )
 
 
-async def _appointment(
+async def appointment_of_job(
     repo: AppointmentRepository, job: tables.ServiceJob, appointment_id: str
 ) -> tables.Appointment:
     appointment = await repo.get(appointment_id)
@@ -87,7 +87,7 @@ async def add_appointment(
 ) -> tables.Appointment:
     _check_time(start, duration, technicians)
     async with transaction(db) as session:
-        job = await _job(session, viewer, job_id)
+        job = await visible_job(session, viewer, job_id)
         _open_job(job)
         row = _new(viewer.tenant, job.id, start, duration, technicians)
         await AppointmentRepository(session, viewer.tenant).add(row)
@@ -127,10 +127,10 @@ async def reschedule_appointment(
         raise validation_failed("Give a reschedule reason code (1 to 64 characters).", "reasonCode")
     _check_time(start, duration, technicians or ())
     async with transaction(db) as session:
-        job = await _job(session, viewer, job_id)
+        job = await visible_job(session, viewer, job_id)
         _open_job(job)
         repo = AppointmentRepository(session, viewer.tenant)
-        old = await _appointment(repo, job, appointment_id)
+        old = await appointment_of_job(repo, job, appointment_id)
         check_version("The appointment", version, old.version)
         if old.status != AppointmentStatus.ACTIVE.value:
             raise DomainError.one(
@@ -162,9 +162,9 @@ async def set_fulfillment_data(
     """Record what happened at an appointment. Every problem is reported together and
     nothing is recorded unless everything is valid; parts left out stay as they were."""
     async with transaction(db) as session:
-        job = await _job(session, viewer, job_id)
+        job = await visible_job(session, viewer, job_id)
         repo = AppointmentRepository(session, viewer.tenant)
-        appointment = await _appointment(repo, job, appointment_id)
+        appointment = await appointment_of_job(repo, job, appointment_id)
         problems = Problems()
         if JobStatus(job.status) in TERMINAL:
             problems.add(

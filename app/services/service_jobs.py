@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,8 +12,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import tables
 from app.db.engine import SessionFactory
-from app.domain import job_status, reason_codes, trees
+from app.db.types import utcnow
+from app.domain import job_status, trees
 from app.domain.access import Viewer
+from app.domain.cancel_reasons import CancelReason, cancel_reason
 from app.domain.custom_services import CustomServiceStatus
 from app.domain.errors import (
     DomainError,
@@ -35,9 +38,18 @@ from app.domain.versioning import check_version
 from app.repositories.custom_services import CustomServiceRepository
 from app.repositories.facility_connections import FacilityConnectionRepository
 from app.repositories.service_data import ServiceDataRepository
-from app.repositories.service_jobs import ServiceJobRepository, TreeState
+from app.repositories.service_jobs import ServiceJobRepository, TreeState, status_columns
 from app.services import appointments, transaction
 from app.services.serialization import article_to_json
+
+
+@dataclass(frozen=True, slots=True)
+class GivenReason:
+    """What a client gave with a cancel (checked by app.domain.cancel_reasons)."""
+
+    reason: str | None = None
+    reason_localized: Mapping[str, object] | None = None
+    reason_code: str | None = None
 
 
 def new_id() -> str:
@@ -122,6 +134,7 @@ def job_row(
         tenant=tenant,
         linked_service_jobs_id=tree_id,
         custom_service_id=service.id,
+        tenant_custom_service_id=service.tenant_custom_service_id,
         facility_ref=job.facility_ref,
         status=status.value,
         target_time=job.target_time,
@@ -151,6 +164,7 @@ def job_row(
         ),
         marketplace_id=job.marketplace_id,
         service_type=job.service_type,
+        ended_at=utcnow() if status in job_status.TERMINAL else None,
     )
 
 
@@ -305,17 +319,16 @@ async def act(
     version: int,
     action: JobAction,
     values: Sequence[GivenValue] = (),
-    reason: str | None = None,
-    reason_code: str | None = None,
+    reason: GivenReason | None = None,
 ) -> tables.ServiceJob:
     """Apply one action of the status machine, with everything it sets off in the tree:
-    a cancel cascades to every dependent, an ended prerequisite may open its parent."""
+    a cancel cascades to every dependent, an ended prerequisite may open its parent. A
+    marketplace job may also finish from OPEN (seed 000), once its fulfilment data is there."""
     if values and action not in job_status.TAKES_ADDITIONAL_INFORMATION:
         raise validation_failed(
             f"The {action.value} action takes no additional information.", "additionalInformation"
         )
-    if reason is not None and len(reason) > 4000:
-        raise validation_failed("The reason is longer than 4000 characters.", "reason")
+    given = reason or GivenReason()
 
     async with transaction(db) as session:
         repo = ServiceJobRepository(session, viewer.tenant)
@@ -323,9 +336,18 @@ async def act(
         await repo.lock_tree(job.linked_service_jobs_id)
         job = await _visible_job(repo, viewer, ident)
         check_version("The service job", version, job.version)
-        target = job_status.apply_action(JobStatus(job.status), action)
+        target = job_status.apply_action(
+            JobStatus(job.status), action, marketplace=job.marketplace_id is not None
+        )
+        why = CancelReason()
         if action is JobAction.CANCEL:
-            reason = _cancel_reason(job, reason, reason_code)
+            why = cancel_reason(
+                marketplace_id=job.marketplace_id,
+                service_type=job.service_type,
+                reason=given.reason,
+                reason_localized=given.reason_localized,
+                reason_code=given.reason_code,
+            )
             await appointments.close_appointments(session, viewer.tenant, [job.id])
         elif action is JobAction.FINISH and job.marketplace_id is not None:
             await appointments.check_can_complete(session, viewer.tenant, job)
@@ -346,35 +368,17 @@ async def act(
                     "additionalInformation",
                 )
 
-        changes: dict[str, Any] = {"status": target.value, "additional_information_values": merged}
-        if reason is not None:
-            changes["status_reason"] = reason
+        changes: dict[str, Any] = {
+            "status": target.value,
+            "additional_information_values": merged,
+            **status_columns(target, why),
+        }
         if not await repo.update_job_if_version(job.id, version, changes):
             raise check_version_error(version, job.version)
-        await _settle_tree(repo, job, target, reason)
+        await _settle_tree(repo, job, target, why)
         result = await repo.get(job.id)
         assert result is not None
         return result
-
-
-def _cancel_reason(job: tables.ServiceJob, reason: str | None, code: str | None) -> str:
-    """Marketplace jobs are cancelled with a reason code valid for their marketplace and
-    service type (seed 000); other jobs with a free-text reason."""
-    if job.marketplace_id is not None:
-        if code is None:
-            raise validation_failed(
-                "A marketplace job is cancelled with a reasonCode (see cancellationReasonCodes).",
-                "reasonCode",
-            )
-        found = reason_codes.check_reason_code(code, job.marketplace_id, job.service_type)
-        return f"{found.code}: {reason or found.description}"
-    if code is not None:
-        raise validation_failed(
-            "reasonCode is for marketplace jobs; give a reason instead.", "reasonCode"
-        )
-    if not (reason and reason.strip()):
-        raise validation_failed("Say why the job is cancelled.", "reason")
-    return reason
 
 
 def check_version_error(given: int, current: int) -> DomainError:
@@ -382,7 +386,7 @@ def check_version_error(given: int, current: int) -> DomainError:
 
 
 async def _settle_tree(
-    repo: ServiceJobRepository, job: tables.ServiceJob, new_status: JobStatus, reason: str | None
+    repo: ServiceJobRepository, job: tables.ServiceJob, new_status: JobStatus, why: CancelReason
 ) -> None:
     """What a job's new status sets off in its tree, in the same transaction."""
     if new_status not in job_status.TERMINAL:
@@ -391,7 +395,7 @@ async def _settle_tree(
     statuses = {k: JobStatus(v) for k, v in state.statuses.items()}
     if new_status is JobStatus.CANCELLED:
         dependents = trees.dependents_to_cancel(state.shape, statuses, job.id)
-        await repo.set_status(dependents, JobStatus.CANCELLED.value, reason)
+        await repo.set_status(dependents, JobStatus.CANCELLED.value, why)
         await appointments.close_appointments(repo.session, repo.tenant, dependents)
         return
     parent = trees.parent_job(state.shape, job.id)

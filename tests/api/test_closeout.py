@@ -102,6 +102,46 @@ async def test_the_whole_flow_closes_the_job_its_appointment_and_its_order(
     assert downloaded.content == PDF
 
 
+async def test_a_marketplace_job_completes_from_open_once_its_fulfilment_data_is_recorded(
+    gql: GraphQLClient, http: httpx.AsyncClient
+) -> None:
+    # seed 000: a job in NotServiced (OPEN here) is completed without being started first.
+    job_ = await marketplace_job(gql)
+    assert job_["status"] == "OPEN"
+    visit = await appointment(gql, job_["id"])
+    early = await action(gql, "finish", job_["id"], 1)
+    assert [(e["code"], e["field"]) for e in early["userErrors"]] == [("VALIDATION_FAILED", "id")]
+    assert (await get_job(gql, job_["id"]))["status"] == "OPEN"
+
+    dest, digest = await uploaded(gql, http)
+    recorded = await fulfil(
+        gql,
+        job_["id"],
+        visit["appointmentId"],
+        fulfillmentTime={"startTime": START, "endTime": END},
+        fulfillmentDocuments=[{"uploadDestinationId": dest.id, "contentSha256": digest}],
+    )
+    assert recorded["userErrors"] == []
+    done = await action(gql, "finish", job_["id"], 1)
+    assert done["userErrors"] == []
+    assert (done["serviceJob"]["status"], done["serviceJob"]["version"]) == ("FINISHED", 2)
+    (closed,) = (await gql(APPOINTMENTS, {"id": job_["id"]}))["serviceJob"]["appointments"]
+    assert closed["status"] == "COMPLETED"
+    assert (await gql(ORDER, {"id": f"order-None-{DE}"}))["order"]["status"] == "COMPLETED"
+
+
+async def test_a_job_without_marketplace_is_still_started_before_it_finishes(
+    gql: GraphQLClient,
+) -> None:
+    plain = await job(gql, await service(gql, "plain"))
+    refused = await action(gql, "finish", plain["id"], 1)
+    assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [
+        ("INVALID_TRANSITION", "id")
+    ]
+    assert "OPEN cannot finish" in refused["userErrors"][0]["message"]
+    assert (await get_job(gql, plain["id"]))["status"] == "OPEN"
+
+
 async def test_a_document_is_only_for_its_tenant_and_facility(
     gql: GraphQLClient, http: httpx.AsyncClient
 ) -> None:

@@ -481,6 +481,27 @@ def _fulfil(t: Target) -> list[Attempt]:
     ]
 
 
+def _assign_resources(t: Target) -> list[Attempt]:
+    a, own = t.a, t.own
+    return [
+        Attempt(
+            f"A's appointment of {whose} job{versioned}",
+            {
+                "serviceJobId": job_id,
+                "appointmentId": a.appointment,
+                "resources": [{"resourceId": "intruder"}, {"resourceId": "tech-1"}],
+                **extra,
+            },
+            "NOT_FOUND",
+        )
+        for whose, job_id in (("A's", a.appointment_job), ("its own", own.appointment_job))
+        for versioned, extra in (
+            ("", {}),
+            (" with its version", {"version": t.version(a.appointment)}),
+        )
+    ]
+
+
 MUTATION_CASES: dict[str, MutationCase] = {
     "createCustomService": _custom_services,
     "updateCustomService": _update_custom_service,
@@ -509,6 +530,7 @@ MUTATION_CASES: dict[str, MutationCase] = {
     "rescheduleAppointment": _reschedule,
     "createServiceDocumentUploadDestination": _destination,
     "setAppointmentFulfillmentData": _fulfil,
+    "assignAppointmentResources": _assign_resources,
 }
 
 #: Isolation bugs this matrix found in app/ and that are not fixed yet, by intruder and case

@@ -80,6 +80,54 @@ async def test_the_order_completes_or_cancels_with_its_jobs(gql: GraphQLClient) 
     assert {j["status"] for j in order["serviceJobs"]} == {"CANCELLED"}
 
 
+async def test_cancelling_the_only_active_job_cancels_the_order_after_a_finished_one(
+    gql: GraphQLClient,
+) -> None:
+    # seed 000: "If the given job is the only active job in the order, then it marks the
+    # entire order as cancelled", even though its prerequisite finished before.
+    await service(gql, "parent")
+    await service(gql, "child")
+    parent, child = (await create(gql, "order-4", [item("parent", item("child"))]))["order"][
+        "serviceJobs"
+    ]
+    await finish(gql, child["id"])
+    opened = (await gql(ORDER, {"id": "order-4"}))["order"]["serviceJobs"][0]
+    assert opened == {"id": parent["id"], "status": "OPEN"}
+    cancelled = await action(gql, "cancel", parent["id"], 2, reason="customer withdrew")
+    assert cancelled["userErrors"] == []
+    order = (await gql(ORDER, {"id": "order-4"}))["order"]
+    assert order["status"] == "CANCELLED"
+    assert [j["status"] for j in order["serviceJobs"]] == ["CANCELLED", "FINISHED"]
+
+
+async def test_siblings_the_last_active_job_decides_the_order(gql: GraphQLClient) -> None:
+    await service(gql, "one")
+    await service(gql, "two")
+    first, second = (await create(gql, "order-5", [item("one"), item("two")]))["order"][
+        "serviceJobs"
+    ]
+    await finish(gql, first["id"])
+    assert (await gql(ORDER, {"id": "order-5"}))["order"]["status"] == "OPEN"
+    await action(gql, "cancel", second["id"], 1)
+    assert (await gql(ORDER, {"id": "order-5"}))["order"]["status"] == "CANCELLED"
+
+    first, second = (await create(gql, "order-6", [item("one"), item("two")]))["order"][
+        "serviceJobs"
+    ]
+    await action(gql, "cancel", first["id"], 1)
+    assert (await gql(ORDER, {"id": "order-6"}))["order"]["status"] == "OPEN"
+    await finish(gql, second["id"])
+    assert (await gql(ORDER, {"id": "order-6"}))["order"]["status"] == "COMPLETED"
+
+    # obsolete decides nothing: the order keeps the outcome of the last finish or cancel
+    first, second = (await create(gql, "order-7", [item("one"), item("two")]))["order"][
+        "serviceJobs"
+    ]
+    await finish(gql, first["id"])
+    await action(gql, "obsolete", second["id"], 1)
+    assert (await gql(ORDER, {"id": "order-7"}))["order"]["status"] == "COMPLETED"
+
+
 async def test_order_limits_are_refused_and_nothing_is_written(gql: GraphQLClient) -> None:
     await service(gql, "step")
     wide = await create(gql, "wide", [item("step") for _ in range(16)])

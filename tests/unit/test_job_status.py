@@ -41,6 +41,33 @@ def test_every_status_and_action(status: JobStatus, action: JobAction) -> None:
     assert status.value in problem.message and action.value in problem.message
 
 
+#: A marketplace job (seed 000) also completes from OPEN, Amazon's NotServiced.
+MARKETPLACE_EXPECTED = {**EXPECTED, (S.OPEN, JobAction.FINISH): S.FINISHED}
+
+
+@pytest.mark.parametrize("status", list(JobStatus))
+@pytest.mark.parametrize("action", list(JobAction))
+def test_every_status_and_action_of_a_marketplace_job(status: JobStatus, action: JobAction) -> None:
+    expected = MARKETPLACE_EXPECTED.get((status, action))
+    if expected is not None:
+        assert apply_action(status, action, marketplace=True) is expected
+        return
+    with pytest.raises(DomainError) as refused:
+        apply_action(status, action, marketplace=True)
+    problem = refused.value.problems[0]
+    assert problem.code is ErrorCode.INVALID_TRANSITION
+    assert status.value in problem.message and action.value in problem.message
+
+
+def test_only_a_marketplace_job_finishes_from_open() -> None:
+    assert apply_action(S.OPEN, JobAction.FINISH, marketplace=True) is S.FINISHED
+    with pytest.raises(DomainError) as refused:
+        apply_action(S.OPEN, JobAction.FINISH)
+    assert "can only start, cancel, obsolete" in refused.value.problems[0].message
+    with pytest.raises(DomainError):
+        apply_action(S.NOT_READY, JobAction.FINISH, marketplace=True)
+
+
 def test_not_ready_can_only_be_cancelled_or_made_obsolete_by_hand() -> None:
     allowed = {a for a in JobAction if (S.NOT_READY, a) in EXPECTED}
     assert allowed == {JobAction.CANCEL, JobAction.OBSOLETE}

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from app.domain.errors import ErrorCode, Problems
 from app.domain.job_values import GivenValue, missing_mandatory, resolve_values
-from app.domain.orders import OrderArticle, OrderItem, check_order, order_status, plan_jobs
+from app.domain.orders import (
+    JobEnd,
+    OrderArticle,
+    OrderItem,
+    check_order,
+    order_status,
+    plan_jobs,
+)
 
 
 def item(ref: str, *children: OrderItem, articles: tuple[OrderArticle, ...] = ()) -> OrderItem:
@@ -39,10 +48,42 @@ def test_order_limits_are_reported() -> None:
     assert [p.message for p in problems] == ["An order holds at most 50 custom services."]
 
 
-def test_order_status_is_derived_from_its_jobs() -> None:
-    assert order_status(["OPEN", "FINISHED"]) == "OPEN"
-    assert order_status(["FINISHED", "CANCELLED"]) == "COMPLETED"
-    assert order_status(["CANCELLED", "OBSOLETE"]) == "CANCELLED"
+T0 = datetime(2026, 11, 20, 9, tzinfo=UTC)
+
+
+def ended(*jobs: tuple[str, int | None]) -> list[JobEnd]:
+    """Jobs by status and the minute they ended (None: still active, or ended before ending
+    times were kept)."""
+    return [JobEnd(s, None if m is None else T0 + timedelta(minutes=m)) for s, m in jobs]
+
+
+def test_an_order_is_open_while_any_job_is_active() -> None:
+    assert order_status([]) == "OPEN"
+    assert order_status(ended(("OPEN", None), ("FINISHED", 1))) == "OPEN"
+    assert order_status(ended(("NOT_READY", None), ("CANCELLED", 1))) == "OPEN"
+
+
+def test_the_last_job_to_end_decides_the_order() -> None:
+    # seed 000: cancelling the only active job cancels the order, even after a sibling finished
+    assert order_status(ended(("FINISHED", 1), ("CANCELLED", 2))) == "CANCELLED"
+    # and completing it completes the order, even after a sibling was cancelled
+    assert order_status(ended(("CANCELLED", 1), ("FINISHED", 2))) == "COMPLETED"
+    assert order_status(ended(("FINISHED", 1), ("FINISHED", 2))) == "COMPLETED"
+    # a cancel and the dependents it cascades to end together
+    assert order_status(ended(("FINISHED", 1), ("CANCELLED", 2), ("CANCELLED", 2))) == "CANCELLED"
+
+
+def test_obsolete_decides_nothing() -> None:
+    assert order_status(ended(("FINISHED", 1), ("OBSOLETE", 2))) == "COMPLETED"
+    assert order_status(ended(("CANCELLED", 1), ("OBSOLETE", 2))) == "CANCELLED"
+    assert order_status(ended(("OBSOLETE", 1), ("OBSOLETE", 2))) == "CANCELLED"
+
+
+def test_ties_and_unknown_ending_times() -> None:
+    assert order_status(ended(("FINISHED", 3), ("CANCELLED", 3))) == "CANCELLED"
+    # jobs that ended before ending times were kept count as the earliest
+    assert order_status(ended(("CANCELLED", None), ("FINISHED", 1))) == "COMPLETED"
+    assert order_status(ended(("FINISHED", None), ("CANCELLED", None))) == "CANCELLED"
 
 
 QUESTIONS = [

@@ -8,7 +8,7 @@ from datetime import datetime
 import strawberry
 
 from app.db import tables
-from app.domain.orders import order_status
+from app.domain.orders import JobEnd, order_status
 from app.graphql.context import Context
 from app.graphql.service_jobs.types import ServiceJob
 from app.graphql.trees.types import LinkedServiceJobs, tree_view
@@ -18,9 +18,14 @@ from app.graphql.trees.types import LinkedServiceJobs, tree_view
 class OrderStatus(enum.Enum):
     OPEN = strawberry.enum_value("OPEN", description="Some job has not ended.")
     COMPLETED = strawberry.enum_value(
-        "COMPLETED", description="Every job ended and at least one finished."
+        "COMPLETED",
+        description="Every job ended, and the last one to be finished or cancelled finished.",
     )
-    CANCELLED = strawberry.enum_value("CANCELLED", description="Every job ended and none finished.")
+    CANCELLED = strawberry.enum_value(
+        "CANCELLED",
+        description="Every job ended, and the last one to be finished or cancelled was "
+        "cancelled (even if a sibling finished before), or every job became obsolete.",
+    )
 
 
 @strawberry.type(description="An order whose custom services became a tree of service jobs.")
@@ -56,7 +61,7 @@ class Order:
             target_time=row.target_time,
             marketplace_id=row.marketplace_id,
             service_type=row.service_type,
-            status=OrderStatus[order_status([j.status for j in jobs])],
+            status=OrderStatus[order_status([JobEnd(j.status, j.ended_at) for j in jobs])],
             service_jobs=[ServiceJob.from_row(j) for j in jobs],
             created=row.created,
             _tree_ids=list(dict.fromkeys(j.linked_service_jobs_id for j in jobs)),

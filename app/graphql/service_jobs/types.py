@@ -96,6 +96,10 @@ class ServiceJobAdditionalInformation:
         description="The tenant's own id."
     )
     name_localized: LocalizedText = strawberry.field(description="The question, per locale.")
+    description_localized: LocalizedText | None = strawberry.field(
+        description="What the question means, per locale (copied from the service); null if the "
+        "service gave none."
+    )
     value_type: AdditionalInformationValueType = strawberry.field(
         description="What kind of answer is expected."
     )
@@ -108,16 +112,70 @@ class ServiceJobAdditionalInformation:
     def name(self, info: strawberry.Info[Context, None], locale: LocaleArg = None) -> str:
         return localized(info, self.name_localized, locale) or ""
 
+    @strawberry.field(description="The description in the caller's locale; null if none.")
+    def description(
+        self, info: strawberry.Info[Context, None], locale: LocaleArg = None
+    ) -> str | None:
+        return localized(info, self.description_localized, locale)
+
 
 @strawberry.type(description="A user assigned to a job.")
 class AssignedUser:
     user_id: str = strawberry.field(description="The user's id.")
 
 
+@strawberry.type(
+    description="Why a job was cancelled: free text and its translations for any job, the "
+    "marketplace's reason code for a marketplace job (seed 000). Dependents cancelled with the "
+    "job carry the same reason."
+)
+class CancelReason:
+    reason_localized: LocalizedText | None = strawberry.field(
+        description="The reason per locale, as given with the cancel; null if none was."
+    )
+    reason_code: str | None = strawberry.field(
+        description="The reason code a marketplace job was cancelled with (see "
+        "cancellationReasonCodes); null for other jobs."
+    )
+    _reason: strawberry.Private[str | None]
+
+    @strawberry.field(
+        description="The reason: the free text given (for a marketplace job '<code>: <the "
+        "text, else the code's description>'), else reasonLocalized in the caller's locale; "
+        "null if neither was given."
+    )
+    def reason(self, info: strawberry.Info[Context, None], locale: LocaleArg = None) -> str | None:
+        if self._reason is not None:
+            return self._reason
+        return localized(info, self.reason_localized, locale)
+
+    @classmethod
+    def of_row(cls, row: Any) -> CancelReason | None:
+        if (
+            row.status_reason is None
+            and not row.status_reason_localized
+            and not (row.status_reason_code)
+        ):
+            return None
+        return cls(
+            reason_localized=(
+                LocalizedText(row.status_reason_localized) if row.status_reason_localized else None
+            ),
+            reason_code=row.status_reason_code,
+            _reason=row.status_reason,
+        )
+
+
 @strawberry.type(description="The job's status and why it was last changed.")
 class StatusInformation:
     status: ServiceJobStatus = strawberry.field(description="The current status.")
-    reason: str | None = strawberry.field(description="Reason given with a cancel, if any.")
+    reason: str | None = strawberry.field(
+        description="Reason given with a cancel, if any, as text.",
+        deprecation_reason="Use cancelReason { reason reasonLocalized reasonCode }.",
+    )
+    cancel_reason: CancelReason | None = strawberry.field(
+        description="Why the job was cancelled; null unless it was cancelled with a reason."
+    )
     last_modified: datetime = strawberry.field(description="When the job last changed (UTC).")
 
 
@@ -141,6 +199,10 @@ class ServiceJob:
     tenant_order_id: str | None = strawberry.field(description="The order it belongs to.")
     custom_service_ref: strawberry.ID | None = strawberry.field(
         description="The custom service it was made from."
+    )
+    tenant_custom_service_id: str | None = strawberry.field(
+        description="The tenant's id of that custom service, as it was when the job was made "
+        "(copied, like the service's other fields); null if it had none."
     )
     linked_service_jobs_ref: strawberry.ID = strawberry.field(description="Its tree.")
     name_localized: LocalizedText = strawberry.field(description="Name, per locale (copied).")
@@ -181,6 +243,11 @@ class ServiceJob:
                 id=strawberry.ID(q["id"]),
                 tenant_additional_information_id=q.get("tenantAdditionalInformationId"),
                 name_localized=LocalizedText(q["nameLocalized"]),
+                description_localized=(
+                    LocalizedText(q["descriptionLocalized"])
+                    if q.get("descriptionLocalized")
+                    else None
+                ),
                 value_type=AdditionalInformationValueType[q["valueType"]],
                 is_mandatory=bool(q.get("isMandatory")),
                 value=_answer(values.get(q["id"])),
@@ -204,6 +271,7 @@ class ServiceJob:
         return StatusInformation(
             status=ServiceJobStatus[self._row.status],
             reason=self._row.status_reason,
+            cancel_reason=CancelReason.of_row(self._row),
             last_modified=self._row.last_modified,
         )
 
@@ -326,6 +394,7 @@ COLUMN_OF_FIELD: dict[str, str] = {
     "short_id": "short_id",
     "tenant_order_id": "tenant_order_id",
     "custom_service_ref": "custom_service_id",
+    "tenant_custom_service_id": "tenant_custom_service_id",
     "linked_service_jobs_ref": "linked_service_jobs_id",
     "name_localized": "name_localized",
     "description_localized": "description_localized",
@@ -367,7 +436,13 @@ COLUMNS_OF_FIELD: dict[str, tuple[str, ...]] = {
     "additional_information": ("additional_information", "additional_information_values"),
     "required_line_items": ("required_line_items",),
     "assigned_users": ("assigned_users",),
-    "status_information": ("status", "status_reason", "last_modified"),
+    "status_information": (
+        "status",
+        "status_reason",
+        "status_reason_localized",
+        "status_reason_code",
+        "last_modified",
+    ),
     "name": ("name_localized",),
     "description": ("description_localized",),
     # Read from the tree, its service data or other tables, by the job's id and tree.

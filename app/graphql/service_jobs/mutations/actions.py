@@ -10,6 +10,7 @@ import strawberry
 from app.domain.errors import DomainError
 from app.domain.job_status import JobAction
 from app.domain.job_values import GivenValue
+from app.graphql.common.scalars import LocalizedText
 from app.graphql.context import Context
 from app.graphql.service_jobs.inputs import AdditionalInformationValueInput
 from app.graphql.service_jobs.payload import ServiceJobPayload
@@ -33,13 +34,18 @@ class CancelServiceJobInput:
     version: int = strawberry.field(description="The version last seen by the client.")
     reason: str | None = strawberry.field(
         default=None,
-        description="Why (required for jobs without a marketplace); copied to every cancelled "
-        "dependent.",
+        description="Why, as free text (optional). The reason given (text, localized text and "
+        "code) is copied to every cancelled dependent and shown as "
+        "statusInformation.cancelReason.",
+    )
+    reason_localized: LocalizedText | None = strawberry.field(
+        default=None,
+        description="Why, per locale (optional; supported locales only, each text non-empty).",
     )
     reason_code: str | None = strawberry.field(
         default=None,
-        description="For marketplace jobs: a code of cancellationReasonCodes for the job's "
-        "marketplace and service type.",
+        description="Required for marketplace jobs, refused for others: a code of "
+        "cancellationReasonCodes for the job's marketplace and service type.",
     )
 
 
@@ -55,13 +61,12 @@ async def _act(
     version: int,
     action: JobAction,
     values: Sequence[GivenValue] = (),
-    reason: str | None = None,
-    reason_code: str | None = None,
+    reason: service_jobs.GivenReason | None = None,
 ) -> ServiceJobPayload:
     context = info.context
     try:
         row = await service_jobs.act(
-            context.db, context.viewer, str(ident), version, action, values, reason, reason_code
+            context.db, context.viewer, str(ident), version, action, values, reason
         )
     except DomainError as error:
         return ServiceJobPayload.refused(error)
@@ -109,8 +114,13 @@ async def cancel_service_job(
         input.id,
         input.version,
         JobAction.CANCEL,
-        reason=input.reason,
-        reason_code=input.reason_code,
+        reason=service_jobs.GivenReason(
+            reason=input.reason,
+            reason_localized=dict(input.reason_localized)
+            if input.reason_localized is not None
+            else None,
+            reason_code=input.reason_code,
+        ),
     )
 
 
