@@ -4,10 +4,11 @@ Cost: every selected field costs one per instance the response could hold, and a
 more, by what it can weigh (one per TEXT_UNIT characters of its kind's bound, see
 app/domain/text_limits.py); MAX_RESPONSE_BYTES is the hard bound on a response's bytes.
 A list multiplies the instances beneath it by its largest possible length: `first` or `last`
-(the larger when both are given; else the default page) for a connection's `edges`/`nodes`, the domain's bounds for bounded
-lists (50 line items, 15 questions, …) and a default for the rest. Links are bounded by their
-tree: however they are nested, a tree holds at most MAX_JOBS_PER_TREE links, each priced at
-the dearest level's selection, so a 25-level tree is priced as one tree, not as 50^25 links.
+(the larger when both are given; else the default page) for a connection's `edges`/`nodes`,
+the domain's bounds for bounded lists (50 line items, 15 questions, …) and a default for the
+rest. Links are bounded by their tree: however they are nested, a tree holds at most
+MAX_JOBS_PER_TREE links, each priced at the dearest level's selection, so a 25-level tree is
+priced as one tree, not as 50^25 links.
 
 Linear: a named fragment is analysed once per type it is spread on and remembered; a spread
 adds the remembered figure instead of walking the fragment again, so `fragment F0 { ...F1
@@ -357,8 +358,8 @@ def _estimate(
 
 
 def page_variables(document: DocumentNode) -> tuple[str, ...]:
-    """Names of the variables given as `first` or `last` anywhere in the document: the only variables
-    whose values change a cost (so a cost can be remembered by their values alone)."""
+    """Names of the variables given as `first` or `last` anywhere in the document: the only
+    variables whose values change a cost (so a cost can be remembered by their values alone)."""
     names: set[str] = set()
     stack: list[Any] = list(document.definitions)
     while stack:
