@@ -52,7 +52,7 @@ async def world(gql: GraphQLClient) -> dict[str, dict[str, Any]]:
     """Five jobs that differ in every searchable way (short ids a … e)."""
     tailoring = await service(gql, "tailoring")
     await service(gql, "repair", facility="fac-2", nameLocalized={"de_DE": "Änderung Naht"})
-    made = {
+    return {
         "a": await job(
             gql,
             tailoring,
@@ -83,7 +83,6 @@ async def world(gql: GraphQLClient) -> dict[str, dict[str, Any]]:
             lineItems=[line_item("TROUSERS-9", "Grey Trousers")],
         ),
     }
-    return made
 
 
 async def test_each_filter_finds_exactly_its_jobs(gql: GraphQLClient) -> None:
