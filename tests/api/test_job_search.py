@@ -5,6 +5,7 @@ statement counts, hostile inputs, and users assigned by id or username."""
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -418,3 +419,34 @@ async def test_assigning_users_refuses_what_names_no_one_and_writes_nothing(
     assert [(e["code"], e["field"]) for e in payload["userErrors"]] == expected
     assert payload["serviceJob"] is None
     assert (await jobs(gql, filter={"assignedUser": "kept"}))["totalCount"] == 1
+
+
+def readme_queries() -> list[str]:
+    """The GraphQL examples of the README's "Finding jobs and trees"."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### Finding jobs and trees", 1)[1].split("\n### ", 1)[0]
+    return [block.split("```", 1)[0] for block in section.split("```graphql\n")[1:]]
+
+
+async def test_the_readmes_examples_find_what_they_promise(gql: GraphQLClient) -> None:
+    tailoring = await service(gql, "tailoring", facility="fac-berlin-mitte")
+    found_jobs, found_trees = readme_queries()
+
+    def placed(**fields: Any) -> dict[str, Any]:
+        return {"facilityRef": "fac-berlin-mitte", "tenantOrderId": "Z", **fields}
+
+    late = await job(gql, tailoring, **placed(targetTime=at(14), assignedUsers=["y"]))
+    soon = await job(gql, tailoring, **placed(targetTime=at(8)))
+    assert (await assign(gql, soon["id"], 1, users=[{"username": "y"}]))["userErrors"] == []
+    await job(gql, tailoring, **placed(targetTime=at(6)))  # not assigned to y
+    other = await job(gql, tailoring, **placed(targetTime=at(7), assignedUsers=["y"]))
+    assert (await action(gql, "start", other["id"], 1))["userErrors"] == []  # not open
+
+    jobs_found = (await gql(found_jobs))["serviceJobs"]
+    assert [n["id"] for n in jobs_found["nodes"]] == [soon["id"], late["id"]]
+    assert jobs_found["nodes"][0]["assignedUsers"] == [{"userId": None, "username": "y"}]
+    trees_found = (await gql(found_trees))["searchLinkedServiceJobs"]
+    assert trees_found["totalCount"] == 4
+    assert {n["allServiceJobLinks"][0]["serviceJob"]["name"] for n in trees_found["nodes"]} == {
+        "Tailoring"
+    }
