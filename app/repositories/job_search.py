@@ -12,6 +12,7 @@ from sqlalchemy import String, and_, case, cast, exists, false, func, or_, selec
 from sqlmodel import col
 from sqlmodel import select as model_select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.db import tables
 from app.domain.job_search import (
@@ -109,6 +110,20 @@ def _item_matches(pattern: str) -> Any:
     )
 
 
+def _job_matches(tenant: str, pattern: str) -> Any:
+    """The job's order id, short id, name or one of its items contains the pattern."""
+    return or_(
+        _contains(col(JOB.tenant_order_id), pattern),
+        _contains(col(JOB.short_id), pattern),
+        _job_name_contains(pattern),
+        exists().where(
+            col(ITEM.tenant) == tenant,
+            col(ITEM.service_job_id) == col(JOB.id),
+            _item_matches(pattern),
+        ),
+    )
+
+
 class JobSearch:
     """Pages and counts of service jobs within a tenant and, for a scoped caller, its
     facilities."""
@@ -162,26 +177,16 @@ class JobSearch:
                 )
             )
         if flt.search_term is not None:
-            conditions.append(self.job_matches(like_pattern(flt.search_term)))
+            conditions.append(_job_matches(self.tenant, like_pattern(flt.search_term)))
         return conditions
 
-    def job_matches(self, pattern: str) -> Any:
-        """The job's order id, short id, name or one of its items contains the pattern."""
-        return or_(
-            _contains(col(JOB.tenant_order_id), pattern),
-            _contains(col(JOB.short_id), pattern),
-            _job_name_contains(pattern),
-            exists().where(
-                col(ITEM.tenant) == self.tenant,
-                col(ITEM.service_job_id) == col(JOB.id),
-                _item_matches(pattern),
-            ),
-        )
+    def statement(self, flt: ServiceJobFilter) -> SelectOfScalar[tables.ServiceJob]:
+        return model_select(JOB).where(*self.conditions(flt))
 
     async def page(
         self, flt: ServiceJobFilter, key: SortKey, window: Window
     ) -> Page[tables.ServiceJob]:
-        statement = model_select(JOB).where(*self.conditions(flt))
+        statement = self.statement(flt)
         return await fetch_keyset_page(self.session, statement, key, col(JOB.id), window)
 
     async def count(self, flt: ServiceJobFilter) -> int:
@@ -252,11 +257,10 @@ class TreeSearch:
             )
         if condition.search_term is not None:
             pattern = like_pattern(condition.search_term)
-            jobs = JobSearch(self.session, self.tenant, None)
             parts.append(
                 or_(
                     _contains(col(TREE.tenant_order_id), pattern),
-                    self._any_job(jobs.job_matches(pattern)),
+                    self._any_job(_job_matches(self.tenant, pattern)),
                 )
             )
         parts += _between(
@@ -270,10 +274,13 @@ class TreeSearch:
             parts.append(or_(*(self.condition(child) for child in condition.any_of)))
         return and_(true(), *parts)
 
+    def statement(self, condition: TreeCondition) -> SelectOfScalar[tables.LinkedServiceJobs]:
+        return model_select(TREE).where(*self.scope(), self.condition(condition))
+
     async def page(
         self, condition: TreeCondition, key: SortKey, window: Window
     ) -> Page[tables.LinkedServiceJobs]:
-        statement = model_select(TREE).where(*self.scope(), self.condition(condition))
+        statement = self.statement(condition)
         return await fetch_keyset_page(self.session, statement, key, col(TREE.id), window)
 
     async def count(self, condition: TreeCondition) -> int:

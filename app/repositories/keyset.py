@@ -67,6 +67,34 @@ def decode_cursor(key: SortKey, cursor: str) -> tuple[datetime, str]:
     return moment.astimezone(UTC), ident
 
 
+def keyset_statement(
+    statement: SelectOfScalar[Any], key: SortKey, id_col: Any, window: Window
+) -> SelectOfScalar[Any]:
+    """`statement` (already filtered) within the window's cursors, in the order rows are read:
+    the key's order, or the opposite one for a backward page (read next to `before`, then
+    turned round), one row more than the page to tell whether more follow."""
+    position = tuple_(key.column, id_col)
+    if window.after is not None:
+        after = tuple_(*decode_cursor(key, window.after))
+        statement = statement.where(position < after if key.descending else position > after)
+    if window.before is not None:
+        before = tuple_(*decode_cursor(key, window.before))
+        statement = statement.where(position > before if key.descending else position < before)
+    descending = key.descending != _backwards(window)
+    order = (key.column.desc(), id_col.desc()) if descending else (key.column, id_col)
+    return statement.order_by(*order).limit(_size(window) + 1)
+
+
+def _backwards(window: Window) -> bool:
+    return window.last is not None and window.first is None
+
+
+def _size(window: Window) -> int:
+    size = window.last if _backwards(window) else window.first
+    assert size is not None
+    return size
+
+
 async def fetch_keyset_page(
     session: AsyncSession,
     statement: SelectOfScalar[Any],
@@ -75,20 +103,8 @@ async def fetch_keyset_page(
     window: Window,
 ) -> Page[Any]:
     """Run `statement` (already filtered) in the key's order, within the window's cursors."""
-    position = tuple_(key.column, id_col)
-    if window.after is not None:
-        after = tuple_(*decode_cursor(key, window.after))
-        statement = statement.where(position < after if key.descending else position > after)
-    if window.before is not None:
-        before = tuple_(*decode_cursor(key, window.before))
-        statement = statement.where(position > before if key.descending else position < before)
-    backwards = window.last is not None and window.first is None
-    size = window.last if backwards else window.first
-    assert size is not None
-    # Backwards: read the rows next to `before` in the opposite order, then turn them round.
-    descending = key.descending != backwards
-    order = (key.column.desc(), id_col.desc()) if descending else (key.column, id_col)
-    rows = list((await session.exec(statement.order_by(*order).limit(size + 1))).all())
+    rows = list((await session.exec(keyset_statement(statement, key, id_col, window))).all())
+    size, backwards = _size(window), _backwards(window)
     more = len(rows) > size
     rows = rows[:size]
     if backwards:

@@ -171,15 +171,15 @@ class TreeSearchQuery:
             )
         snapshots = await context.loaders.tree_by_id.load_many([row.id for row in page.rows])
         # A tree merged into another between the two reads is left out of the page.
-        kept = [i for i, snapshot in enumerate(snapshots) if snapshot is not None]
-        views = {
-            page.rows[i].id: tree_view(snapshot, context.loaders.tree_views).tree
-            for i in kept
-            if (snapshot := snapshots[i]) is not None
-        }
+        found = [
+            (row, cursor, tree_view(snapshot, context.loaders.tree_views).tree)
+            for row, cursor, snapshot in zip(page.rows, page.cursors, snapshots, strict=True)
+            if snapshot is not None
+        ]
+        views = {row.id: view for row, _, view in found}
         shown = Page(
-            rows=[page.rows[i] for i in kept],
-            cursors=[page.cursors[i] for i in kept],
+            rows=[row for row, _, _ in found],
+            cursors=[cursor for _, cursor, _ in found],
             has_next_page=page.has_next_page,
             has_previous_page=page.has_previous_page,
         )
