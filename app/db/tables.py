@@ -151,7 +151,12 @@ class LinkedServiceJobs(SQLModel, table=True):
     its version bumps on every change inside the tree (the bump also serialises writers)."""
 
     __tablename__ = "linked_service_jobs"
-    __table_args__ = (Index("ix_linked_service_jobs_tenant_order", "tenant", "tenant_order_id"),)
+    __table_args__ = (
+        Index("ix_linked_service_jobs_tenant_order", "tenant", "tenant_order_id"),
+        # The orders of `searchLinkedServiceJobs` (keyset pages).
+        Index("ix_linked_service_jobs_tenant_target_time", "tenant", "target_time", "id"),
+        Index("ix_linked_service_jobs_tenant_last_modified", "tenant", "last_modified", "id"),
+    )
 
     id: str = _id(primary_key=True)
     tenant: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
@@ -174,6 +179,12 @@ class ServiceJob(SQLModel, table=True):
         Index("ix_service_job_tenant_created", "tenant", "created", "id"),
         Index("ix_service_job_tree", "linked_service_jobs_id"),
         Index("ix_service_job_tenant_order", "tenant", "tenant_order_id"),
+        # The orders of `serviceJobs` (keyset pages) and its commonest filters.
+        Index("ix_service_job_tenant_target_time", "tenant", "target_time", "id"),
+        Index("ix_service_job_tenant_last_modified", "tenant", "last_modified", "id"),
+        Index("ix_service_job_tenant_facility_target", "tenant", "facility_ref", "target_time"),
+        Index("ix_service_job_tenant_status_target", "tenant", "status", "target_time"),
+        Index("ix_service_job_tenant_marketplace", "tenant", "marketplace_id"),
     )
 
     id: str = _id(primary_key=True)
@@ -229,6 +240,29 @@ class ServiceJob(SQLModel, table=True):
     created: datetime = _timestamp()
     last_modified: datetime = _timestamp()
     version: int = 1
+
+
+class ServiceJobAssignedUser(SQLModel, table=True):
+    """A user assigned to a job, by id, by username or both: the indexed copy of the job's
+    `assigned_users` that the `assignedUser` filter searches, written with it."""
+
+    __tablename__ = "service_job_assigned_user"
+    __table_args__ = (
+        Index("ix_assigned_user_tenant_user", "tenant", "user_id"),
+        Index("ix_assigned_user_tenant_username", "tenant", "username"),
+    )
+
+    service_job_id: str = Field(
+        sa_column=Column(
+            String(ID_LENGTH),
+            ForeignKey("service_job.id", ondelete="CASCADE"),
+            primary_key=True,
+        )
+    )
+    position: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    tenant: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    user_id: str | None = Field(default=None, sa_column=Column(String(REF_LENGTH), nullable=True))
+    username: str | None = Field(default=None, sa_column=Column(String(REF_LENGTH), nullable=True))
 
 
 class ServiceJobLink(SQLModel, table=True):
@@ -367,7 +401,10 @@ class Appointment(SQLModel, table=True):
     """An appointment of a job, with the fulfilment data recorded for it."""
 
     __tablename__ = "appointment"
-    __table_args__ = (Index("ix_appointment_job", "service_job_id", "created"),)
+    __table_args__ = (
+        Index("ix_appointment_job", "service_job_id", "created"),
+        Index("ix_appointment_tenant_start", "tenant", "start_time"),
+    )
 
     id: str = _id(primary_key=True)
     tenant: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))

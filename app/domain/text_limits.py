@@ -53,6 +53,7 @@ _BY_NAME: dict[str, TextKind] = {
     "serviceName": TITLE,
     "articleTitle": TITLE,
     "searchTerm": TITLE,
+    "assignedUser": TITLE,
     "reason": FREE_TEXT,
     "description": FREE_TEXT,
     "value": FREE_TEXT,

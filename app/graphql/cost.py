@@ -3,11 +3,12 @@
 Cost: every selected field costs one per instance the response could hold, and a text field
 more, by what it can weigh (one per TEXT_UNIT characters of its kind's bound, see
 app/domain/text_limits.py); MAX_RESPONSE_BYTES is the hard bound on a response's bytes.
-A list multiplies the instances beneath it by its largest possible length: `first` (or the
-default page) for a connection's `edges`/`nodes`, the domain's bounds for bounded
-lists (50 line items, 15 questions, …) and a default for the rest. Links are bounded by their
-tree: however they are nested, a tree holds at most MAX_JOBS_PER_TREE links, each priced at
-the dearest level's selection, so a 25-level tree is priced as one tree, not as 50^25 links.
+A list multiplies the instances beneath it by its largest possible length: `first` or `last`
+(the larger when both are given; else the default page) for a connection's `edges`/`nodes`,
+the domain's bounds for bounded lists (50 line items, 15 questions, …) and a default for the
+rest. Links are bounded by their tree: however they are nested, a tree holds at most
+MAX_JOBS_PER_TREE links, each priced at the dearest level's selection, so a 25-level tree is
+priced as one tree, not as 50^25 links.
 
 Linear: a named fragment is analysed once per type it is spread on and remembered; a spread
 adds the remembered figure instead of walking the fragment again, so `fragment F0 { ...F1
@@ -78,6 +79,8 @@ _SCALAR_WEIGHT: Mapping[str, int] = {
 #: Costs saturate here: nested lists grow exponentially, and the figure is reported in JSON.
 CAP = 10**15
 LINK = "ServiceJobLink"
+#: The arguments that size a connection's page.
+PAGE_ARGUMENTS = frozenset({"first", "last"})
 NEXT = "nextServiceJobLinks"
 
 
@@ -189,8 +192,11 @@ class _Estimator:
         self.link_type = link_type
 
     def page(self, node: FieldNode) -> int:
+        """The page a connection can fill: `first` or `last` (a backward page is as long as a
+        forward one), the larger when both are given, else the default page."""
+        sizes: list[int] = []
         for argument in node.arguments or ():
-            if argument.name.value != "first":
+            if argument.name.value not in PAGE_ARGUMENTS:
                 continue
             value: Any = None
             if isinstance(argument.value, IntValueNode):
@@ -198,8 +204,8 @@ class _Estimator:
             elif isinstance(argument.value, VariableNode):
                 value = self.variables.get(argument.value.name.value)
             if isinstance(value, int) and value >= 0:
-                return min(value, self.pricing.max_page)
-        return self.pricing.default_page
+                sizes.append(min(value, self.pricing.max_page))
+        return max(sizes) if sizes else self.pricing.default_page
 
     def cost(
         self,
@@ -352,15 +358,17 @@ def _estimate(
 
 
 def page_variables(document: DocumentNode) -> tuple[str, ...]:
-    """Names of the variables given as `first` anywhere in the document: the only variables
-    whose values change a cost (so a cost can be remembered by their values alone)."""
+    """Names of the variables given as `first` or `last` anywhere in the document: the only
+    variables whose values change a cost (so a cost can be remembered by their values alone)."""
     names: set[str] = set()
     stack: list[Any] = list(document.definitions)
     while stack:
         node = stack.pop()
         if isinstance(node, FieldNode):
             for argument in node.arguments or ():
-                if argument.name.value == "first" and isinstance(argument.value, VariableNode):
+                if argument.name.value in PAGE_ARGUMENTS and isinstance(
+                    argument.value, VariableNode
+                ):
                     names.add(argument.value.name.value)
         selection_set = getattr(node, "selection_set", None)
         if selection_set is not None:

@@ -46,6 +46,7 @@ from app.graphql.service_jobs.queries import ServiceJobQuery
 from app.graphql.trees.columns import ColumnPlanner
 from app.graphql.trees.mutations import TreeMutation
 from app.graphql.trees.queries import TreeQuery
+from app.graphql.trees.search import TreeSearchQuery
 from app.http.observability import operation_label, record_operation
 from app.settings import Settings
 
@@ -56,6 +57,7 @@ class Query(
     FacilityConnectionQuery,
     ServiceJobQuery,
     TreeQuery,
+    TreeSearchQuery,
     OrderQuery,
     ServiceDataQuery,
     AppointmentQuery,

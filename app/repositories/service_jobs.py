@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlmodel import col
 from sqlmodel import select as model_select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,22 +19,12 @@ from app.domain.service_data import LINE_ITEMS_MISSING
 from app.domain.trees import Link, TreeShape
 from app.events import outbox
 from app.repositories import execute_core
-from app.repositories.pagination import Page, PageRequest, fetch_page
 
 JOB = tables.ServiceJob
 LINK = tables.ServiceJobLink
 TREE = tables.LinkedServiceJobs
 ITEM = tables.LineItem
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceJobFilter:
-    status: str | None = None
-    facility_ref: str | None = None
-    tenant_order_id: str | None = None
-    custom_service_ref: str | None = None
-    target_time_from: datetime | None = None
-    target_time_to: datetime | None = None
+ASSIGNED = tables.ServiceJobAssignedUser
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,36 +74,6 @@ class ServiceJobRepository:
             model_select(JOB).where(col(JOB.id).in_(list(ids)), JOB.tenant == self.tenant)
         )
         return {row.id: row for row in result.all()}
-
-    def _conditions(self, flt: ServiceJobFilter, facilities: frozenset[str] | None) -> list[Any]:
-        conditions: list[Any] = [col(JOB.tenant) == self.tenant]
-        if facilities is not None:
-            conditions.append(col(JOB.facility_ref).in_(sorted(facilities)))
-        if flt.status is not None:
-            conditions.append(col(JOB.status) == flt.status)
-        if flt.facility_ref is not None:
-            conditions.append(col(JOB.facility_ref) == flt.facility_ref)
-        if flt.tenant_order_id is not None:
-            conditions.append(col(JOB.tenant_order_id) == flt.tenant_order_id)
-        if flt.custom_service_ref is not None:
-            conditions.append(col(JOB.custom_service_id) == flt.custom_service_ref)
-        if flt.target_time_from is not None:
-            conditions.append(col(JOB.target_time) >= flt.target_time_from)
-        if flt.target_time_to is not None:
-            conditions.append(col(JOB.target_time) <= flt.target_time_to)
-        return conditions
-
-    async def list_page(
-        self, flt: ServiceJobFilter, page: PageRequest, facilities: frozenset[str] | None
-    ) -> Page[tables.ServiceJob]:
-        statement = model_select(JOB).where(*self._conditions(flt, facilities))
-        return await fetch_page(self.session, statement, col(JOB.created), col(JOB.id), page)
-
-    async def count(self, flt: ServiceJobFilter, facilities: frozenset[str] | None) -> int:
-        result = await self.session.exec(
-            model_select(func.count()).select_from(JOB).where(*self._conditions(flt, facilities))
-        )
-        return int(result.one())
 
     async def jobs_of_order(self, order: tables.ServiceOrder) -> list[tables.ServiceJob]:
         """The jobs carrying the order's id in the order's facility: a job elsewhere with the
@@ -233,6 +192,42 @@ class ServiceJobRepository:
         self.session.add_all(rows)
         await self.session.flush()
         outbox.note_created(self.session, rows)
+        assignments = [
+            assignment
+            for row in rows
+            if isinstance(row, JOB)
+            for assignment in self._assignment_rows(row.id, row.assigned_users)
+        ]
+        if assignments:
+            self.session.add_all(assignments)
+            await self.session.flush()
+
+    # assigned users (the indexed copy of a job's `assigned_users`)
+
+    def _assignment_rows(
+        self, job_id: str, users: Sequence[Mapping[str, Any]] | None
+    ) -> list[tables.ServiceJobAssignedUser]:
+        return [
+            tables.ServiceJobAssignedUser(
+                service_job_id=job_id,
+                position=position,
+                tenant=self.tenant,
+                user_id=user.get("userId"),
+                username=user.get("username"),
+            )
+            for position, user in enumerate(users or ())
+        ]
+
+    async def replace_assignments(self, job_id: str, users: Sequence[Mapping[str, Any]]) -> None:
+        await self.session.exec(
+            delete(ASSIGNED).where(
+                col(ASSIGNED.service_job_id) == job_id, col(ASSIGNED.tenant) == self.tenant
+            )
+        )
+        rows = self._assignment_rows(job_id, users)
+        if rows:
+            self.session.add_all(rows)
+            await self.session.flush()
 
     async def move_link(
         self, link_id: str, tree_id: str, parent_id: str | None, position: int

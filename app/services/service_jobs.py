@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +15,7 @@ from app.db.engine import SessionFactory
 from app.db.types import utcnow
 from app.domain import job_status, trees
 from app.domain.access import Viewer
+from app.domain.assigned_users import UserRef, check_user_refs
 from app.domain.cancel_reasons import CancelReason, cancel_reason
 from app.domain.custom_services import CustomServiceStatus
 from app.domain.errors import (
@@ -31,7 +32,6 @@ from app.domain.service_data import LINE_ITEMS_MISSING, needs_items
 from app.domain.service_jobs import (
     LineItemDraft,
     NewServiceJob,
-    check_assigned_users,
     check_new_job,
 )
 from app.domain.versioning import check_version
@@ -407,13 +407,18 @@ async def _settle_tree(
 
 
 async def replace_assigned_users(
-    db: SessionFactory, viewer: Viewer, ident: str, version: int, users: Sequence[str]
+    db: SessionFactory, viewer: Viewer, ident: str, version: int, users: Sequence[UserRef]
 ) -> tables.ServiceJob:
     problems = Problems()
-    check_assigned_users(users, "assignedUsers", problems)
+    check_user_refs(users, "users", problems)
     problems.raise_if_any()
+    stored = [user.to_json() for user in users]
+
+    async def copy_for_search(repo: ServiceJobRepository) -> None:
+        await repo.replace_assignments(ident, stored)
+
     return await _update_fields(
-        db, viewer, ident, version, {"assigned_users": [{"userId": u} for u in users]}
+        db, viewer, ident, version, {"assigned_users": stored}, then=copy_for_search
     )
 
 
@@ -447,14 +452,23 @@ async def add_target_time(
 
 
 async def _update_fields(
-    db: SessionFactory, viewer: Viewer, ident: str, version: int, values: dict[str, Any]
+    db: SessionFactory,
+    viewer: Viewer,
+    ident: str,
+    version: int,
+    values: dict[str, Any],
+    then: Callable[[ServiceJobRepository], Awaitable[None]] | None = None,
 ) -> tables.ServiceJob:
+    """Change a job's own fields (and `then` whatever goes with them, in the same
+    transaction)."""
     async with transaction(db) as session:
         repo = ServiceJobRepository(session, viewer.tenant)
         job = await _visible_job(repo, viewer, ident)
         check_version("The service job", version, job.version)
         if not await repo.update_job_if_version(ident, version, values):
             raise check_version_error(version, job.version)
+        if then is not None:
+            await then(repo)
         result = await repo.get(ident)
         assert result is not None
         return result

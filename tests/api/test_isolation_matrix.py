@@ -111,6 +111,18 @@ TENANT_WIDE_ROOTS = frozenset({"customService", "customServices"})
 
 QueryCase = Callable[[World], list[dict[str, Any]]]
 
+ALL_STATUSES = [
+    "NOT_READY",
+    "OPEN",
+    "IN_PROGRESS",
+    "WAITING_FOR_INPUT",
+    "FINISHED",
+    "CANCELLED",
+    "OBSOLETE",
+]
+#: A window holding every moment the tests make.
+EVER = ("2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z")
+
 QUERY_CASES: dict[str, QueryCase] = {
     "customService": lambda w: [{"id": s} for s in w.services],
     "customServices": lambda w: [
@@ -126,6 +138,66 @@ QUERY_CASES: dict[str, QueryCase] = {
         {"filter": {"tenantOrderId": w.order_id, "facilityRef": w.facility}},
         {"filter": {"customServiceRef": w.services[1]}},
         {"filter": {"facilityRef": w.facility}},
+        # The search filters, orders and backward pages: by A's labels and in A's windows
+        # (order ids within A's facility, as above).
+        {
+            "filter": {"assignedUser": f"{w.label}-user"},
+            "orderBy": {"field": "TARGET_TIME", "direction": "DESC"},
+            "last": 5,
+        },
+        {
+            "filter": {
+                "searchTerm": w.order_id,
+                "statuses": ALL_STATUSES,
+                "facilityRef": w.facility,
+            },
+            "orderBy": {"field": "LAST_MODIFIED"},
+        },
+        {"filter": {"searchTerm": f"{w.label}-thread", "facilityRef": w.facility}},
+        {
+            "filter": {
+                "facilityRef": w.facility,
+                "createdFrom": EVER[0],
+                "lastModifiedTo": EVER[1],
+                "appointmentFrom": EVER[0],
+                "appointmentTo": EVER[1],
+                "targetTimeFrom": EVER[0],
+            },
+            "orderBy": {"field": "CREATED", "direction": "DESC"},
+        },
+        {
+            "filter": {
+                "tenantOrderId": w.order_id,
+                "facilityRef": w.facility,
+                "marketplaceIds": [DE],
+            }
+        },
+    ],
+    "searchLinkedServiceJobs": lambda w: [
+        {},
+        {
+            "filter": {"tenantOrderId": w.order_id, "facilityRef": w.facility},
+            "orderBy": {"field": "LAST_MODIFIED", "direction": "DESC"},
+        },
+        {
+            "filter": {
+                "facilityRef": w.facility,
+                "or": [
+                    {"searchTerm": w.order_id},
+                    {"articleTitle": "thr", "and": [{"serviceName": w.label}]},
+                ],
+            },
+            "last": 3,
+        },
+        {
+            "filter": {
+                "searchTerm": f"{w.label}-thread",
+                "statuses": ALL_STATUSES,
+                "targetTimeFrom": EVER[0],
+                "lastModifiedTo": EVER[1],
+            },
+            "orderBy": {"field": "TARGET_TIME"},
+        },
     ],
     "linkedServiceJobs": lambda w: [{"id": t} for t in w.trees],
     "order": lambda w: [{"tenantOrderId": w.order_id}],

@@ -54,10 +54,20 @@ def test_a_variables_default_is_priced_when_the_request_leaves_it_out() -> None:
     assert cost(query, n=None) == cost(query.replace(" = 100", ""))  # explicit null: no page
 
 
-def test_page_variables_are_those_given_as_first_anywhere() -> None:
+def test_a_backward_page_is_priced_like_a_forward_one() -> None:
+    forward = "query($n: Int) { serviceJobs(first: $n) { nodes { id status } } }"
+    backward = forward.replace("first:", "last:")
+    assert cost(backward, n=100) == cost(forward, n=100) > cost(backward, n=1)
+    assert cost(backward, n=10_000) == cost(forward, n=100)  # capped by the page limit
+    both = "{ serviceJobs(first: 1, last: 100) { nodes { id status } } }"
+    assert cost(both) == cost(forward, n=100)  # the larger of the two
+
+
+def test_page_variables_are_those_given_as_first_or_last_anywhere() -> None:
     document = parse(
-        "query($a: Int, $b: Int, $id: ID!) { serviceJobs(first: $a) { nodes { id } } "
+        "query($a: Int, $b: Int, $c: Int, $id: ID!) { serviceJobs(first: $a) { nodes { id } } "
+        "last: serviceJobs(last: $c) { nodes { id } } "
         "linkedServiceJobs(id: $id) { id } ...more } "
         "fragment more on Query { customServices(first: $b) { totalCount } }"
     )
-    assert page_variables(document) == ("a", "b")
+    assert page_variables(document) == ("a", "b", "c")

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.engine import SessionFactory
 from app.domain.errors import BadRequest
+from app.repositories.keyset import Window
 from app.repositories.pagination import Page, PageRequest
 from app.settings import Settings
 
@@ -19,6 +20,13 @@ RowT = TypeVar("RowT")
 #: The paging arguments every list field takes.
 First = Annotated[int | None, strawberry.argument(description="Page size (default 20, ≤ 100).")]
 After = Annotated[str | None, strawberry.argument(description="Cursor to continue after.")]
+Last = Annotated[
+    int | None,
+    strawberry.argument(description="Page size counted back from `before` or the end (≤ 100)."),
+]
+Before = Annotated[
+    str | None, strawberry.argument(description="Cursor to continue before (paging backwards).")
+]
 
 
 @strawberry.type(description="Where a page sits in the whole list.")
@@ -37,7 +45,9 @@ class Edge(Generic[NodeT]):
     node: NodeT = strawberry.field(description="The item.")
 
 
-@strawberry.type(description="A page of a list, in a stable order (oldest first).")
+@strawberry.type(
+    description="A page of a list, in a stable order (the list's own or the one asked for)."
+)
 class Connection(Generic[NodeT]):
     edges: list[Edge[NodeT]] = strawberry.field(description="The items of this page.")
     page_info: PageInfo = strawberry.field(description="Paging information.")
@@ -57,6 +67,24 @@ def page_request(settings: Settings, first: int | None, after: str | None) -> Pa
     if not 0 <= size <= settings.max_page_size:
         raise BadRequest(f"`first` must be between 0 and {settings.max_page_size}.")
     return PageRequest(first=size, after=after)
+
+
+def page_window(
+    settings: Settings,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Window:
+    """Forwards (`first`, default) or backwards (`last`), never both at once."""
+    if first is not None and last is not None:
+        raise BadRequest("Give `first` or `last`, not both.")
+    for name, size in (("first", first), ("last", last)):
+        if size is not None and not 0 <= size <= settings.max_page_size:
+            raise BadRequest(f"`{name}` must be between 0 and {settings.max_page_size}.")
+    if last is None and first is None:
+        first = settings.default_page_size
+    return Window(first=first, last=last, after=after, before=before)
 
 
 def to_connection(

@@ -119,9 +119,14 @@ class ServiceJobAdditionalInformation:
         return localized(info, self.description_localized, locale)
 
 
-@strawberry.type(description="A user assigned to a job.")
+@strawberry.type(description="A user assigned to a job, as the client named it.")
 class AssignedUser:
-    user_id: str = strawberry.field(description="The user's id.")
+    user_id: str | None = strawberry.field(
+        description="The user's id; null when the user was assigned by username alone."
+    )
+    username: str | None = strawberry.field(
+        description="The user's username; null when the user was assigned by id alone."
+    )
 
 
 @strawberry.type(
@@ -264,7 +269,10 @@ class ServiceJob:
 
     @strawberry.field(description="Users assigned (≤ 10).")
     def assigned_users(self) -> list[AssignedUser]:
-        return [AssignedUser(user_id=u["userId"]) for u in self._row.assigned_users or ()]
+        return [
+            AssignedUser(user_id=u.get("userId"), username=u.get("username"))
+            for u in self._row.assigned_users or ()
+        ]
 
     @strawberry.field(description="Status and the reason of its last change.")
     def status_information(self) -> StatusInformation:
