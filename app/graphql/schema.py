@@ -38,6 +38,7 @@ from app.graphql.fast_path import TreeExecutor
 from app.graphql.orders.mutations import OrderMutation
 from app.graphql.orders.queries import OrderQuery
 from app.graphql.response_budget import BudgetedExecutor
+from app.graphql.service_data.maintenance import ServiceDataMaintenanceMutation
 from app.graphql.service_data.mutations import ServiceDataMutation
 from app.graphql.service_data.queries import ServiceDataQuery
 from app.graphql.service_jobs.mutations import ServiceJobMutation
@@ -74,6 +75,7 @@ class Mutation(
     TreeMutation,
     OrderMutation,
     ServiceDataMutation,
+    ServiceDataMaintenanceMutation,
     AppointmentMutation,
 ):
     pass

@@ -156,8 +156,9 @@ class ServiceJob:
     marketplace_id: str | None = strawberry.field(description="Marketplace of the job, if any.")
     service_type: str | None = strawberry.field(description="Service type, e.g. heavybulky.")
     sub_status: ServiceJobSubStatus | None = strawberry.field(
-        description="LINE_ITEMS_MISSING while a job that needs items has not got them all "
-        "selected (it stays NOT_READY until it has)."
+        description="Why a NOT_READY job that needs items waits for them: LINE_ITEMS_MISSING, "
+        "or REQUIRED_LINE_ITEMS_UNFULFILLABLE when the tree's service data cannot provide them; "
+        "null once they are there (its own, selected, or passed on from the jobs beneath)."
     )
     created: datetime = strawberry.field(description="When it was created (UTC).")
     last_modified: datetime = strawberry.field(description="When it last changed (UTC).")
