@@ -21,7 +21,8 @@ from tests.support.graphql import GraphQLClient
 from tests.support.jobs import TARGET, create_job_payload, finish, job, line_item, service
 
 ITEMS_FIELDS = """serviceData { id version availableLineItems { id quantity availableQuantity
-    article { tenantArticleId } executedServiceJobData { serviceJobRef sequence appliedQuantity } } }
+    article { tenantArticleId }
+    executedServiceJobData { serviceJobRef sequence appliedQuantity } } }
   userErrors { code message field currentVersion }"""
 ADD = f"""mutation($input: AddServiceDataAvailableLineItemsInput!) {{
   addServiceDataAvailableLineItems(input: $input) {{ {ITEMS_FIELDS} }} }}"""
@@ -56,7 +57,7 @@ async def test_a_three_level_chain_passes_items_on_to_the_top(gql: GraphQLClient
 
     selected = await change(gql, "select", bottom["id"], bottom["version"], item["id"], 2)
     assert selected["serviceJob"]["status"] == "OPEN"
-    # Middle and top need X × 2 too: passed on, no select of their own.
+    # Middle and top need 2 of X too: passed on, no select of their own.
     assert await sub(gql, middle["id"]) == ("NOT_READY", None)
     assert await sub(gql, top["id"]) == ("NOT_READY", None)
     top_items = await job_items(gql, top["id"])
