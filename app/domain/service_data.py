@@ -24,11 +24,12 @@ from typing import Any
 
 from app.domain.errors import DomainError, ErrorCode, Problems
 from app.domain.job_status import JobStatus
+from app.domain.service_jobs import MAX_LINE_ITEMS
 from app.domain.trees import TreeShape
 
 MAX_ENTRIES = 50
 #: Line items of one job, its own and its selected ones (as ServiceJob.lineItems is priced).
-MAX_LINE_ITEMS_PER_JOB = 50
+MAX_LINE_ITEMS_PER_JOB = MAX_LINE_ITEMS
 #: The sub-status of a job that needs items and has not got all of them yet.
 LINE_ITEMS_MISSING = "LINE_ITEMS_MISSING"
 #: The sub-status of a job whose required items the tree's service data can no longer provide.
