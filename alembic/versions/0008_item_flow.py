@@ -59,6 +59,14 @@ def _path_up(parent: dict[str, str | None], job: str) -> list[str]:
 
 
 def upgrade() -> None:
+    # REQUIRED_LINE_ITEMS_UNFULFILLABLE is 33 characters.
+    with op.batch_alter_table('service_job', schema=None) as batch_op:
+        batch_op.alter_column(
+            'sub_status',
+            existing_type=sa.String(length=32),
+            type_=sa.String(length=48),
+            existing_nullable=True,
+        )
     with op.batch_alter_table('line_item', schema=None) as batch_op:
         batch_op.add_column(sa.Column('service_item_ref', sa.String(length=64), nullable=True))
     op.execute("UPDATE line_item SET service_item_ref = id")
@@ -194,3 +202,15 @@ def downgrade() -> None:
     op.execute("DELETE FROM line_item WHERE service_item_ref <> id")
     with op.batch_alter_table('line_item', schema=None) as batch_op:
         batch_op.drop_column('service_item_ref')
+    # The previous revision knows one item sub-status only.
+    op.execute(
+        "UPDATE service_job SET sub_status = 'LINE_ITEMS_MISSING' "
+        "WHERE sub_status = 'REQUIRED_LINE_ITEMS_UNFULFILLABLE'"
+    )
+    with op.batch_alter_table('service_job', schema=None) as batch_op:
+        batch_op.alter_column(
+            'sub_status',
+            existing_type=sa.String(length=48),
+            type_=sa.String(length=32),
+            existing_nullable=True,
+        )

@@ -214,7 +214,7 @@ class ServiceJob(SQLModel, table=True):
     status_reason: str | None = Field(default=None, sa_column=Column(String(4000), nullable=True))
     #: LINE_ITEMS_MISSING while a NOT_READY job that needs items has not got them all;
     #: REQUIRED_LINE_ITEMS_UNFULFILLABLE when the tree's service data cannot provide them.
-    sub_status: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    sub_status: str | None = Field(default=None, sa_column=Column(String(48), nullable=True))
     created: datetime = _timestamp()
     last_modified: datetime = _timestamp()
     version: int = 1
