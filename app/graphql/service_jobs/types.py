@@ -235,7 +235,10 @@ class ServiceJob:
         rows = await info.context.loaders.appointments_by_job_id.load(str(self.id))
         return [Appointment.from_row(row) for row in rows]
 
-    @strawberry.field(description="The job's own line items (≤ 50).")
+    @strawberry.field(
+        description="The job's line items (≤ 50): those it was created with and, one per item, "
+        "the units it selected from its tree's service data (they leave on unselect)."
+    )
     async def line_items(self, info: strawberry.Info[Context, None]) -> list[LineItem]:
         if self._line_item_rows is not None:
             return [TreeLineItem.of(row) for row in self._line_item_rows]
@@ -259,7 +262,8 @@ class ServiceJob:
         return self._snapshot
 
     @strawberry.field(
-        description="Line items of every job beneath this one in its tree, with their origin."
+        description="Line items of every job beneath this one in its tree, with their origin: "
+        "passed on to this job, they count towards its requiredLineItems."
     )
     async def inherited_line_items(
         self, info: strawberry.Info[Context, None]
