@@ -336,16 +336,6 @@ def item_sub_status(
     return LINE_ITEMS_MISSING
 
 
-def missing_line_items(
-    shape: TreeShape,
-    required: Sequence[Mapping[str, Any]],
-    items: Mapping[str, ServiceItem],
-    job_id: str,
-) -> bool:
-    """Whether the job still lacks some of its required items."""
-    return item_sub_status(shape, items.values(), job_id, required) is not None
-
-
 def settle(
     shape: TreeShape,
     statuses: Mapping[str, JobStatus],
