@@ -235,8 +235,9 @@ class ServiceJob(SQLModel, table=True):
     tenant_custom_service_id: str | None = Field(
         default=None, sa_column=Column(String(REF_LENGTH), nullable=True)
     )
-    #: LINE_ITEMS_MISSING while a job that needs items has not got all of them selected.
-    sub_status: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    #: LINE_ITEMS_MISSING while a NOT_READY job that needs items has not got them all;
+    #: REQUIRED_LINE_ITEMS_UNFULFILLABLE when the tree's service data cannot provide them.
+    sub_status: str | None = Field(default=None, sa_column=Column(String(48), nullable=True))
     created: datetime = _timestamp()
     last_modified: datetime = _timestamp()
     version: int = 1
@@ -313,6 +314,10 @@ class LineItem(SQLModel, table=True):
     article: dict[str, Any] = _json(nullable=False)
     quantity: int
     scannable_codes: list[str] = _json(nullable=False)
+    #: The item of the tree's service data these units are of: the line item itself for the
+    #: items a job was created with (service data item and line item share the id), another
+    #: item for units the job selected (DOMAIN §6: selected items are stored in lineItems).
+    service_item_ref: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
     custom_attributes: dict[str, Any] | None = _json(nullable=True)
 
 
@@ -375,7 +380,9 @@ class ServiceDataItem(SQLModel, table=True):
 
 
 class ServiceDataUsage(SQLModel, table=True):
-    """A job's use of an item: its sequence number and how many units it works on."""
+    """A job's use of an item as executedServiceJobData shows it: derived from the line items
+    holding the item and the tree's shape (app.domain.service_data.executed), rewritten by every
+    change of either, kept so that reads take one statement."""
 
     __tablename__ = "service_data_usage"
 

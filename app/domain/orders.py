@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from app.domain.errors import Problems
 from app.domain.job_status import TERMINAL, JobStatus
@@ -98,6 +99,35 @@ def plan_jobs(items: Sequence[OrderItem]) -> list[PlannedJob]:
 
     walk(items, None)
     return planned
+
+
+def carried(articles: Sequence[tuple[str, int]]) -> dict[str, int]:
+    """Units per article of an order's line items."""
+    totals: dict[str, int] = {}
+    for article, quantity in articles:
+        totals[article] = totals.get(article, 0) + quantity
+    return totals
+
+
+def check_job_supplied(
+    required: Sequence[Mapping[str, Any]],
+    carried_units: Mapping[str, int],
+    where: str,
+    problems: Problems,
+) -> None:
+    """A job of an order that needs items must find them in the order's line items (they are
+    all its tree's service data has): else it could never open."""
+    needed: dict[str, int] = {}
+    for line in required:
+        article = line["article"]["tenantArticleId"]
+        needed[article] = needed.get(article, 0) + int(line["quantity"])
+    for article, quantity in needed.items():
+        if carried_units.get(article, 0) < quantity:
+            problems.invalid(
+                f"The job needs {quantity} of article {article!r}; the order's lineItems carry "
+                f"{carried_units.get(article, 0)}.",
+                where,
+            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.domain.attributes import check_custom_attributes
-from app.domain.custom_services import Article, check_ref
+from app.domain.custom_services import Article, ArticleItem, check_ref
 from app.domain.errors import Problems
 
 MAX_LINE_ITEMS = 50
@@ -51,6 +51,8 @@ class NewServiceJob:
     marketplace_id: str | None = None
     service_type: str | None = None
     additional_information: Sequence[object] = field(default_factory=list)
+    #: Replaces the items the custom service requires, when given.
+    required_line_items: Sequence[ArticleItem] | None = None
 
 
 def check_line_items(items: Sequence[LineItemDraft], where: str, problems: Problems) -> None:
@@ -67,6 +69,21 @@ def check_line_items(items: Sequence[LineItemDraft], where: str, problems: Probl
                 f"At most {MAX_SCANNABLE_CODES} scannable codes.", f"{here}.scannableCodes"
             )
         check_custom_attributes(item.custom_attributes, f"{here}.customAttributes", problems)
+
+
+def check_required_line_items(items: Sequence[ArticleItem] | None, problems: Problems) -> None:
+    if items is None:
+        return
+    if len(items) > MAX_LINE_ITEMS:
+        problems.too_many(
+            f"At most {MAX_LINE_ITEMS} required line items are allowed.", "requiredLineItems"
+        )
+    for index, item in enumerate(items):
+        here = f"requiredLineItems.{index}"
+        if item.quantity < 1:
+            problems.invalid("quantity must be at least 1.", f"{here}.quantity")
+        if not item.article.tenant_article_id.strip():
+            problems.invalid("tenantArticleId must not be empty.", f"{here}.article")
 
 
 def check_assigned_users(users: Sequence[str], where: str, problems: Problems) -> None:
@@ -99,6 +116,7 @@ def check_new_job(job: NewServiceJob, problems: Problems) -> None:
     if job.target_time.tzinfo is None:
         problems.invalid("targetTime needs a timezone.", "targetTime")
     check_line_items(job.line_items, "lineItems", problems)
+    check_required_line_items(job.required_line_items, problems)
     check_assigned_users(job.assigned_users, "assignedUsers", problems)
     check_custom_attributes(job.custom_attributes, "customAttributes", problems)
     check_marketplace(job.marketplace_id, "marketplaceId", problems)

@@ -53,10 +53,13 @@ from app.domain.custom_services import (
 from app.domain.localized import MAX_TEXT_LENGTH
 from app.domain.service_jobs import MAX_ASSIGNED_USERS, MAX_LINE_ITEMS
 from app.domain.text_limits import text_kind
+from app.domain.trees import MAX_DEPTH
 
 #: Largest lengths of the lists the domain bounds, by "Type.field".
 BOUNDED: Mapping[str, int] = {
     "ServiceJob.lineItems": MAX_LINE_ITEMS,
+    # From the lowest job holding the item up to the root: one job per level at most.
+    "AvailableLineItem.executedServiceJobData": MAX_DEPTH,
     "ServiceJob.requiredLineItems": 100,
     "ServiceJob.additionalInformation": MAX_ADDITIONAL_INFORMATION,
     "ServiceJob.assignedUsers": MAX_ASSIGNED_USERS,

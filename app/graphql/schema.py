@@ -39,6 +39,7 @@ from app.graphql.fast_path import TreeExecutor
 from app.graphql.orders.mutations import OrderMutation
 from app.graphql.orders.queries import OrderQuery
 from app.graphql.response_budget import BudgetedExecutor
+from app.graphql.service_data.maintenance import ServiceDataMaintenanceMutation
 from app.graphql.service_data.mutations import ServiceDataMutation
 from app.graphql.service_data.queries import ServiceDataQuery
 from app.graphql.service_jobs.mutations import ServiceJobMutation
@@ -77,6 +78,7 @@ class Mutation(
     TreeMutation,
     OrderMutation,
     ServiceDataMutation,
+    ServiceDataMaintenanceMutation,
     AppointmentMutation,
     AppointmentResourcesMutation,
 ):

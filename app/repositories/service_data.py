@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -13,12 +14,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import tables
 from app.db.types import utcnow
-from app.domain.service_data import ServiceItem, Usage
+from app.domain.service_data import Held, ServiceItem, Usage
 from app.repositories import execute_core
 
 SD = tables.ServiceData
 ITEM = tables.ServiceDataItem
 USE = tables.ServiceDataUsage
+LINE = tables.LineItem
 
 
 @dataclass(slots=True)
@@ -143,6 +145,120 @@ class ServiceDataRepository:
                 tuple(item_usages),
             )
         return state
+
+    async def get(self, service_data_id: str) -> tables.ServiceData | None:
+        result = await self.session.exec(
+            model_select(SD)
+            .where(SD.id == service_data_id, SD.tenant == self.tenant)
+            .execution_options(populate_existing=True)
+        )
+        return result.first()
+
+    async def load_with_holdings(self, tree_id: str) -> ServiceDataState | None:
+        """The service data with what each job holds of every item (its line items)."""
+        state = await self.load(tree_id)
+        if state is None:
+            return None
+        rows = (
+            await execute_core(
+                self.session,
+                select(
+                    col(LINE.id),
+                    col(LINE.service_job_id),
+                    col(LINE.service_item_ref),
+                    col(LINE.quantity),
+                ).where(
+                    col(LINE.linked_service_jobs_id) == tree_id, col(LINE.tenant) == self.tenant
+                ),
+            )
+        ).all()
+        held: dict[str, dict[str, Held]] = {}
+        for row in rows:
+            by_job = held.setdefault(row.service_item_ref, {})
+            before = by_job.get(row.service_job_id, Held(row.service_job_id))
+            if row.id == row.service_item_ref:
+                by_job[row.service_job_id] = replace(before, created=before.created + row.quantity)
+            else:
+                by_job[row.service_job_id] = replace(
+                    before, selected=before.selected + row.quantity
+                )
+        for item_id, item in state.items.items():
+            state.items[item_id] = replace(item, held=tuple(held.get(item_id, {}).values()))
+        return state
+
+    async def save_selected(
+        self,
+        job_id: str,
+        tree_id: str,
+        item: ServiceItem,
+        article: dict[str, Any],
+    ) -> None:
+        """Make the job's selected line item of `item` hold what the item says it selected:
+        one line item per job and item, appended after the job's others, gone at zero."""
+        selected = item.held_by(job_id).selected
+        existing = (
+            await execute_core(
+                self.session,
+                select(col(LINE.id)).where(
+                    col(LINE.service_job_id) == job_id,
+                    col(LINE.service_item_ref) == item.id,
+                    col(LINE.id) != item.id,
+                    col(LINE.tenant) == self.tenant,
+                ),
+            )
+        ).scalar_one_or_none()
+        if existing is not None and selected == 0:
+            await execute_core(self.session, delete(LINE).where(col(LINE.id) == existing))
+        elif existing is not None:
+            await execute_core(
+                self.session,
+                update(LINE).where(col(LINE.id) == existing).values(quantity=selected),
+            )
+        elif selected:
+            position = (
+                await execute_core(
+                    self.session,
+                    select(func.coalesce(func.max(LINE.position), -1)).where(
+                        col(LINE.service_job_id) == job_id
+                    ),
+                )
+            ).scalar_one() + 1
+            await execute_core(
+                self.session,
+                insert(LINE),
+                [
+                    {
+                        "id": str(uuid.uuid4()),
+                        "tenant": self.tenant,
+                        "service_job_id": job_id,
+                        "linked_service_jobs_id": tree_id,
+                        "position": position,
+                        "article": article,
+                        "quantity": selected,
+                        "scannable_codes": [],
+                        "custom_attributes": None,
+                        "service_item_ref": item.id,
+                    }
+                ],
+            )
+
+    async def set_quantities(self, items: Collection[ServiceItem]) -> None:
+        for item in items:
+            await execute_core(
+                self.session,
+                update(ITEM)
+                .where(col(ITEM.id) == item.id, col(ITEM.tenant) == self.tenant)
+                .values(quantity=item.quantity),
+            )
+
+    async def remove_items(self, item_ids: Collection[str]) -> None:
+        if item_ids:
+            await execute_core(
+                self.session,
+                delete(ITEM).where(
+                    col(ITEM.id).in_(list(item_ids)), col(ITEM.tenant) == self.tenant
+                ),
+            )
 
     async def save_usages(self, items: Collection[ServiceItem]) -> None:
         """Write the usages of the given items as they are now."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Row, delete, func, select, update
@@ -15,7 +15,7 @@ from app.db import tables
 from app.db.types import utcnow
 from app.domain.cancel_reasons import CancelReason
 from app.domain.job_status import TERMINAL, JobStatus
-from app.domain.service_data import LINE_ITEMS_MISSING
+from app.domain.service_data import LACKING, needs_items
 from app.domain.trees import Link, TreeShape
 from app.events import outbox
 from app.repositories import execute_core
@@ -35,6 +35,11 @@ class TreeState:
     statuses: dict[str, str]
     versions: dict[str, int]
     lacking_items: set[str]
+    #: Each job's sub-status, and what its items need: required line items of the jobs that
+    #: need items (DOMAIN §6), whether its items are returnable.
+    sub_statuses: dict[str, str | None] = field(default_factory=dict)
+    needs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    returnable: dict[str, bool] = field(default_factory=dict)
 
 
 def status_columns(status: JobStatus, reason: CancelReason) -> dict[str, Any]:
@@ -100,6 +105,22 @@ class ServiceJobRepository:
             outbox.note_jobs_changed(self.session, [ident])
         return bool(result.rowcount)
 
+    async def update_jobs(
+        self, job_ids: Collection[str], values: Mapping[str, Any], *, bump: bool = True
+    ) -> None:
+        """Several jobs of a locked tree change alike (items flowed); `bump=False` for jobs
+        made in this very transaction, still at their first version."""
+        if not job_ids:
+            return
+        extra: dict[str, Any] = {"version": JOB.version + 1} if bump else {}
+        await self.session.exec(
+            update(JOB)
+            .where(col(JOB.id).in_(list(job_ids)), col(JOB.tenant) == self.tenant)
+            .values(**values, **extra, last_modified=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        outbox.note_jobs_changed(self.session, job_ids)
+
     async def set_status(
         self, job_ids: Collection[str], status: str, reason: CancelReason | None = None
     ) -> None:
@@ -162,6 +183,9 @@ class ServiceJobRepository:
                 col(JOB.status),
                 col(JOB.version),
                 col(JOB.sub_status),
+                col(JOB.items_required),
+                col(JOB.required_line_items),
+                col(JOB.items_returnable),
             )
             .join(JOB, col(JOB.id) == col(LINK.service_job_id))
             .where(col(LINK.linked_service_jobs_id) == tree_id, col(LINK.tenant) == self.tenant)
@@ -170,14 +194,19 @@ class ServiceJobRepository:
         shape = TreeShape()
         statuses: dict[str, str] = {}
         versions: dict[str, int] = {}
-        lacking: set[str] = set()
+        state = TreeState(shape, statuses, versions, set())
         for row in result.all():
-            shape.add(Link(row.id, row.service_job_id, row.parent_link_id))
-            statuses[row.service_job_id] = row.status
-            versions[row.service_job_id] = row.version
-            if row.sub_status == LINE_ITEMS_MISSING:
-                lacking.add(row.service_job_id)
-        return TreeState(shape, statuses, versions, lacking)
+            job = row.service_job_id
+            shape.add(Link(row.id, job, row.parent_link_id))
+            statuses[job] = row.status
+            versions[job] = row.version
+            state.sub_statuses[job] = row.sub_status
+            state.returnable[job] = row.items_returnable
+            if row.sub_status in LACKING:
+                state.lacking_items.add(job)
+            if needs_items(row.items_required, row.required_line_items):
+                state.needs[job] = row.required_line_items
+        return state
 
     async def next_position(self, tree_id: str) -> int:
         result = await execute_core(

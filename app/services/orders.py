@@ -12,7 +12,8 @@ from app.domain.access import Viewer
 from app.domain.custom_services import check_ref
 from app.domain.errors import Problems, conflict, not_found
 from app.domain.job_status import JobStatus
-from app.domain.orders import OrderItem, check_order, plan_jobs
+from app.domain.orders import OrderItem, carried, check_job_supplied, check_order, plan_jobs
+from app.domain.service_data import check_mandatory_items, needs_items
 from app.domain.service_jobs import (
     LineItemDraft,
     NewServiceJob,
@@ -94,6 +95,9 @@ async def create_order(
             ],
         )
 
+        supplied = carried(
+            [(draft.article.tenant_article_id, draft.quantity) for draft in order.line_items]
+        )
         link_of_path: dict[tuple[int, ...], str] = {}
         has_children = {p.parent for p in planned if p.parent is not None}
         jobs: list[tables.ServiceJob] = []
@@ -135,6 +139,11 @@ async def create_order(
                     ),
                 ],
             )
+            check_mandatory_items(
+                job.items_required, job.required_line_items, f"{where}.customServiceDefinition"
+            )
+            if needs_items(job.items_required, job.required_line_items):
+                check_job_supplied(job.required_line_items, supplied, where, problems)
             link_of_path[plan.path] = new_id()
             jobs.append(job)
             links.append(
@@ -147,6 +156,7 @@ async def create_order(
                     position=position,
                 )
             )
+        problems.raise_if_any()
         await repo.add(jobs)
         await repo.add(links)
         return row

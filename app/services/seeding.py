@@ -17,7 +17,8 @@ from app.db.engine import SessionFactory
 from app.domain import custom_services as domain
 from app.domain import trees as trees_rules
 from app.domain.access import Viewer
-from app.domain.job_status import JobStatus
+from app.domain.job_status import TERMINAL, JobStatus
+from app.domain.service_data import Held, ServiceItem, executed, item_sub_status
 from app.domain.service_jobs import LineItemDraft, NewServiceJob
 from app.repositories import execute_core
 from app.repositories.custom_services import CustomServiceRepository
@@ -217,10 +218,12 @@ async def _service_for(
 async def seed_trees(db: SessionFactory, viewer: Viewer, trees: list[TreeDoc]) -> None:
     """Bulk-load whole trees with their ids, in one transaction: each tree's shape is checked
     by the domain rules first, then rows go in with multi-row inserts per table."""
-    for tree in trees:
-        trees_rules.check_shape(
+    shapes = {
+        tree.id: trees_rules.check_shape(
             [trees_rules.Link(k.id, k.service_job.id, k.parent_link_id) for k in tree.links]
         )
+        for tree in trees
+    }
     async with transaction(db) as session:
         services: dict[tuple[str, str | None], UsableService] = {}
         rows: dict[Any, list[dict[str, Any]]] = {
@@ -230,6 +233,7 @@ async def seed_trees(db: SessionFactory, viewer: Viewer, trees: list[TreeDoc]) -
             tables.LineItem: [],
             tables.ServiceData: [],
             tables.ServiceDataItem: [],
+            tables.ServiceDataUsage: [],
         }
         for tree in trees:
             process_ref = tree.process_ref or new_id()
@@ -316,6 +320,12 @@ async def seed_trees(db: SessionFactory, viewer: Viewer, trees: list[TreeDoc]) -
                     }
                     for offset, item in enumerate(line_items)
                 ]
+            tree_jobs = rows[tables.ServiceJob][-len(tree.links) :]
+            tree_items = rows[tables.LineItem][
+                len(rows[tables.LineItem])
+                - sum(len(k.service_job.line_items) for k in tree.links) :
+            ]
+            rows[tables.ServiceDataUsage] += _settle_seeded(shapes[tree.id], tree_jobs, tree_items)
         for table, values in rows.items():
             for start in range(0, len(values), INSERT_CHUNK):
                 await execute_core(session, insert(table), values[start : start + INSERT_CHUNK])
@@ -324,6 +334,45 @@ async def seed_trees(db: SessionFactory, viewer: Viewer, trees: list[TreeDoc]) -
             # instead of waiting for autovacuum to notice the bulk load.
             for table in rows:
                 await execute_core(session, text(f"ANALYZE {table.__tablename__}"))
+
+
+def _settle_seeded(
+    shape: trees_rules.TreeShape, jobs: list[dict[str, Any]], line_items: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Seeded jobs hold their own line items (DOMAIN §6): they pass on to the jobs above, so
+    a job whose items are all there is not waiting for them. Returns the usage rows."""
+    items = {
+        li["id"]: ServiceItem(
+            li["id"],
+            li["article"]["tenantArticleId"],
+            li["quantity"],
+            held=(Held(li["service_job_id"], created=li["quantity"]),),
+        )
+        for li in line_items
+    }
+    returnable = {job["id"]: job["items_returnable"] for job in jobs}
+    status = {job["id"]: JobStatus(job["status"]) for job in jobs}
+    for job in jobs:
+        if job["sub_status"] is None:
+            continue
+        sub = item_sub_status(shape, items.values(), job["id"], job["required_line_items"])
+        job["sub_status"] = sub
+        prerequisites = shape.children.get(shape.link_of_job[job["id"]], [])
+        ended = all(status[shape.links[p].job_id] in TERMINAL for p in prerequisites)
+        if sub is None and ended and job["status"] == JobStatus.NOT_READY.value:
+            job["status"] = JobStatus.OPEN.value
+    return [
+        {
+            "service_data_item_id": item.id,
+            "service_job_id": usage.job_id,
+            "tenant": line_items[0]["tenant"],
+            "sequence": usage.sequence,
+            "applied_quantity": usage.applied_quantity,
+            "items_returnable": usage.items_returnable,
+        }
+        for item in items.values()
+        for usage in executed(shape, item, returnable)
+    ]
 
 
 def _row(model: Any) -> dict[str, Any]:

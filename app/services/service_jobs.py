@@ -17,7 +17,7 @@ from app.domain import job_status, trees
 from app.domain.access import Viewer
 from app.domain.assigned_users import UserRef, check_user_refs
 from app.domain.cancel_reasons import CancelReason, cancel_reason
-from app.domain.custom_services import CustomServiceStatus
+from app.domain.custom_services import ArticleItem, CustomServiceStatus
 from app.domain.errors import (
     DomainError,
     ErrorCode,
@@ -28,7 +28,7 @@ from app.domain.errors import (
 )
 from app.domain.job_status import JobAction, JobStatus
 from app.domain.job_values import GivenValue, missing_mandatory, resolve_values
-from app.domain.service_data import LINE_ITEMS_MISSING, needs_items
+from app.domain.service_data import LINE_ITEMS_MISSING, check_mandatory_items, needs_items
 from app.domain.service_jobs import (
     LineItemDraft,
     NewServiceJob,
@@ -40,6 +40,7 @@ from app.repositories.facility_connections import FacilityConnectionRepository
 from app.repositories.service_data import ServiceDataRepository
 from app.repositories.service_jobs import ServiceJobRepository, TreeState, status_columns
 from app.services import appointments, transaction
+from app.services.item_flow import settle_tree
 from app.services.serialization import article_to_json
 
 
@@ -120,7 +121,8 @@ def job_row(
 ) -> tables.ServiceJob:
     """A job copying its custom service as it is now; later edits of the service do not
     reach it. The connection's execution time wins over the service's. A job that needs items
-    waits (NOT_READY, LINE_ITEMS_MISSING) until they are selected."""
+    waits (NOT_READY, LINE_ITEMS_MISSING) until they are there; the caller settles the tree
+    (app.services.item_flow) once the job's own line items are stored."""
     required = (
         required_line_items
         if required_line_items is not None
@@ -171,9 +173,11 @@ def job_row(
 def line_item_rows(
     tenant: str, job: tables.ServiceJob, drafts: Sequence[LineItemDraft]
 ) -> list[tables.LineItem]:
+    ids = [draft.id or new_id() for draft in drafts]
     return [
         tables.LineItem(
-            id=draft.id or new_id(),
+            id=ident,
+            service_item_ref=ident,
             tenant=tenant,
             service_job_id=job.id,
             linked_service_jobs_id=job.linked_service_jobs_id,
@@ -185,7 +189,7 @@ def line_item_rows(
                 dict(draft.custom_attributes) if draft.custom_attributes is not None else None
             ),
         )
-        for position, draft in enumerate(drafts)
+        for position, (ident, draft) in enumerate(zip(ids, drafts, strict=True))
     ]
 
 
@@ -246,6 +250,11 @@ async def create_service_job(
             await _parent_gains_prerequisite(repo, state, parent_link_id)
             position = await repo.next_position(tree.id)
 
+        required = (
+            [_required_json(item) for item in job.required_line_items]
+            if job.required_line_items is not None
+            else None
+        )
         row = job_row(
             tenant=viewer.tenant,
             tree_id=tree.id,
@@ -256,7 +265,9 @@ async def create_service_job(
             process_ref=job.process_ref or tree.process_ref,
             status=JobStatus.OPEN,
             values=values,
+            required_line_items=required,
         )
+        check_mandatory_items(row.items_required, row.required_line_items, "requiredLineItems")
         link = tables.ServiceJobLink(
             id=new_id(),
             tenant=viewer.tenant,
@@ -269,7 +280,21 @@ async def create_service_job(
         items = line_item_rows(viewer.tenant, row, job.line_items)
         await repo.add([link, *items])
         await add_to_service_data(session, viewer.tenant, tree.id, items)
-        return row
+        # Its own items may already cover what it (and, passed on, the jobs above) requires.
+        await settle_tree(
+            repo,
+            ServiceDataRepository(session, viewer.tenant),
+            tree.id,
+            refresh=[i.id for i in items],
+            fresh=[row.id],
+        )
+        created = await repo.get(row.id)
+        assert created is not None
+        return created
+
+
+def _required_json(item: ArticleItem) -> dict[str, Any]:
+    return {"article": article_to_json(item.article), "quantity": item.quantity}
 
 
 async def add_to_service_data(
@@ -523,8 +548,11 @@ async def add_service_job_link(
         link_id = own.shape.link_of_job[job.id]
         await repo.move_link(link_id, tree_id, parent_link_id, await repo.next_position(tree_id))
         await repo.move_job(job.id, tree_id)
-        await ServiceDataRepository(session, viewer.tenant).merge(old_tree, tree_id)
+        data = ServiceDataRepository(session, viewer.tenant)
+        await data.merge(old_tree, tree_id)
         await repo.merge_tree_away(old_tree, tree_id)
+        # The moved job's items now pass on to the jobs above its new place.
+        await settle_tree(repo, data, tree_id)
         result = await repo.get_tree(tree_id)
         assert result is not None
         return result

@@ -243,10 +243,11 @@ class Tally:
 async def test_service_data_updates_racing_on_one_tree_are_never_lost(
     gql: GraphQLClient, clients: list[GraphQLClient]
 ) -> None:
-    # Every job needs an article the tree does not have: all of them stay NOT_READY, so items
-    # can be selected and unselected for them throughout.
-    step = await service(gql, "step", **needs("absent", 1, returnable=False))
+    # Every job needs an article no client selects (an order must carry what its jobs need):
+    # all of them stay NOT_READY, so items can be selected and unselected for them throughout.
+    step = await service(gql, "step", **needs("held-back", 1, returnable=False))
     line_items = [{"article": {"tenantArticleId": f"art-{i}"}, "quantity": 1000} for i in range(8)]
+    line_items.append({"article": {"tenantArticleId": "held-back"}, "quantity": 1})
     branch = node("step", node("step"))
     (root, *_) = await order(gql, [node("step", branch, branch, branch)], line_items)
     tree_id = root["linkedServiceJobsRef"]
@@ -301,7 +302,22 @@ async def test_service_data_updates_racing_on_one_tree_are_never_lost(
         for item in data_after["availableLineItems"]
         for usage in item["executedServiceJobData"]
     }
-    assert recorded == {key: units for key, units in tally.applied.items() if units}
+    # Each item is selected by one job; its units pass on to every job above it (seed 003).
+    parent_of = {
+        job_of[link["id"]]["id"]: (
+            job_of[link["previousServiceJobLinkRef"]]["id"]
+            if link["previousServiceJobLinkRef"]
+            else None
+        )
+        for link in links
+    }
+    expected: dict[tuple[str, str], int] = {}
+    for (holder, item_id), units in tally.applied.items():
+        above: str | None = holder
+        while units and above is not None:
+            expected[above, item_id] = units
+            above = parent_of[above]
+    assert recorded == expected
     # One bump per applied change and per tree merged in: none lost, none doubled.
     assert data_after["version"] == data_before["version"] + total + tally.links
     for job_id in selectable:

@@ -473,6 +473,53 @@ def _items(t: Target) -> list[Attempt]:
     ]
 
 
+def _correct_items(field_name: str, entry: Callable[[str], Any]) -> MutationCase:
+    """A's service data (whatever the items), and its own service data with A's items."""
+
+    def attempts(t: Target) -> list[Attempt]:
+        a, own = t.a, t.own
+        return [
+            Attempt(
+                f"A's service data with {whose} item",
+                {
+                    "serviceDataId": a.service_data,
+                    "version": t.version(a.service_data),
+                    field_name: [entry(item)],
+                },
+                "NOT_FOUND",
+            )
+            for whose, item in (("A's", a.items[0]), ("its own", own.items[0]))
+        ] + [
+            Attempt(
+                f"its own service data with A's item {i}",
+                {
+                    "serviceDataId": own.service_data,
+                    "version": t.version(own.service_data),
+                    field_name: [entry(item)],
+                },
+                "NOT_FOUND",
+            )
+            for i, item in enumerate(a.items)
+        ]
+
+    return attempts
+
+
+def _add_items(t: Target) -> list[Attempt]:
+    item = {"article": {"tenantArticleId": "probe"}, "quantity": 1}
+    return [
+        Attempt(
+            "A's service data",
+            {
+                "serviceDataId": t.a.service_data,
+                "version": t.version(t.a.service_data),
+                "items": [item],
+            },
+            "NOT_FOUND",
+        )
+    ]
+
+
 def _add_appointment(t: Target) -> list[Attempt]:
     return [
         Attempt(f"A's job {i}", {"serviceJobId": j, "appointmentTime": WHEN}, "NOT_FOUND")
@@ -598,6 +645,11 @@ MUTATION_CASES: dict[str, MutationCase] = {
     "createOrder": _create_order,
     "selectItemsForServiceJob": _items,
     "unselectItemsForServiceJob": _items,
+    "addServiceDataAvailableLineItems": _add_items,
+    "removeServiceDataAvailableLineItems": _correct_items("serviceItemRefs", lambda item: item),
+    "updateServiceDataAvailableLineItems": _correct_items(
+        "items", lambda item: {"serviceItemRef": item, "quantity": 5}
+    ),
     "addAppointment": _add_appointment,
     "rescheduleAppointment": _reschedule,
     "createServiceDocumentUploadDestination": _destination,
@@ -1099,6 +1151,7 @@ async def versions_of(scenario: Scenario, client: GraphQLClient, world: World) -
         *(Lookup("customService", {"id": s}) for s in world.services),
         *(Lookup("serviceJob", {"id": j}) for j in world.jobs),
         Lookup("facilityCustomServiceConnections", {"facilityId": world.facility}),
+        Lookup("serviceData", {"serviceJobId": world.selecting_job}),
     ]
     found: dict[str, int] = {}
     for answer in await batcher.run(client, lookups):

@@ -126,6 +126,6 @@ async def test_the_sample_tree_flat(
     assert [(link["depth"], link["serviceJob"]["status"]) for link in links] == [
         (1, "NOT_READY"),
         (2, "NOT_READY"),
-        (3, "NOT_READY"),  # tailoring waits for its shirt to be selected
+        (3, "OPEN"),  # tailoring was created with its shirt: nothing to wait for
     ]
     assert normalise(data, keep=FIXTURE_IDS) == snapshot

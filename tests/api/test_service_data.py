@@ -31,9 +31,15 @@ def needs(article: str, quantity: int, returnable: bool) -> dict[str, Any]:
     }
 
 
-def node(ref: str, *children: dict[str, Any]) -> dict[str, Any]:
+def node(
+    ref: str, *children: dict[str, Any], articles: dict[str, int] | None = None
+) -> dict[str, Any]:
     return {
         "customServiceDefinition": {"tenantCustomServiceId": ref},
+        "articleItems": [
+            {"tenantArticleRef": article, "quantity": quantity}
+            for article, quantity in (articles or {}).items()
+        ],
         "customServiceItems": list(children),
     }
 
@@ -82,6 +88,17 @@ async def items_of(gql: GraphQLClient, job_id: str) -> list[dict[str, Any]]:
     return items
 
 
+JOB_ITEMS = """query($id: ID!) { serviceJob(id: $id) { status subStatus version
+  lineItems { article { tenantArticleId } quantity }
+  inheritedLineItems { serviceJobRef article { tenantArticleId } quantity } } }"""
+
+
+async def job_items(gql: GraphQLClient, job_id: str) -> dict[str, Any]:
+    data = await gql(JOB_ITEMS, {"id": job_id})
+    found: dict[str, Any] = data["serviceJob"]
+    return found
+
+
 async def test_seed_003s_service_data_example(gql: GraphQLClient) -> None:
     await service(gql, "abc", **needs("TenantArticleId", 4, returnable=True))
     await service(gql, "def", **needs("TenantArticleId", 4, returnable=False))
@@ -98,10 +115,20 @@ async def test_seed_003s_service_data_example(gql: GraphQLClient) -> None:
     assert selected["userErrors"] == []
     assert selected["serviceJob"]["status"] == "OPEN"  # its items are there, nothing before it
     assert selected["serviceJob"]["subStatus"] is None
-
-    for_parent = await change(gql, "select", parent["id"], parent["version"], item["id"], 4)
-    assert for_parent["serviceJob"]["status"] == "NOT_READY"  # waits for the child
-    assert for_parent["serviceJob"]["subStatus"] is None
+    # Stored in the child's lineItems; passed on to the parent without a select of its own.
+    assert (await job_items(gql, child["id"]))["lineItems"] == [
+        {"article": {"tenantArticleId": "TenantArticleId"}, "quantity": 4}
+    ]
+    parent_now = await job_items(gql, parent["id"])
+    assert (parent_now["status"], parent_now["subStatus"]) == ("NOT_READY", None)
+    assert parent_now["lineItems"] == []
+    assert parent_now["inheritedLineItems"] == [
+        {
+            "serviceJobRef": child["id"],
+            "article": {"tenantArticleId": "TenantArticleId"},
+            "quantity": 4,
+        }
+    ]
 
     data = await gql(DATA, {"id": parent["id"]})
     assert data["serviceData"]["availableLineItems"] == [
@@ -126,10 +153,12 @@ async def test_seed_003s_service_data_example(gql: GraphQLClient) -> None:
             ],
         }
     ]
-    assert data["serviceData"]["version"] == 3
+    assert data["serviceData"]["version"] == 2
 
-    unselect = await change(gql, "unselect", parent["id"], parent["version"] + 1, item["id"], 1)
-    assert [e["code"] for e in unselect["userErrors"]] == ["CONFLICT"]
+    unselect = await change(gql, "unselect", parent["id"], parent_now["version"], item["id"], 1)
+    assert [(e["code"], e["field"]) for e in unselect["userErrors"]] == [
+        ("CONFLICT", "items.0.quantity")
+    ]
 
     await finish(gql, child["id"])
     assert (await get_job(gql, parent["id"]))["status"] == "OPEN"
@@ -137,9 +166,13 @@ async def test_seed_003s_service_data_example(gql: GraphQLClient) -> None:
 
 async def test_the_a_b_c_picture_of_seed_003(gql: GraphQLClient) -> None:
     for ref in ("a", "b", "c"):
-        await service(gql, ref, **needs(f"art-{ref}", 1, returnable=False))
+        await service(gql, ref, itemsRequired="MANDATORY")
     line_items = [{"article": {"tenantArticleId": f"Item_{i}"}, "quantity": 1} for i in range(1, 5)]
-    a, b, c = await order(gql, [node("a", node("b"), node("c"))], line_items)
+    a, b, c = await order(
+        gql,
+        [node("a", node("b", articles={"Item_1": 1}), node("c", articles={"Item_3": 1}))],
+        line_items,
+    )
     items = {i["article"]["tenantArticleId"]: i["id"] for i in await items_of(gql, a["id"])}
 
     ok = await change(gql, "select", b["id"], b["version"], items["Item_1"], 1)
@@ -151,8 +184,28 @@ async def test_the_a_b_c_picture_of_seed_003(gql: GraphQLClient) -> None:
     assert "parallel branch" in error["message"]
     possible = await change(gql, "select", c["id"], c["version"], items["Item_3"], 1)
     assert possible["userErrors"] == []
-    above = await change(gql, "select", a["id"], a["version"], items["Item_1"], 1)
-    assert above["userErrors"] == []
+
+    # A needs Item_1 and Item_3 (its children's articles); B and C passed them on.
+    after = await job_items(gql, a["id"])
+    assert (after["status"], after["subStatus"]) == ("NOT_READY", None)
+    assert sorted(
+        (i["serviceJobRef"], i["article"]["tenantArticleId"]) for i in after["inheritedLineItems"]
+    ) == sorted([(b["id"], "Item_1"), (c["id"], "Item_3")])
+    refused = await change(gql, "unselect", a["id"], after["version"], items["Item_1"], 1)
+    assert [e["code"] for e in refused["userErrors"]] == ["CONFLICT"]
+
+    await finish(gql, b["id"])
+    await finish(gql, c["id"])
+    opened = await job_items(gql, a["id"])
+    assert (opened["status"], opened["subStatus"]) == ("OPEN", None)
+    assert opened["lineItems"] == []
+    # Jobs above may still use an item a branch used: nothing left of Item_1, Item_2 is free.
+    by_id = {i["id"]: i for i in await items_of(gql, a["id"])}
+    assert by_id[items["Item_1"]]["availableQuantity"] == 0
+    assert [
+        (d["serviceJobRef"], d["sequence"])
+        for d in by_id[items["Item_1"]]["executedServiceJobData"]
+    ] == [(b["id"], 1), (a["id"], 2)]
 
 
 async def test_refusals_name_their_reason_and_change_nothing(gql: GraphQLClient) -> None:

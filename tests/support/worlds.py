@@ -27,7 +27,7 @@ ORDER = """mutation($input: CreateOrderInput!) { createOrder(input: $input) {
   order { linkedServiceJobs { id }
     serviceJobs { id version serviceJobLink { id } } }
   userErrors { code message field } } }"""
-ITEMS = """query($id: ID!) { serviceData(serviceJobId: $id) { availableLineItems { id } } }"""
+ITEMS = """query($id: ID!) { serviceData(serviceJobId: $id) { id availableLineItems { id } } }"""
 SELECT = """mutation($input: ServiceJobItemsInput!) { selectItemsForServiceJob(input: $input) {
   userErrors { code message field } } }"""
 TREE = """query($id: ID!) { linkedServiceJobs(id: $id) {
@@ -59,6 +59,8 @@ class World:
     lone_job: str = ""
     #: A NOT_READY job of the order with items selected (selecting items needs NOT_READY).
     selecting_job: str = ""
+    #: The service data of the order's tree (its items are `items`).
+    service_data: str = ""
 
     def roles(self) -> dict[str, str]:
         """What each id or label of the world is, for messages."""
@@ -66,6 +68,7 @@ class World:
             self.order_id: "order id",
             self.facility: "facility",
             self.appointment: "appointment",
+            self.service_data: "service data",
             self.document: "recorded document",
             self.unattached_document: "unrecorded upload",
             f"{self.label}-part": "article",
@@ -106,6 +109,7 @@ class World:
             *self.trees,
             *self.links,
             *self.items,
+            self.service_data,
             self.appointment,
             self.document,
             self.unattached_document,
@@ -230,8 +234,9 @@ async def build_world(
     )
 
     # Items of the tree's service data selected for the (NOT_READY) leaf job.
-    items = (await actor(ITEMS, {"id": leaf_job["id"]}))["serviceData"]["availableLineItems"]
-    world.items += [i["id"] for i in items]
+    data = (await actor(ITEMS, {"id": leaf_job["id"]}))["serviceData"]
+    world.service_data = data["id"]
+    world.items += [i["id"] for i in data["availableLineItems"]]
     selected = await actor(
         SELECT,
         {

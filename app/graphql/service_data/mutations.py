@@ -83,11 +83,13 @@ async def unselect_items_for_service_job(
 class ServiceDataMutation:
     select_items_for_service_job = strawberry.mutation(
         resolver=select_items_for_service_job,
-        description="Use items of the tree for a NOT_READY job. An item used in one branch can "
-        "only be used by the jobs above it, never in a parallel branch.",
+        description="Select units of the tree's items for a NOT_READY job: they join its "
+        "lineItems and pass on to every job above it (counting towards their requiredLineItems "
+        "without a select of their own). An item used in one branch can only be used by the "
+        "jobs above it, never in a parallel branch.",
     )
     unselect_items_for_service_job = strawberry.mutation(
         resolver=unselect_items_for_service_job,
-        description="Give back units a NOT_READY job uses; units a job beneath it used cannot "
-        "be given back here.",
+        description="Give back units a NOT_READY job selected (they leave its lineItems); units "
+        "passed on from a job beneath, or the job's own line items, cannot be unselected.",
     )

@@ -15,9 +15,14 @@ from app.repositories.service_data import ServiceDataState
 class ExecutedServiceJobData:
     service_job_ref: strawberry.ID = strawberry.field(description="The job using the item.")
     sequence: int = strawberry.field(
-        description="1 for the first job to use the item, 2 for the next…; never renumbered."
+        description="Execution order, the lower the earlier: 1 for the lowest job holding the "
+        "item, then each job above it up to the root (a job beneath always comes first); "
+        "renumbered as the tree and the selection change."
     )
-    applied_quantity: int = strawberry.field(description="How many units the job works on.")
+    applied_quantity: int = strawberry.field(
+        description="How many units the job works on: those it holds itself (its own line "
+        "item or selected) and those passed on from the jobs beneath."
+    )
     items_returnable: bool = strawberry.field(
         description="Whether the units can be returned after this job (from its service)."
     )
@@ -29,18 +34,21 @@ class AvailableLineItem:
     article: Article = strawberry.field(description="The article.")
     quantity: int = strawberry.field(description="How many units there are.")
     available_quantity: int = strawberry.field(
-        description="Units no job uses yet: quantity minus the largest applied quantity (units "
-        "flow from a job to the jobs above it, so they are not used up twice)."
+        description="Units no job holds yet, 0 to quantity: units a job holds pass on to the "
+        "jobs above it, so they are counted once."
     )
     executed_service_job_data: list[ExecutedServiceJobData] = strawberry.field(
-        description="The jobs using the item, in sequence order."
+        description="The jobs applying the item, in sequence order: from the lowest job holding "
+        "it up to the root."
     )
 
 
 @strawberry.type(description="The items of one tree and which of its jobs use them.")
 class ServiceData:
     id: strawberry.ID = strawberry.field(description="Id of the service data.")
-    version: int = strawberry.field(description="Bumps on every select and unselect.")
+    version: int = strawberry.field(
+        description="Bumps on every select, unselect and correction of its items."
+    )
     linked_service_jobs_ref: strawberry.ID = strawberry.field(description="Its tree.")
     available_line_items: list[AvailableLineItem] = strawberry.field(
         description="Every item of the tree."
@@ -64,7 +72,7 @@ class ServiceData:
                     id=strawberry.ID(item.id),
                     article=Article.from_json(state.articles[item.id]),
                     quantity=item.quantity,
-                    available_quantity=item.available_quantity,
+                    available_quantity=item.available_as_recorded,
                     executed_service_job_data=[
                         ExecutedServiceJobData(
                             service_job_ref=strawberry.ID(u.job_id),

@@ -25,5 +25,12 @@ class ServiceJobStatus(enum.Enum):
 @strawberry.enum(description="Why a job waits, beyond its status.")
 class ServiceJobSubStatus(enum.Enum):
     LINE_ITEMS_MISSING = strawberry.enum_value(
-        "LINE_ITEMS_MISSING", description="Some of its required items are not selected yet."
+        "LINE_ITEMS_MISSING",
+        description="Some of its required items are not there yet (its own line items, what "
+        "it selected and what the jobs beneath passed on to it do not cover them).",
+    )
+    REQUIRED_LINE_ITEMS_UNFULFILLABLE = strawberry.enum_value(
+        "REQUIRED_LINE_ITEMS_UNFULFILLABLE",
+        description="The tree's service data can no longer provide its required items: even "
+        "every unit not taken by a parallel branch would not be enough.",
     )

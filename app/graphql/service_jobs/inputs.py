@@ -8,7 +8,7 @@ import strawberry
 
 from app.domain.job_values import GivenValue
 from app.domain.service_jobs import LineItemDraft, NewServiceJob
-from app.graphql.common.articles import ArticleInput
+from app.graphql.common.articles import ArticleInput, ArticleItemInput
 from app.graphql.common.scalars import JSONObject
 
 
@@ -104,6 +104,13 @@ class CreateServiceJobInput:
         default=None, description="Service type; heavybulky selects other reason codes."
     )
 
+    required_line_items: list[ArticleItemInput] | None = strawberry.field(
+        default=None,
+        description="The items the job needs (≤ 50), instead of its custom service's "
+        "articleItems; they count by article and quantity, whether the job was created with "
+        "them, selected them or got them passed on from the jobs beneath.",
+    )
+
     def to_new_job(self) -> NewServiceJob:
         return NewServiceJob(
             facility_ref=self.facility_ref,
@@ -123,4 +130,9 @@ class CreateServiceJobInput:
             marketplace_id=self.marketplace_id,
             service_type=self.service_type,
             additional_information=[v.to_value() for v in self.additional_information],
+            required_line_items=(
+                [item.to_value() for item in self.required_line_items]
+                if self.required_line_items is not None
+                else None
+            ),
         )

@@ -223,8 +223,9 @@ class ServiceJob:
     marketplace_id: str | None = strawberry.field(description="Marketplace of the job, if any.")
     service_type: str | None = strawberry.field(description="Service type, e.g. heavybulky.")
     sub_status: ServiceJobSubStatus | None = strawberry.field(
-        description="LINE_ITEMS_MISSING while a job that needs items has not got them all "
-        "selected (it stays NOT_READY until it has)."
+        description="Why a NOT_READY job that needs items waits for them: LINE_ITEMS_MISSING, "
+        "or REQUIRED_LINE_ITEMS_UNFULFILLABLE when the tree's service data cannot provide them; "
+        "null once they are there (its own, selected, or passed on from the jobs beneath)."
     )
     created: datetime = strawberry.field(description="When it was created (UTC).")
     last_modified: datetime = strawberry.field(description="When it last changed (UTC).")
@@ -310,7 +311,10 @@ class ServiceJob:
         rows = await info.context.loaders.appointments_by_job_id.load(str(self.id))
         return [Appointment.from_row(row) for row in rows]
 
-    @strawberry.field(description="The job's own line items (≤ 50).")
+    @strawberry.field(
+        description="The job's line items (≤ 50): those it was created with and, one per item, "
+        "the units it selected from its tree's service data (they leave on unselect)."
+    )
     async def line_items(self, info: strawberry.Info[Context, None]) -> list[LineItem]:
         if self._line_item_rows is not None:
             return [TreeLineItem.of(row) for row in self._line_item_rows]
@@ -334,7 +338,8 @@ class ServiceJob:
         return self._snapshot
 
     @strawberry.field(
-        description="Line items of every job beneath this one in its tree, with their origin."
+        description="Line items of every job beneath this one in its tree, with their origin: "
+        "passed on to this job, they count towards its requiredLineItems."
     )
     async def inherited_line_items(
         self, info: strawberry.Info[Context, None]
