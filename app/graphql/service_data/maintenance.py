@@ -3,7 +3,7 @@ updateServiceDataAvailableLineItems: correcting a tree's service data (DOMAIN §
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -68,6 +68,20 @@ def _payload(state: ServiceDataState | DomainError) -> ServiceDataPayload:
     return ServiceDataPayload(service_data=ServiceData.from_state(state), user_errors=[])
 
 
+async def _corrected(
+    info: strawberry.Info[Context, None], service_data_id: str, version: int, **change: Any
+) -> ServiceDataPayload:
+    """One correction of a tree's service data, answered as a payload (its userErrors when
+    refused)."""
+    try:
+        state = await correct_items(
+            info.context.db, info.context.viewer, service_data_id, version, **change
+        )
+    except DomainError as error:
+        return _payload(error)
+    return _payload(state)
+
+
 async def add_service_data_available_line_items(
     info: strawberry.Info[Context, None],
     input: Annotated[
@@ -75,17 +89,7 @@ async def add_service_data_available_line_items(
     ],
 ) -> ServiceDataPayload:
     items = [NewItem(i.article.to_value(), i.quantity) for i in input.items]
-    try:
-        state = await correct_items(
-            info.context.db,
-            info.context.viewer,
-            str(input.service_data_id),
-            input.version,
-            add=items,
-        )
-    except DomainError as error:
-        return _payload(error)
-    return _payload(state)
+    return await _corrected(info, str(input.service_data_id), input.version, add=items)
 
 
 async def remove_service_data_available_line_items(
@@ -94,17 +98,8 @@ async def remove_service_data_available_line_items(
         RemoveServiceDataAvailableLineItemsInput, strawberry.argument(description="The items.")
     ],
 ) -> ServiceDataPayload:
-    try:
-        state = await correct_items(
-            info.context.db,
-            info.context.viewer,
-            str(input.service_data_id),
-            input.version,
-            remove=[str(ref) for ref in input.service_item_refs],
-        )
-    except DomainError as error:
-        return _payload(error)
-    return _payload(state)
+    refs = [str(ref) for ref in input.service_item_refs]
+    return await _corrected(info, str(input.service_data_id), input.version, remove=refs)
 
 
 async def update_service_data_available_line_items(
@@ -114,17 +109,7 @@ async def update_service_data_available_line_items(
     ],
 ) -> ServiceDataPayload:
     changes = [QuantityChange(str(i.service_item_ref), i.quantity) for i in input.items]
-    try:
-        state = await correct_items(
-            info.context.db,
-            info.context.viewer,
-            str(input.service_data_id),
-            input.version,
-            update=changes,
-        )
-    except DomainError as error:
-        return _payload(error)
-    return _payload(state)
+    return await _corrected(info, str(input.service_data_id), input.version, update=changes)
 
 
 @strawberry.type
