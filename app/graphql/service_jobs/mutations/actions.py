@@ -7,9 +7,9 @@ from typing import Annotated
 
 import strawberry
 
-from app.domain.errors import DomainError
 from app.domain.job_status import JobAction
 from app.domain.job_values import GivenValue
+from app.graphql.common.payloads import answer
 from app.graphql.common.scalars import LocalizedText
 from app.graphql.context import Context
 from app.graphql.service_jobs.inputs import AdditionalInformationValueInput
@@ -64,13 +64,13 @@ async def _act(
     reason: service_jobs.GivenReason | None = None,
 ) -> ServiceJobPayload:
     context = info.context
-    try:
-        row = await service_jobs.act(
+    return await answer(
+        ServiceJobPayload,
+        lambda: service_jobs.act(
             context.db, context.viewer, str(ident), version, action, values, reason
-        )
-    except DomainError as error:
-        return ServiceJobPayload.refused(error)
-    return ServiceJobPayload.done(row)
+        ),
+        ServiceJobPayload.done,
+    )
 
 
 def _values(input: ServiceJobActionInput) -> list[GivenValue]:
