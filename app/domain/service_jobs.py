@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.domain.attributes import check_custom_attributes
-from app.domain.custom_services import Article, ArticleItem, check_ref
+from app.domain.custom_services import Article, ArticleItem, check_article, check_ref
 from app.domain.errors import Problems
 
 MAX_LINE_ITEMS = 50
@@ -62,8 +62,7 @@ def check_line_items(items: Sequence[LineItemDraft], where: str, problems: Probl
         here = f"{where}.{index}"
         if item.quantity < 1:
             problems.invalid("quantity must be at least 1.", f"{here}.quantity")
-        if not item.article.tenant_article_id.strip():
-            problems.invalid("tenantArticleId must not be empty.", f"{here}.article")
+        check_article(item.article, f"{here}.article", problems)
         if len(item.scannable_codes) > MAX_SCANNABLE_CODES:
             problems.too_many(
                 f"At most {MAX_SCANNABLE_CODES} scannable codes.", f"{here}.scannableCodes"
@@ -82,8 +81,7 @@ def check_required_line_items(items: Sequence[ArticleItem] | None, problems: Pro
         here = f"requiredLineItems.{index}"
         if item.quantity < 1:
             problems.invalid("quantity must be at least 1.", f"{here}.quantity")
-        if not item.article.tenant_article_id.strip():
-            problems.invalid("tenantArticleId must not be empty.", f"{here}.article")
+        check_article(item.article, f"{here}.article", problems)
 
 
 def check_assigned_users(users: Sequence[str], where: str, problems: Problems) -> None:
