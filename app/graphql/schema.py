@@ -47,7 +47,7 @@ from app.graphql.trees.columns import ColumnPlanner
 from app.graphql.trees.mutations import TreeMutation
 from app.graphql.trees.queries import TreeQuery
 from app.graphql.trees.search import TreeSearchQuery
-from app.http.observability import operation_label, record_operation
+from app.metrics import operation_label, record_operation
 from app.settings import Settings
 
 

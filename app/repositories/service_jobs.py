@@ -12,13 +12,13 @@ from sqlmodel import select as model_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import tables
+from app.db.core import execute_core
 from app.db.types import utcnow
 from app.domain.cancel_reasons import CancelReason
 from app.domain.job_status import TERMINAL, JobStatus
 from app.domain.service_data import LACKING, needs_items
 from app.domain.trees import Link, TreeShape
 from app.events import outbox
-from app.repositories import execute_core
 
 JOB = tables.ServiceJob
 LINK = tables.ServiceJobLink

@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import tables
+from app.db.core import execute_core
 from app.db.engine import SessionFactory
 from app.domain import custom_services as domain
 from app.domain import trees as trees_rules
@@ -25,7 +26,6 @@ from app.domain.access import Viewer
 from app.domain.job_status import TERMINAL, JobStatus
 from app.domain.service_data import Held, ServiceItem, executed, item_sub_status
 from app.domain.service_jobs import LineItemDraft, NewServiceJob
-from app.repositories import execute_core
 from app.repositories.custom_services import CustomServiceRepository
 from app.services import custom_services, facility_connections, transaction
 from app.services.service_jobs import (
