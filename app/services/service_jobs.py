@@ -341,7 +341,7 @@ async def _parent_gains_prerequisite(
         await repo.set_status([parent_job], after.value)
 
 
-async def act(
+async def apply_status_action(
     db: SessionFactory,
     viewer: Viewer,
     ident: str,

@@ -55,7 +55,7 @@ class ObsoleteServiceJobInput:
     version: int = strawberry.field(description="The version last seen by the client.")
 
 
-async def _act(
+async def _apply(
     info: strawberry.Info[Context, None],
     ident: strawberry.ID,
     version: int,
@@ -66,7 +66,7 @@ async def _act(
     context = info.context
     return await answer(
         ServiceJobPayload,
-        lambda: service_jobs.act(
+        lambda: service_jobs.apply_status_action(
             context.db, context.viewer, str(ident), version, action, values, reason
         ),
         ServiceJobPayload.done,
@@ -81,35 +81,35 @@ async def start_service_job(
     info: strawberry.Info[Context, None],
     input: Annotated[ServiceJobActionInput, strawberry.argument(description=Input)],
 ) -> ServiceJobPayload:
-    return await _act(info, input.id, input.version, JobAction.START, _values(input))
+    return await _apply(info, input.id, input.version, JobAction.START, _values(input))
 
 
 async def hold_service_job(
     info: strawberry.Info[Context, None],
     input: Annotated[ServiceJobActionInput, strawberry.argument(description=Input)],
 ) -> ServiceJobPayload:
-    return await _act(info, input.id, input.version, JobAction.HOLD, _values(input))
+    return await _apply(info, input.id, input.version, JobAction.HOLD, _values(input))
 
 
 async def open_service_job(
     info: strawberry.Info[Context, None],
     input: Annotated[ServiceJobActionInput, strawberry.argument(description=Input)],
 ) -> ServiceJobPayload:
-    return await _act(info, input.id, input.version, JobAction.OPEN, _values(input))
+    return await _apply(info, input.id, input.version, JobAction.OPEN, _values(input))
 
 
 async def finish_service_job(
     info: strawberry.Info[Context, None],
     input: Annotated[ServiceJobActionInput, strawberry.argument(description=Input)],
 ) -> ServiceJobPayload:
-    return await _act(info, input.id, input.version, JobAction.FINISH, _values(input))
+    return await _apply(info, input.id, input.version, JobAction.FINISH, _values(input))
 
 
 async def cancel_service_job(
     info: strawberry.Info[Context, None],
     input: Annotated[CancelServiceJobInput, strawberry.argument(description=Input)],
 ) -> ServiceJobPayload:
-    return await _act(
+    return await _apply(
         info,
         input.id,
         input.version,
@@ -128,4 +128,4 @@ async def obsolete_service_job(
     info: strawberry.Info[Context, None],
     input: Annotated[ObsoleteServiceJobInput, strawberry.argument(description=Input)],
 ) -> ServiceJobPayload:
-    return await _act(info, input.id, input.version, JobAction.OBSOLETE)
+    return await _apply(info, input.id, input.version, JobAction.OBSOLETE)
