@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import http.server
 import json
+import threading
 from collections.abc import AsyncIterator, Iterator, MutableMapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
 from opentelemetry import trace
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -359,15 +362,54 @@ def _schema_of(app: Starlette) -> GatewaySchema:
     raise LookupError("no GraphQL endpoint")
 
 
-def test_enabled_by_the_otlp_endpoint(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")
+class Collector(http.server.BaseHTTPRequestHandler):
+    """An OTLP/HTTP collector's trace endpoint, keeping what it receives."""
+
+    received: ClassVar[list[tuple[str, bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["content-length"]))
+        self.received.append((self.path, body))
+        self.send_response(200)
+        self.send_header("content-type", "application/x-protobuf")
+        self.end_headers()
+
+    def log_message(self, *_: object) -> None:
+        return
+
+
+async def test_spans_go_to_the_otlp_endpoint_of_the_environment(
+    settings: Settings, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    Collector.received.clear()
     monkeypatch.delenv("OTEL_TRACES_EXPORTER", raising=False)
     monkeypatch.delenv("OTEL_SDK_DISABLED", raising=False)
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", raising=False)
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
     monkeypatch.setenv("OTEL_SERVICE_NAME", "gateway-under-test")
-    app = create_app(settings)
+    app = create_app(settings, engine)
     tracing = app.state.tracing
     try:
-        assert tracing is not None
-        assert tracing.provider.resource.attributes["service.name"] == "gateway-under-test"
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http_:
+            await GraphQLClient(http_, settings, tenant="acme")(
+                "query Exported { customServices { totalCount } }"
+            )
+        await asyncio.to_thread(tracing.shutdown)  # flushes the batch
     finally:
-        tracing.shutdown()
+        for hooks in _statement_hooks(engine):
+            hooks.remove()
+        server.shutdown()
+        server.server_close()
+
+    export = ExportTraceServiceRequest()
+    [(path, body)] = Collector.received
+    export.ParseFromString(body)
+    assert path == "/v1/traces"
+    [resource_spans] = export.resource_spans
+    service = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+    assert service["service.name"] == "gateway-under-test"
+    names = [span.name for scope in resource_spans.scope_spans for span in scope.spans]
+    assert "query Exported" in names and "graphql.parse" in names
