@@ -39,7 +39,7 @@ from app.settings import Settings
 
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
     settings = settings or Settings()
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format_effective)
     engine = engine or create_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         settings=settings,
         db=db,
         hub=hub,
-        graphql_ide="graphiql" if settings.is_development else None,
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         allowed_origins=tuple(settings.ws_allowed_origins),

@@ -86,6 +86,17 @@ async def test_graphiql_runs_the_sample_query_offline(
     text = await result_text(offline, FIRST_SERVICE_ID)
     assert '"totalCount": 4' in text
     assert '"errors"' not in text
+    # The token that ran it is in the Headers tab, as JSON a person can copy.
+    await page.locator(".graphiql-editor-tools button", has_text="Headers").click()
+    headers_editor = page.locator(".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror")
+    await headers_editor.wait_for(state="visible")
+    headers = orjson.loads(await headers_editor.evaluate("e => e.CodeMirror.getValue()"))
+    assert list(headers) == ["Authorization"]
+    assert headers["Authorization"].startswith("Bearer ey")
+    # The sample tree is a link beside the logo, not a comment cut off at the editor's edge.
+    tree_link = page.get_by_role("link", name="Sample tree")
+    assert await tree_link.get_attribute("href") == f"/trees/{SAMPLE_TREE_ID}"
+    assert await tree_link.is_visible()
     await offline.screenshot("graphiql.png")
     assert offline.page_errors == []
     offline.assert_offline()
