@@ -19,7 +19,7 @@ def record(**extra: object) -> logging.LogRecord:
 
 def test_the_format_follows_the_environment_unless_chosen() -> None:
     def format_of(**values: object) -> str:
-        settings = Settings(_env_file=None, jwt_secret="s" * 40, **values)  # type: ignore[arg-type]
+        settings = Settings(_env_file=None, jwt_secret="s" * 40, **values)  # type: ignore[call-arg, arg-type]
         return settings.log_format_effective
 
     assert format_of(app_env="development") == "text"
