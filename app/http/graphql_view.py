@@ -64,7 +64,7 @@ connections, service jobs and their trees.
 Run the query below with Ctrl-Enter.
 
 Development mode: the Headers tab (below) holds
-a token for the sample tenant, valid {GRAPHIQL_TOKEN_TTL_SECONDS // 3600} hours.
+a token for the sample tenant, valid for hours.
 Copy it for curl, or make one with
   python -m app token --tenant demo
 
@@ -124,6 +124,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self.db = db
         self.hub = hub
+        #: The development token and when it was made: GraphiQL keeps a tab per distinct
+        #: query and headers, so a token that changed on every reload would add a tab each time.
+        self._development_token: tuple[str, float] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Strawberry's ASGI entry, with every request-level refusal as JSON with a code."""
@@ -302,13 +305,17 @@ class GatewayGraphQL(GraphQL[Context, None]):
         client = request.client.host if request.client else None
         if not (self.settings.is_development and _is_loopback(client)):
             return None
-        token = issue_token(
-            self.settings,
-            tenant=self.settings.sample_tenant,
-            subject="graphiql-development",
-            ttl_seconds=GRAPHIQL_TOKEN_TTL_SECONDS,
-        )
-        return f"Bearer {token}"
+        now = time.time()
+        cached = self._development_token
+        if cached is None or now - cached[1] > GRAPHIQL_TOKEN_TTL_SECONDS / 2:
+            token = issue_token(
+                self.settings,
+                tenant=self.settings.sample_tenant,
+                subject="graphiql-development",
+                ttl_seconds=GRAPHIQL_TOKEN_TTL_SECONDS,
+            )
+            cached = self._development_token = (token, now)
+        return f"Bearer {cached[0]}"
 
     async def render_graphql_ide(self, request: Request) -> Response:
         authorization = self.development_authorization(request)

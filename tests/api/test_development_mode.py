@@ -61,6 +61,8 @@ async def test_the_local_page_carries_a_token_for_the_sample_tenant(
     )
     assert response.json() == {"data": {"customServices": {"totalCount": 0}}}
     assert "SampleCustomServices" in page
+    # The same token on a reload: GraphiQL keeps a tab per query and headers it has seen.
+    assert json.loads(initial_headers(await graphiql(local))) == headers
 
 
 async def test_the_api_still_needs_a_token_in_development(local: httpx.AsyncClient) -> None:
