@@ -131,7 +131,7 @@ def _levels(value: str | None) -> int | None:
     nothing) leaves the choice to the page."""
     if value == "all":
         return ALL_LEVELS
-    if value is not None and value.isdigit() and len(value) <= 3:
+    if value is not None and value.isascii() and value.isdigit() and len(value) <= 3:
         return max(int(value), 0)
     return None
 
@@ -380,10 +380,11 @@ _CSS = (
     ".toggle{flex:none;width:18px;color:#6b7280;font-size:12px}"
     "details>summary .toggle::before{content:'\\25B8'}"
     "details[open]>summary .toggle::before{content:'\\25BE'}"
-    ".job{display:flex;align-items:baseline;gap:10px;width:640px;padding:3px 10px;"
+    ".job{display:flex;align-items:baseline;gap:10px;box-sizing:border-box;width:600px;"
+    "padding:3px 10px;"
     "border:1.5px solid;border-left-width:5px;border-radius:6px;font-size:12px}"
     "summary:hover .job,.job:hover{box-shadow:0 1px 4px rgba(0,0,0,.25)}"
-    ".job .name{flex:0 1 15em;min-width:6em;font-size:13px;font-weight:600;"
+    ".job .name{flex:0 1 12em;min-width:6em;font-size:13px;font-weight:600;"
     "white-space:nowrap;overflow:hidden;text-overflow:ellipsis}"
     ".job .sid,.job .count,.job .beneath{flex:none;font-family:ui-monospace,monospace;"
     "font-size:11px;color:#6b7280;white-space:nowrap}"
