@@ -73,3 +73,15 @@ def create_session_factory(engine: AsyncEngine, hub: object | None = None) -> Se
     return async_sessionmaker(
         engine, class_=AsyncSession, expire_on_commit=False, info={HUB_KEY: hub}
     )
+
+
+def create_read_session_factory(engine: AsyncEngine) -> SessionFactory:
+    """Sessions for reads that write nothing (queries, loaders): on PostgreSQL in autocommit,
+    so a read is its statements alone, without a BEGIN and a ROLLBACK round trip around them.
+    Each statement sees the data committed when it starts, as it did in READ COMMITTED
+    transactions of their own; every read was already its own short session. SQLite's driver
+    opens no transaction for a SELECT in the first place, so its sessions stay as they are."""
+    if engine.dialect.name != "postgresql":
+        return create_session_factory(engine)
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return async_sessionmaker(autocommit, class_=AsyncSession, expire_on_commit=False)

@@ -95,11 +95,13 @@ class GatewayGraphQL(GraphQL[Context, None]):
         settings: Settings,
         db: SessionFactory,
         hub: ChangeHub | None = None,
+        read_db: SessionFactory | None = None,
         **kwargs: object,
     ):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.settings = settings
         self.db = db
+        self.read_db = read_db
         self.hub = hub
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -202,6 +204,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             response=response,
             settings=self.settings,
             db=self.db,
+            read_db=self.read_db,
             request_id=request.scope.get("state", {}).get("request_id", "-"),
             viewer_or_none=viewer,
             auth_error=error,

@@ -66,11 +66,23 @@ POOL_OPEN = Gauge(
     "Database connections the pools hold open, summed over live workers.",
     multiprocess_mode="livesum",
 )
+READ_PATH = Counter(
+    "jobtree_read_path_total",
+    "Root fields and trees the compiled read path served (compiled), left to graphql-core by "
+    "design (graphql_core: at planning; field_error: an error or null graphql-core reports), "
+    "or failed on (failure: a bug, logged; graphql-core answered).",
+    ["outcome"],
+)
 SUBSCRIPTIONS = Gauge(
     "jobtree_subscriptions_active",
     "Subscriptions being served, summed over live workers.",
     multiprocess_mode="livesum",
 )
+
+
+def record_read_path(outcome: str) -> None:
+    READ_PATH.labels(outcome=outcome).inc()
+
 
 _ROUTES = ("/graphql", "/healthz", "/readyz", "/metrics", "/static/graphiql")
 _TEMPLATED = {
