@@ -63,7 +63,7 @@ from strawberry.types.field import StrawberryField
 from app.graphql.common.lru import MAX_CACHED_TEXT, Lru
 from app.graphql.read_path.sources import Getter, Relation, RootRead, StepAside, source_of
 from app.graphql.response_budget import BudgetedExecutor
-from app.http.observability import record_read_path
+from app.metrics import record_read_path
 
 #: Object types whose completion goes through the compiled walk wherever graphql-core meets
 #: them: a tree read whole is in memory (its line items included).
