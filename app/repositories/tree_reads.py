@@ -18,6 +18,7 @@ from sqlalchemy import (
     Row,
     Table,
     Text,
+    bindparam,
     cast,
     select,
     type_coerce,
@@ -208,12 +209,19 @@ async def line_item_rows(
 ) -> dict[str, list[LazyRow]]:
     """The line items of these jobs in one statement, by job, in each job's order; `columns`
     limits what is read (None: every column a line item field reads)."""
-    connection = await session.connection()
-    result = await connection.execute(
-        select(*selected_columns(ITEM_COLUMNS, TREE_ITEM_COLUMNS, columns))
-        .where(col(ITEM.service_job_id).in_(list(job_ids)), col(ITEM.tenant) == tenant)
-        .order_by(col(ITEM.service_job_id), col(ITEM.position)),
+    statement = _statement(
+        ("items of jobs", columns),
+        lambda: (
+            select(*selected_columns(ITEM_COLUMNS, TREE_ITEM_COLUMNS, columns))
+            .where(
+                col(ITEM.service_job_id).in_(bindparam("job_ids", expanding=True)),
+                col(ITEM.tenant) == bindparam("tenant"),
+            )
+            .order_by(col(ITEM.service_job_id), col(ITEM.position))
+        ),
     )
+    connection = await session.connection()
+    result = await connection.execute(statement, {"job_ids": list(job_ids), "tenant": tenant})
     names = list(result.keys())
     items: dict[str, list[LazyRow]] = {job_id: [] for job_id in job_ids}
     for item in decoded_rows(driver_rows(result), names, ITEM_DECODERS, ITEM_NOW):
@@ -232,13 +240,32 @@ def job_columns(
     return selected_columns(JOB_COLUMNS, READ_JOB_COLUMNS | also, columns)
 
 
+#: Statements of the reads that run for every request, built once per column set and kept:
+#: building a select and working out its cache key cost more than running it for one job.
+_STATEMENTS: dict[tuple[str, frozenset[str] | None], Any] = {}
+#: Column sets are few per deployment (one per kind of document); the bound only guards memory.
+_MAX_STATEMENTS = 256
+
+
+def _statement(key: tuple[str, frozenset[str] | None], build: Callable[[], Any]) -> Any:
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        if len(_STATEMENTS) >= _MAX_STATEMENTS:
+            _STATEMENTS.clear()
+        statement = _STATEMENTS[key] = build()
+    return statement
+
+
 async def job_rows(
-    session: AsyncSession, statement: Any, columns: Collection[str] | None = None
+    session: AsyncSession,
+    statement: Any,
+    columns: Collection[str] | None = None,
+    parameters: Mapping[str, Any] | None = None,
 ) -> list[LazyRow]:
     """The rows of a statement over job columns (job_columns), decoded at once when the
     columns were pruned to a document's (each will be read), else when first read."""
     connection = await session.connection()
-    result = await connection.execute(statement)
+    result = await connection.execute(statement, parameters)
     names = list(result.keys())
     return decoded_rows(driver_rows(result), names, JOB_DECODERS, names if columns else ())
 
@@ -247,11 +274,13 @@ async def job_by_id(
     session: AsyncSession, tenant: str, job_id: str, columns: frozenset[str] | None
 ) -> LazyRow | None:
     """One job of the tenant with these columns (None: all), in one statement."""
-    rows = await job_rows(
-        session,
-        select(*job_columns(columns)).where(col(JOB.id) == job_id, col(JOB.tenant) == tenant),
-        columns,
+    statement = _statement(
+        ("job by id", columns),
+        lambda: select(*job_columns(columns)).where(
+            col(JOB.id) == bindparam("job_id"), col(JOB.tenant) == bindparam("tenant")
+        ),
     )
+    rows = await job_rows(session, statement, columns, {"job_id": job_id, "tenant": tenant})
     return rows[0] if rows else None
 
 
