@@ -23,9 +23,9 @@ from app.graphql.schema import build_schema
 from app.http.app import create_app
 from app.services.seeding import seed
 from app.settings import Settings
-from tests.api.test_fast_path import random_tree, same
+from tests.api.test_fast_path import TREE, random_tree, same
 from tests.conftest import StatementCounter
-from tests.support.schema_walk import Walk, render, selection
+from tests.support.schema_walk import Walk, render, selection, unwrap
 
 Clients = tuple[httpx.AsyncClient, httpx.AsyncClient, dict[str, str]]
 JOB = "0b5d6f1e-0000-4000-a000-000000000003"
@@ -289,3 +289,41 @@ async def test_reads_cost_one_statement_per_level_and_no_transaction(
     assert response.headers["x-sql-statements"] == str(statements)
     assert transactions == []
     assert fast_path.OUTCOMES["compiled"] == before + 1
+
+
+#: A value for each required argument of a root query field.
+ROOT_ARGUMENTS = {
+    "id": JOB,
+    "facilityId": "fac-1",
+    "tenantOrderId": "order-1",
+    "serviceJobId": JOB,
+    "marketplaceId": "A1PA6795UKMFR9",
+}
+#: Root fields taking an `id` of something other than a job.
+ROOT_IDS = {"linkedServiceJobs": TREE, "customService": "nope"}
+
+
+async def test_every_root_field_answers_identically(clients: Clients, settings: Settings) -> None:
+    """Each root query field with every field path below it (as deep as the limits allow),
+    through both paths."""
+    schema = build_schema(settings)._schema
+    assert schema.query_type is not None
+    for name, field in schema.query_type.fields.items():
+        values = {
+            argument: ROOT_IDS.get(name, ROOT_ARGUMENTS[argument])
+            if argument == "id"
+            else ROOT_ARGUMENTS[argument]
+            for argument, definition in field.args.items()
+            if str(definition.type).endswith("!")
+        }
+        declared = ", ".join(f"${a}: {field.args[a].type}" for a in values)
+        passed = ", ".join(f"{a}: ${a}" for a in values)
+        head = f"query{f'({declared})' if declared else ''} {{ {name}"
+        head += f"({passed})" if passed else ""
+        for depth in (3, 2, 1):
+            below = render(selection(schema, unwrap(field.type).name, Walk(depth, max_visits=1)))
+            answer = await same(clients, f"{head} {{ {below} }} }}", values)
+            codes = {e.get("extensions", {}).get("code") for e in answer.get("errors") or ()}
+            if "QUERY_TOO_COMPLEX" not in codes:
+                break
+        assert "QUERY_TOO_COMPLEX" not in codes, name
