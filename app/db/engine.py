@@ -7,7 +7,9 @@ from typing import Any
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -52,16 +54,28 @@ def create_engine(
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **JSON_CODEC)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=echo,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
         **JSON_CODEC,
         # JIT compilation costs far more than it saves on the short queries a gateway sends.
         connect_args={"server_settings": {"jit": "off"}},
     )
+    event.listen(engine.sync_engine.pool, "checkout", _ping)
+    return engine
+
+
+def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """SQLAlchemy's pool_pre_ping, without the transaction it wraps the ping in (BEGIN, the
+    ping, ROLLBACK: three round trips before every read, for pgbouncer's transaction mode,
+    which the gateway does not use): one empty statement. A connection that does not answer
+    is replaced by a fresh one (DisconnectionError), as pool_pre_ping does."""
+    try:
+        await_(dbapi_connection.driver_connection.fetchrow(";"))
+    except Exception as exc:
+        raise DisconnectionError("the pooled connection did not answer its ping") from exc
 
 
 #: Where a session finds the change hub of its process (see app/events/hub.py).

@@ -9,11 +9,11 @@ import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth import issue_token
@@ -243,18 +243,18 @@ async def test_every_path_below_a_job_answers_identically(
 
 @pytest.fixture
 def transactions(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """BEGINs sent to PostgreSQL (none can be sent to SQLite for a read: its driver opens no
-    transaction for a SELECT)."""
+    """Transactions asyncpg starts on PostgreSQL (a BEGIN and a ROLLBACK each: a read's own,
+    or the one SQLAlchemy's pool_pre_ping wraps its ping in). None can be sent to SQLite for a
+    read: its driver opens no transaction for a SELECT."""
     begun: list[str] = []
     if settings.database_url.startswith("postgresql"):
-        start = AsyncAdapt_asyncpg_connection._start_transaction
+        start = asyncpg.transaction.Transaction.start
 
-        async def counted(self: AsyncAdapt_asyncpg_connection) -> None:
-            if self.isolation_level != "autocommit":
-                begun.append("BEGIN")
-            await start(self)  # type: ignore[no-untyped-call]
+        async def counted(self: asyncpg.transaction.Transaction) -> None:
+            begun.append("BEGIN")
+            await start(self)
 
-        monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "_start_transaction", counted)
+        monkeypatch.setattr(asyncpg.transaction.Transaction, "start", counted)
     yield begun
 
 
