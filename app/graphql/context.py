@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from opentelemetry.trace import Tracer
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -44,6 +45,8 @@ class Context:
     #: Sessions for reads (autocommit on PostgreSQL, see create_read_session_factory);
     #: None: `db`'s. Mutations write through `db`.
     read_db: SessionFactory | None = None
+    #: Spans of DataLoader batches and tree reads, when tracing is on (app/tracing).
+    tracer: Tracer | None = None
 
     @property
     def viewer(self) -> Viewer:
@@ -59,7 +62,7 @@ class Context:
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            self._loaders = Loaders(self.reads, self.viewer, self.tree_columns)
+            self._loaders = Loaders(self.reads, self.viewer, self.tree_columns, self.tracer)
         return self._loaders
 
     def for_operation(self) -> Context:
