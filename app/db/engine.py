@@ -7,7 +7,9 @@ from typing import Any
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -52,16 +54,28 @@ def create_engine(
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **JSON_CODEC)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=echo,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
         **JSON_CODEC,
         # JIT compilation costs far more than it saves on the short queries a gateway sends.
         connect_args={"server_settings": {"jit": "off"}},
     )
+    event.listen(engine.sync_engine.pool, "checkout", _ping)
+    return engine
+
+
+def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """SQLAlchemy's pool_pre_ping, without the transaction it wraps the ping in (BEGIN, the
+    ping, ROLLBACK: three round trips before every read, for pgbouncer's transaction mode,
+    which the gateway does not use): one empty statement. A connection that does not answer
+    is replaced by a fresh one (DisconnectionError), as pool_pre_ping does."""
+    try:
+        await_(dbapi_connection.driver_connection.fetchrow(";"))
+    except Exception as exc:
+        raise DisconnectionError("the pooled connection did not answer its ping") from exc
 
 
 #: Where a session finds the change hub of its process (see app/events/hub.py).
@@ -73,3 +87,15 @@ def create_session_factory(engine: AsyncEngine, hub: object | None = None) -> Se
     return async_sessionmaker(
         engine, class_=AsyncSession, expire_on_commit=False, info={HUB_KEY: hub}
     )
+
+
+def create_read_session_factory(engine: AsyncEngine) -> SessionFactory:
+    """Sessions for reads that write nothing (queries, loaders): on PostgreSQL in autocommit,
+    so a read is its statements alone, without a BEGIN and a ROLLBACK round trip around them.
+    Each statement sees the data committed when it starts, as it did in READ COMMITTED
+    transactions of their own; every read was already its own short session. SQLite's driver
+    opens no transaction for a SELECT in the first place, so its sessions stay as they are."""
+    if engine.dialect.name != "postgresql":
+        return create_session_factory(engine)
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return async_sessionmaker(autocommit, class_=AsyncSession, expire_on_commit=False)
