@@ -48,6 +48,8 @@ from app.graphql.trees.columns import ColumnPlanner
 from app.graphql.trees.mutations import TreeMutation
 from app.graphql.trees.queries import TreeQuery
 from app.graphql.trees.search import TreeSearchQuery
+from app.graphql.webhooks.mutations import WebhookMutation
+from app.graphql.webhooks.queries import WebhookQuery
 from app.http.observability import operation_label, record_operation
 from app.settings import Settings
 
@@ -63,6 +65,7 @@ class Query(
     ServiceDataQuery,
     AppointmentQuery,
     EventQuery,
+    WebhookQuery,
 ):
     pass
 
@@ -81,6 +84,7 @@ class Mutation(
     ServiceDataMaintenanceMutation,
     AppointmentMutation,
     AppointmentResourcesMutation,
+    WebhookMutation,
 ):
     pass
 

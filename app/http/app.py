@@ -34,6 +34,7 @@ from app.http.observability import (
 from app.http.request_id import RequestIdMiddleware
 from app.http.tree_view import tree_view_endpoint
 from app.logs import configure_logging
+from app.services.webhook_delivery import WebhookDeliverer
 from app.settings import Settings
 
 
@@ -49,6 +50,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     watch_pool(engine)
     hub = create_hub(engine.url, CHANNEL)
     db = create_session_factory(engine, hub)
+    deliverer = WebhookDeliverer(db, settings)
+    hub.observe(deliverer.wake)
     graphql = GatewayGraphQL(
         build_schema(settings),
         settings=settings,
@@ -75,9 +78,12 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         tune_garbage_collector(settings.gc_gen0_threshold)
         await hub.start()
+        if settings.webhooks_enabled:
+            await deliverer.start()
         try:
             yield
         finally:
+            await deliverer.stop()
             await hub.stop()
             await engine.dispose()
             worker_exited()
@@ -110,6 +116,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.engine = engine
     app.state.db = db
     app.state.hub = hub
+    app.state.webhooks = deliverer
     return app
 
 
