@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0, le=86_400)
     webhook_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
     webhook_batch_size: int = Field(default=20, ge=1, le=500)
+    #: Days DELIVERED and DEAD deliveries stay listed in webhookDeliveries.
+    webhook_retention_days: float = Field(default=7.0, gt=0, le=3650)
     #: Callbacks to private, loopback and link-local addresses (refused by default).
     webhook_allow_private: bool = False
     #: Seals the subscriptions' signing secrets; default: derived from JWT_SECRET (changing

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, exists, select, update
+from sqlalchemy import Table, and_, bindparam, delete, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -254,6 +254,18 @@ class WebhookQueue:
                 claim=None,
                 next_attempt_at=next_attempt_at,
             ),
+        )
+
+    async def forget(self, before: datetime, limit: int) -> None:
+        """Delete up to `limit` DELIVERED or DEAD deliveries made before `before`."""
+        done = [DeliveryStatus.DELIVERED.value, DeliveryStatus.DEAD.value]
+        oldest = (
+            select(DELIVERY_TABLE.c.id)
+            .where(DELIVERY_TABLE.c.status.in_(done), DELIVERY_TABLE.c.created < before)
+            .limit(limit)
+        )
+        await execute_core(
+            self.session, delete(DELIVERY_TABLE).where(DELIVERY_TABLE.c.id.in_(oldest))
         )
 
 

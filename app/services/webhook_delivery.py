@@ -60,6 +60,9 @@ log = logging.getLogger(__name__)
 FAN_OUT_SUBSCRIPTIONS = 20
 FAN_OUT_EVENTS = 500
 USER_AGENT = "jobtree-webhooks/1"
+#: How often a process deletes old outcomes, and how many at most each time.
+RETENTION_EVERY = timedelta(minutes=10)
+RETENTION_BATCH = 1000
 
 Clock = Callable[[], datetime]
 
@@ -111,6 +114,7 @@ class WebhookDeliverer:
         self._client: httpx.AsyncClient | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._forgotten_at: datetime | None = None
 
     # The loop.
 
@@ -149,19 +153,23 @@ class WebhookDeliverer:
                 await asyncio.wait_for(self._wake.wait(), interval)
 
     async def run_once(self) -> int:
-        """One round: fan out, claim, send, record. How many deliveries it made or attempted
-        (0: nothing to do right now)."""
-        made = await self.fan_out()
+        """One round: fan out, claim, send, record (and now and then forget old outcomes).
+        How much it did: events read for subscriptions plus attempts made (0: nothing to do
+        right now)."""
+        scanned = await self.fan_out()
         attempts = await self.claim()
         if attempts:
             outcomes = await asyncio.gather(*(self.send(a) for a in attempts))
             await self.record(attempts, outcomes)
-        return made + len(attempts)
+        await self.forget_old()
+        return scanned + len(attempts)
 
     # 1. Fan-out.
 
     async def fan_out(self) -> int:
-        made = 0
+        """Deliveries for the events after each subscription's cursor; how many events it
+        read."""
+        scanned = 0
         async with self.db() as session, session.begin():
             queue = WebhookQueue(session)
             for subscription in await queue.subscriptions_behind(FAN_OUT_SUBSCRIPTIONS):
@@ -192,8 +200,8 @@ class WebhookDeliverer:
                 ]
                 await queue.add_deliveries(rows)
                 await queue.advance(subscription.id, int(events[-1][0]))
-                made += len(rows)
-        return made
+                scanned += len(events)
+        return scanned
 
     # 2. Claim.
 
@@ -281,6 +289,11 @@ class WebhookDeliverer:
             return Outcome(None, str(exc))
         except (OSError, httpx.HTTPError) as exc:
             return Outcome(None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+        except Exception as exc:
+            # Whatever else a strange url or answer raises fails this delivery only, not the
+            # round (whose other outcomes would be lost with it).
+            log.exception("webhooks: delivery %s failed unexpectedly", attempt.id)
+            return Outcome(None, f"Unexpected failure: {type(exc).__name__}.")
 
     async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> Outcome:
         parts = urlsplit(url)
@@ -324,6 +337,19 @@ class WebhookDeliverer:
             )
         return self._client
 
+    # 5. Forget.
+
+    async def forget_old(self) -> None:
+        """Delete DELIVERED and DEAD deliveries older than WEBHOOK_RETENTION_DAYS, a bounded
+        batch at a time, at most every RETENTION_EVERY of this process's time."""
+        now = self.clock()
+        if self._forgotten_at is not None and now - self._forgotten_at < RETENTION_EVERY:
+            return
+        self._forgotten_at = now
+        cutoff = now - timedelta(days=self.settings.webhook_retention_days)
+        async with self.db() as session, session.begin():
+            await WebhookQueue(session).forget(cutoff, RETENTION_BATCH)
+
     # 4. Record.
 
     async def record(self, attempts: list[Attempt], outcomes: list[Outcome]) -> None:
@@ -334,11 +360,16 @@ class WebhookDeliverer:
                 if outcome.error is None:
                     await queue.delivered(attempt.id, now, outcome.http_status or 200)
                     continue
-                next_at = (
-                    None
-                    if self.policy.gives_up(attempt.attempts)
-                    else now + timedelta(seconds=self.policy.delay(attempt.attempts, self.rng))
-                )
+                next_at = None
+                if self.policy.gives_up(attempt.attempts):
+                    log.warning(
+                        "webhooks: delivery %s of event %s is DEAD after %d attempts",
+                        attempt.id,
+                        attempt.event_id,
+                        attempt.attempts,
+                    )
+                else:
+                    next_at = now + timedelta(seconds=self.policy.delay(attempt.attempts, self.rng))
                 await queue.failed(
                     attempt.id,
                     attempt.claim,

@@ -556,3 +556,19 @@ async def test_the_app_lifespan_runs_the_delivery_loop(
             await asyncio.sleep(0.02)
         (got,) = receiver.received("/ok/live")
         assert got.signed_with(secret) and got.json["payload"]["entityId"] == made["id"]
+
+
+async def test_old_outcomes_are_forgotten_pending_deliveries_kept(
+    gql: GraphQLClient, worker: WebhookDeliverer, receiver: Receiver, clock: Clock
+) -> None:
+    done, _ = await subscribed(gql, receiver.url("/ok"), events=["SERVICE_JOB_CREATED"])
+    failing, _ = await subscribed(gql, receiver.url("/fail"), events=["SERVICE_JOB_CREATED"])
+    await job(gql, await service(gql, "step"))
+    await worker.run_once()
+    assert (await deliveries(gql, done, "DELIVERED"))["totalCount"] == 1
+
+    clock.advance(8 * 24 * 3600)  # past WEBHOOK_RETENTION_DAYS (7)
+    await worker.run_once()
+    assert (await deliveries(gql, done))["totalCount"] == 0
+    (pending,) = (await deliveries(gql, failing))["nodes"]
+    assert pending["status"] == "PENDING" and pending["attempts"] == 2
