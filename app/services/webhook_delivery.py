@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ipaddress
 import logging
 import random
 import socket
+import ssl
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import certifi
 import httpx
 from cryptography.exceptions import InvalidTag
 
@@ -89,6 +92,13 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
     return found
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The certificate store httpx uses by default (certifi), loaded once per process: loading
+    it costs a few hundred milliseconds."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 class WebhookDeliverer:
     """One process's delivery loop. `clock` and `rng` are there for tests."""
 
@@ -115,6 +125,7 @@ class WebhookDeliverer:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._forgotten_at: datetime | None = None
+        self._stopping = False
 
     # The loop.
 
@@ -123,10 +134,18 @@ class WebhookDeliverer:
         self._wake.set()
 
     async def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._run_forever(), name="webhook-delivery")
 
     async def stop(self) -> None:
+        """Let the round in flight finish (its sends are bounded by the timeout), so that its
+        outcomes are recorded rather than left to their leases; then stop."""
         if self._task is not None:
+            self._stopping = True
+            self._wake.set()
+            grace = self.settings.webhook_timeout_seconds + 5
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._task), grace)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -137,7 +156,7 @@ class WebhookDeliverer:
 
     async def _run_forever(self) -> None:
         interval = self.settings.webhook_poll_interval_seconds
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 busy = await self.run_once()
@@ -330,6 +349,7 @@ class WebhookDeliverer:
             timeout = self.settings.webhook_timeout_seconds
             self._client = httpx.AsyncClient(
                 timeout=httpx.Timeout(timeout),
+                verify=tls_context(),
                 follow_redirects=False,
                 # Proxies from the environment would reach addresses the check never saw.
                 trust_env=False,
