@@ -71,6 +71,9 @@ def check_callback_url(url: str, problems: Problems, *, allow_private: bool) -> 
     if not parts.hostname:
         problems.invalid("The callback url names no host.", field)
         return
+    if not parts.hostname.isascii():
+        problems.invalid("Give the callback url's host in its ASCII form (punycode, xn--…).", field)
+        return
     if parts.username is not None or parts.password is not None:
         problems.invalid(
             "The callback url must not carry credentials; check the signature instead.", field

@@ -118,6 +118,7 @@ def test_good_callback_urls(url: str) -> None:
         ("https://hooks.example.com:70000/", "not a valid url"),
         ("https://hooks.example.com/a b", "spaces"),
         ("https://[::1/", "not a valid url"),
+        ("https://bücher.example/", "ASCII form"),
         ("https://localhost/", "loopback"),
         ("https://api.localhost./", "loopback"),
         ("https://127.0.0.1/", "loopback"),
