@@ -129,6 +129,11 @@ class WebhookDeliverer:
 
     # The loop.
 
+    @property
+    def running(self) -> bool:
+        """Whether this process's delivery loop is running."""
+        return self._task is not None and not self._task.done()
+
     def wake(self) -> None:
         """A change was committed: look for work now rather than at the next poll."""
         self._wake.set()

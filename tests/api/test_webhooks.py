@@ -547,6 +547,7 @@ async def test_the_app_lifespan_runs_the_delivery_loop(
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
     ):
+        assert app.state.webhooks.running
         gql = GraphQLClient(client, settings, tenant="acme")
         _, secret = await subscribed(gql, receiver.url("/ok/live"), events=["SERVICE_JOB_CREATED"])
         made = await job(gql, await service(gql, "step"))
@@ -572,3 +573,14 @@ async def test_old_outcomes_are_forgotten_pending_deliveries_kept(
     assert (await deliveries(gql, done))["totalCount"] == 0
     (pending,) = (await deliveries(gql, failing))["nodes"]
     assert pending["status"] == "PENDING" and pending["attempts"] == 2
+
+
+async def test_webhooks_enabled_false_leaves_the_loop_off(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    """A node that only serves (WEBHOOKS_ENABLED=false) runs no delivery loop; another node's
+    loop delivers."""
+    quiet = settings.model_copy(update={"webhooks_enabled": False})
+    app: Starlette = create_app(quiet, engine)
+    async with app.router.lifespan_context(app):
+        assert not app.state.webhooks.running
