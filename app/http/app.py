@@ -30,6 +30,7 @@ from app.http.request_id import RequestIdMiddleware
 from app.http.tree_view import tree_view_endpoint
 from app.logs import configure_logging
 from app.metrics import watch_pool
+from app.services.webhook_delivery import WebhookDeliverer
 from app.settings import Settings
 from app.tracing import Tracing, tracing_from_environment
 from app.tracing.sql import trace_statements
@@ -55,6 +56,8 @@ def create_app(
     untrace = trace_statements(engine, tracer) if tracer is not None else None
     hub = create_hub(engine.url, CHANNEL)
     db = create_session_factory(engine, hub)
+    deliverer = WebhookDeliverer(db, settings)
+    hub.observe(deliverer.wake)
     graphql = GatewayGraphQL(
         build_schema(settings, tracer),
         settings=settings,
@@ -83,9 +86,12 @@ def create_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         tune_garbage_collector(settings.gc_gen0_threshold)
         await hub.start()
+        if settings.webhooks_enabled:
+            await deliverer.start()
         try:
             yield
         finally:
+            await deliverer.stop()
             await hub.stop()
             await engine.dispose()
             worker_exited()
@@ -123,6 +129,7 @@ def create_app(
     app.state.db = db
     app.state.hub = hub
     app.state.tracing = tracing
+    app.state.webhooks = deliverer
     return app
 
 
