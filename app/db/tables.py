@@ -498,3 +498,7 @@ class Event(SQLModel, table=True):
     version: int
     payload: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
     occurred_at: datetime = _timestamp()
+
+
+# The HTTP edge's tables (persisted documents, fair use), registered with the domain's.
+from app.db import edge_tables  # noqa: E402, F401

@@ -41,6 +41,10 @@ class Context:
     connection_params: dict[str, object] | None = None
     #: What the operation's tree reads need (None: everything), see trees.columns.
     tree_columns: TreeColumns | None = None
+    #: The operation's estimated cost, once worked out before execution (app/graphql/cost.py).
+    query_cost: int | None = None
+    #: Whether the operation has been charged to its caller's fair use budget.
+    charged: bool = False
 
     @property
     def viewer(self) -> Viewer:
@@ -57,7 +61,9 @@ class Context:
     def for_operation(self) -> Context:
         """A context of its own for one operation of a WebSocket connection: operations run
         side by side, and each one releases its loaders when it likes."""
-        return replace(self, _loaders=None, query_text=None, tree_columns=None)
+        return replace(
+            self, _loaders=None, query_text=None, tree_columns=None, query_cost=None, charged=False
+        )
 
     def release(self) -> None:
         """Drop what this request loaded. graphql-core's executor sits in reference cycles

@@ -35,9 +35,11 @@ from app.graphql.extensions import (
 )
 from app.graphql.facility_connections.mutations import FacilityConnectionMutation
 from app.graphql.facility_connections.queries import FacilityConnectionQuery
+from app.graphql.fair_use import FairUseCharge
 from app.graphql.fast_path import TreeExecutor
 from app.graphql.orders.mutations import OrderMutation
 from app.graphql.orders.queries import OrderQuery
+from app.graphql.persisted import RememberPersisted
 from app.graphql.response_budget import BudgetedExecutor
 from app.graphql.service_data.maintenance import ServiceDataMaintenanceMutation
 from app.graphql.service_data.mutations import ServiceDataMutation
@@ -49,6 +51,8 @@ from app.graphql.trees.mutations import TreeMutation
 from app.graphql.trees.queries import TreeQuery
 from app.graphql.trees.search import TreeSearchQuery
 from app.http.observability import operation_label, record_operation
+from app.services.fair_use import Limiter
+from app.services.persisted_documents import PersistedDocuments
 from app.settings import Settings
 
 
@@ -170,7 +174,13 @@ async def _translated(
             await aclose()
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(
+    settings: Settings,
+    limiter: Limiter | None = None,
+    documents: PersistedDocuments | None = None,
+) -> strawberry.Schema:
+    """The gateway's schema with its pipeline; `limiter` charges fair use budgets and
+    `documents` remembers automatic persisted queries (each stage only when given)."""
     # Shared by the requests of this schema; bounded in entries and in query text.
     parsed = ParsedDocuments(256, MAX_CACHED_TEXT)
     validated = ValidationResults(256, MAX_CACHED_TEXT)
@@ -189,6 +199,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         # `planner` is made from the schema below, before any request runs.
         lambda: BeforeExecution(settings.max_query_cost, pricing, facts, planner),
     ]
+    if limiter is not None:
+        extensions.append(lambda: FairUseCharge(limiter))
+    if documents is not None:
+        extensions.append(lambda: RememberPersisted(documents))
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
     schema = GatewaySchema(

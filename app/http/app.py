@@ -18,6 +18,8 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from app.db.engine import create_engine, create_session_factory
 from app.db.statements import StatementCountMiddleware, count_statements
+from app.domain.fair_use import Policy
+from app.domain.persisted_documents import Mode
 from app.events.hub import create_hub
 from app.events.outbox import CHANNEL
 from app.graphql.schema import build_schema
@@ -34,6 +36,8 @@ from app.http.observability import (
 from app.http.request_id import RequestIdMiddleware
 from app.http.tree_view import tree_view_endpoint
 from app.logs import configure_logging
+from app.services.fair_use import MemoryLimiter, create_limiter
+from app.services.persisted_documents import PersistedDocuments
 from app.settings import Settings
 
 
@@ -49,11 +53,20 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     watch_pool(engine)
     hub = create_hub(engine.url, CHANNEL)
     db = create_session_factory(engine, hub)
+    mode = Mode(settings.persisted_queries)
+    documents = PersistedDocuments(db, mode, settings.persisted_queries_per_tenant)
+    limiter, anonymous = None, None
+    if settings.rate_limit_enabled:
+        policy = Policy(settings.rate_limit_cost, settings.rate_limit_window_seconds)
+        limiter = create_limiter(policy, db, engine.dialect.name)
+        anonymous = MemoryLimiter(policy)
     graphql = GatewayGraphQL(
-        build_schema(settings),
+        build_schema(settings, limiter, documents if mode is Mode.APQ else None),
         settings=settings,
         db=db,
         hub=hub,
+        documents=documents,
+        anonymous_limiter=anonymous,
         graphql_ide="graphiql" if settings.is_development else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
