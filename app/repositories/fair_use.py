@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.repositories import execute_core
+
 #: One statement per request, atomic under concurrency (the row is locked by the upsert):
 #: the caller's new theoretical arrival time if the request fits within one window of debt,
 #: else the old one, and which of the two it was. SET expressions read the row as it was.
@@ -34,8 +36,8 @@ async def charge(
     """Spend `spend` seconds of the caller's window (`limit` seconds plus the rule's slack):
     its state afterwards (unchanged when refused) and whether the request fits."""
     row = (
-        await session.execute(
-            _CHARGE, {"caller": caller, "now": now, "spend": spend, "limit": limit}
+        await execute_core(
+            session, _CHARGE, {"caller": caller, "now": now, "spend": spend, "limit": limit}
         )
     ).one()
     return float(row.tat), bool(row.allowed)
@@ -43,5 +45,5 @@ async def charge(
 
 async def forget_rested(session: AsyncSession, now: float) -> int:
     """Delete the state of callers whose whole budget is back (they are as good as new)."""
-    result = await session.execute(_FORGET_RESTED, {"now": now})
+    result = await execute_core(session, _FORGET_RESTED, {"now": now})
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
