@@ -80,7 +80,7 @@ async def _seed(settings: Settings, document: bytes, tenant: str, *, only_if_emp
         await engine.dispose()
 
 
-async def _persist(settings: Settings, files: Sequence[Path]) -> int:
+async def persist_documents(settings: Settings, files: Sequence[Path]) -> int:
     """Checks every file against the schema and its limits, then registers them all (or, if
     any is refused, none) and prints `sha256:<hex>  FILE` for each."""
     from app.db.engine import create_engine, create_session_factory
@@ -231,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         )
     elif args.command == "persist":
-        return asyncio.run(_persist(settings, args.files))
+        return asyncio.run(persist_documents(settings, args.files))
     elif args.command == "export-schema":
         from app.graphql.schema import sdl
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth import issue_token
+from app.cli import persist_documents as persist
 from app.db.edge_tables import PersistedDocument
 from app.db.engine import create_session_factory
 from app.domain.persisted_documents import MAX_DOCUMENT_CHARS
@@ -256,3 +258,37 @@ async def test_off_mode_says_persisted_queries_are_not_supported(
     assert refused.json()["errors"][0]["message"] == "PersistedQueryNotSupported"
     plain = await off.post("/graphql", json={"query": QUERY}, headers=headers)
     assert plain.json() == {"data": {"customServices": {"totalCount": 0}}}
+
+
+async def test_the_persist_command_registers_checked_documents_and_prints_their_ids(
+    http: httpx.AsyncClient,
+    settings: Settings,
+    engine: AsyncEngine,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    count, jobs = tmp_path / "count.graphql", tmp_path / "jobs.graphql"
+    count.write_text(QUERY, encoding="utf-8")
+    jobs.write_text(OTHER, encoding="utf-8")
+    assert await persist(settings, [count, jobs]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        f"sha256:{sha(QUERY)}  {count}  (registered)",
+        f"sha256:{sha(OTHER)}  {jobs}  (registered)",
+    ]
+    # Idempotent: the same ids, nothing new.
+    assert await persist(settings, [count]) == 0
+    assert capsys.readouterr().out.strip() == f"sha256:{sha(QUERY)}  {count}  (already registered)"
+
+    # A document that would not run here is refused, and then nothing is registered.
+    broken, fine = tmp_path / "broken.graphql", tmp_path / "fine.graphql"
+    broken.write_text("{ customServices { noSuchField } }", encoding="utf-8")
+    fine.write_text("query Fine { serviceJobs { totalCount } }", encoding="utf-8")
+    assert await persist(settings, [fine, broken]) == 1
+    error = capsys.readouterr().err
+    assert f"{broken}: " in error and "noSuchField" in error and "nothing registered" in error
+    assert await stored(engine) == 2
+
+    document_id = lines[1].split()[0]
+    ran = await http.post("/graphql", json={"documentId": document_id}, headers=auth(settings))
+    assert ran.json() == {"data": {"serviceJobs": {"totalCount": 0}}}
