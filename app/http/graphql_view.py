@@ -29,7 +29,6 @@ from app.graphql.context import Context
 from app.graphql.fair_use import RATE_LIMITED
 from app.http.graphiql import offline_graphiql_html
 from app.http.media import GRAPHQL_RESPONSE, prefers_graphql_response, request_error_status
-from app.http.observability import operation_label, record_operation
 from app.http.persisted import (
     PersistedTransportWSHandler,
     RequestWithDocumentId,
@@ -39,6 +38,7 @@ from app.http.persisted import (
 )
 from app.http.refusals import nested_deeper_than, refusal, refusal_body
 from app.http.socket_expiry import TOKEN_EXPIRED_REASON
+from app.metrics import operation_label, record_operation
 from app.services.fair_use import Limiter, caller_at
 from app.services.persisted_documents import PersistedDocuments
 from app.settings import Settings

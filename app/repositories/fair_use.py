@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.repositories import execute_core
+from app.db.core import execute_core
 
 #: One statement per request, atomic under concurrency (the row is locked by the upsert):
 #: the caller's new theoretical arrival time if the request fits within one window of debt,
