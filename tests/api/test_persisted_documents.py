@@ -22,6 +22,9 @@ from app.domain.persisted_documents import MAX_DOCUMENT_CHARS
 from app.http.app import create_app
 from app.services.persisted_documents import register
 from app.settings import Settings
+from tests.conftest import TEST_SECRET
+from tests.support.server import running_server
+from tests.support.ws import graphql_ws
 
 QUERY = "query Count { customServices { totalCount } }"
 OTHER = "query Jobs { serviceJobs(first: 1) { totalCount } }"
@@ -292,3 +295,24 @@ async def test_the_persist_command_registers_checked_documents_and_prints_their_
     document_id = lines[1].split()[0]
     ran = await http.post("/graphql", json={"documentId": document_id}, headers=auth(settings))
     assert ran.json() == {"data": {"serviceJobs": {"totalCount": 0}}}
+
+
+async def test_over_websocket_documents_are_named_by_id_and_only_mode_holds(
+    settings: Settings, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    await register(create_session_factory(engine), [QUERY])
+    env = {"JWT_SECRET": TEST_SECRET, "PERSISTED_QUERIES": "only"}
+    bearer = issue_token(settings, tenant="acme")
+    with running_server(settings.database_url, env, log_dir=tmp_path) as server:
+        async with graphql_ws(server.ws_url, bearer) as ws:
+            payload = {"documentId": f"sha256:{sha(QUERY)}"}
+            await ws.send({"id": "1", "type": "subscribe", "payload": payload})
+            result = await ws.receive()
+            assert result["type"] == "next"
+            assert result["payload"] == {"data": {"customServices": {"totalCount": 0}}}
+            assert (await ws.receive()) == {"id": "1", "type": "complete"}
+
+            await ws.send({"id": "2", "type": "subscribe", "payload": {"query": OTHER}})
+            refused = await ws.receive()
+            assert refused["type"] == "error" and refused["id"] == "2"
+            assert refused["payload"][0]["extensions"]["code"] == "PERSISTED_QUERY_REQUIRED"
