@@ -8,8 +8,9 @@ Create Date: 2026-12-02 14:10:00.000000
   registered with `python -m app persist` (every tenant may run them), else the tenant of an
   automatic persisted query (bounded per tenant, the oldest forgotten first).
 - fair_use_bucket: each caller's fair use state (GCRA's theoretical arrival time), written by
-  one INSERT ... ON CONFLICT DO UPDATE per request on PostgreSQL; unused on SQLite, where the
-  state lives in the server's memory.
+  one INSERT ... ON CONFLICT DO UPDATE per request on PostgreSQL (UNLOGGED there: no WAL, no
+  flush per request; a crash empties it); unused on SQLite, where the state lives in the
+  server's memory.
 
 Another branch adds 0011 in parallel: when both are merged, this one follows 0011
 (down_revision = '0011').
@@ -46,6 +47,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("caller"),
     )
     op.create_index("ix_fair_use_bucket_tat", "fair_use_bucket", ["tat"])
+    if op.get_bind().dialect.name == "postgresql":
+        # Budgets need no durability: unlogged, a request's commit writes no WAL and waits
+        # for no flush; a crash or a failover empties the table, which forgives debts.
+        op.execute("ALTER TABLE fair_use_bucket SET UNLOGGED")
 
 
 def downgrade() -> None:
