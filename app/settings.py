@@ -112,12 +112,12 @@ class Settings(BaseSettings):
                 f"APP_ENV=production needs JWT_SECRET of at least {MIN_SECRET_LENGTH} "
                 f"characters (it {uses} upload urls)"
             )
-        if self.rate_limit_cost < self.max_query_cost:
+        if self.rate_limit_enabled and self.rate_limit_cost < self.max_query_cost:
             raise ValueError(
                 f"RATE_LIMIT_COST ({self.rate_limit_cost:,}) must be at least MAX_QUERY_COST "
                 f"({self.max_query_cost:,}): a query the limits allow must fit in the budget"
             )
-        if self.rate_limit_anonymous_cost > self.rate_limit_cost:
+        if self.rate_limit_enabled and self.rate_limit_anonymous_cost > self.rate_limit_cost:
             raise ValueError("RATE_LIMIT_ANONYMOUS_COST must be at most RATE_LIMIT_COST")
         return self
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from app.domain.fair_use import Policy, charge, debt_limit, fits, outcome, spend
+from app.settings import Settings
 
 POLICY = Policy(limit=1000, window=60)
 T0 = 1_700_000_000.0
@@ -99,3 +103,17 @@ def test_the_sql_form_of_the_rule_decides_as_the_rule(steps: list[tuple[float, i
         state = start + spend(POLICY, cost) if fit else (tat if tat is not None else now)
         assert outcome(POLICY, state, fit, now, cost) == expected
         tat = expected.tat if expected.allowed else tat
+
+
+def settings(**values: Any) -> Settings:
+    values = {"app_env": "production", **values}
+    return Settings(_env_file=None, jwt_secret="x" * 40, **values)  # type: ignore[call-arg,arg-type]
+
+
+def test_settings_refuse_a_budget_smaller_than_the_largest_query() -> None:
+    with pytest.raises(ValidationError, match="RATE_LIMIT_COST"):
+        settings(rate_limit_cost=5000, max_query_cost=10_000)
+    assert settings().rate_limit_enabled
+    assert not settings(app_env="development").rate_limit_enabled
+    # Off, the budget is not checked.
+    assert not settings(rate_limit=False, rate_limit_cost=5000).rate_limit_enabled
