@@ -115,7 +115,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self.db = db
         self.hub = hub
-        #: Persisted documents (None: PERSISTED_QUERIES=off, and Strawberry's parsing alone).
+        #: Persisted documents, in the mode of PERSISTED_QUERIES (None: texts alone, as
+        #: Strawberry reads them).
         self.documents = documents
         #: Fair use of requests without a valid token, by client address (None: off).
         self.anonymous_limiter = anonymous_limiter
@@ -212,8 +213,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
         if not isinstance(data, GraphQLRequestData) or self.documents is None:
             return data
         # Strawberry does not read documentId; GET has it as a parameter, POST in the object
-        # just decoded (Starlette keeps the body, orjson decodes it again only when the key
-        # is there).
+        # just decoded (Starlette keeps the body; it is decoded again only when the key, or
+        # an escape that could spell it, is in it).
         document_id: object = None
         if request.method == "GET":
             document_id = request.query_params.get("documentId")
