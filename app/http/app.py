@@ -35,11 +35,20 @@ from app.metrics import watch_pool
 from app.services.fair_use import MemoryLimiter, create_limiter
 from app.services.persisted_documents import PersistedDocuments
 from app.settings import Settings
+from app.tracing import Tracing, tracing_from_environment
+from app.tracing.sql import trace_statements
 
 
-def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    engine: AsyncEngine | None = None,
+    tracing: Tracing | None = None,
+) -> Starlette:
+    """The gateway; `tracing` defaults to what the OTEL_* variables configure (usually off)."""
     settings = settings or Settings()
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format_effective)
+    tracing = tracing or tracing_from_environment()
+    tracer = tracing.tracer if tracing is not None else None
     engine = engine or create_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
@@ -47,6 +56,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     )
     count_statements(engine)
     watch_pool(engine)
+    untrace = trace_statements(engine, tracer) if tracer is not None else None
     hub = create_hub(engine.url, CHANNEL)
     db = create_session_factory(engine, hub)
     mode = Mode(settings.persisted_queries)
@@ -57,16 +67,17 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         limiter = create_limiter(policy, db, engine.dialect.name)
         anonymous = MemoryLimiter(policy)
     graphql = GatewayGraphQL(
-        build_schema(settings, limiter, documents if mode is Mode.APQ else None),
+        build_schema(settings, tracer, limiter, documents if mode is Mode.APQ else None),
         settings=settings,
         db=db,
         hub=hub,
         documents=documents,
         anonymous_limiter=anonymous,
-        graphql_ide="graphiql" if settings.is_development else None,
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         allowed_origins=tuple(settings.ws_allowed_origins),
+        tracer=tracer,
     )
 
     async def healthz(_: Request) -> JSONResponse:
@@ -90,6 +101,10 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             await hub.stop()
             await engine.dispose()
             worker_exited()
+            if untrace is not None:
+                untrace()
+            if tracing is not None:
+                tracing.shutdown()
 
     app = Starlette(
         routes=[
@@ -119,6 +134,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.engine = engine
     app.state.db = db
     app.state.hub = hub
+    app.state.tracing = tracing
     return app
 
 
