@@ -1,4 +1,5 @@
-"""Command line: serve, migrate, seed, reset, token, export-schema (`python -m app --help`)."""
+"""Command line: serve, migrate, seed, reset, token, persist, export-schema
+(`python -m app --help`)."""
 
 from __future__ import annotations
 
@@ -64,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, default=None, help="lifetime in seconds")
     token.add_argument("--subject", default=None)
 
+    persist = commands.add_parser(
+        "persist",
+        help="register GraphQL documents for every tenant (migrates first); prints their ids",
+    )
+    persist.add_argument("files", type=Path, nargs="+", metavar="FILE.graphql")
+
     export = commands.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", type=Path, default=ROOT / "schema.graphql")
     return parser
@@ -93,6 +100,44 @@ async def _seed(settings: Settings, document: bytes, tenant: str, *, only_if_emp
         return "loaded " + ", ".join(f"{n} {kind}" for kind, n in counts.items())
     finally:
         await engine.dispose()
+
+
+async def persist_documents(settings: Settings, files: Sequence[Path]) -> int:
+    """Checks every file against the schema and its limits, then registers them all (or, if
+    any is refused, none) and prints `sha256:<hex>  FILE` for each."""
+    from app.db.engine import create_engine, create_session_factory
+    from app.domain.persisted_documents import document_id
+    from app.graphql.persisted import document_problems
+    from app.graphql.schema import build_schema
+    from app.services.persisted_documents import register
+
+    schema = build_schema(settings)._schema
+    texts, refused = [], False
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"{path}: cannot be read ({exc})", file=sys.stderr)
+            refused = True
+            continue
+        problems = document_problems(schema, text, settings)
+        for problem in problems:
+            print(f"{path}: {problem}", file=sys.stderr)
+        refused = refused or bool(problems)
+        texts.append(text)
+    if refused:
+        print("nothing registered", file=sys.stderr)
+        return 1
+    await _migrate(settings)
+    engine = create_engine(settings.database_url)
+    try:
+        registered = await register(create_session_factory(engine), texts)
+    finally:
+        await engine.dispose()
+    for path, document in zip(files, registered, strict=True):
+        state = "registered" if document.new else "already registered"
+        print(f"{document_id(document.sha256)}  {path}  ({state})")
+    return 0
 
 
 def _is_loopback(host: str) -> bool:
@@ -311,6 +356,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ttl_seconds=args.ttl,
             )
         )
+    elif args.command == "persist":
+        return asyncio.run(persist_documents(settings, args.files))
     elif args.command == "export-schema":
         from app.graphql.schema import sdl
 

@@ -101,6 +101,23 @@ class Settings(BaseSettings):
     #: Seals the subscriptions' signing secrets; default: derived from JWT_SECRET (changing
     #: whichever is used makes the stored secrets unreadable: subscribe again).
     webhook_secret_key: SecretStr | None = None
+    #: Persisted documents (app/domain/persisted_documents.py): "off", "apq" (automatic
+    #: persisted queries and registered documents, besides plain texts) or "only" (registered
+    #: documents alone, `python -m app persist`).
+    persisted_queries: Literal["off", "apq", "only"] = "apq"
+    #: Automatic persisted queries kept per tenant (the oldest are forgotten first).
+    persisted_queries_per_tenant: int = Field(default=1000, ge=1, le=100_000)
+
+    #: Fair use (app/domain/fair_use.py): a budget of query cost per caller and window.
+    #: Default: on in production, off in development.
+    rate_limit: bool | None = None
+    #: Query cost a caller may spend per window (at once, after a rest): with the defaults a
+    #: caller may run one query of the largest cost (MAX_QUERY_COST) per second on average.
+    rate_limit_cost: int = Field(default=60_000_000, ge=1000)
+    rate_limit_window_seconds: int = Field(default=60, ge=1, le=86_400)
+    #: Cost charged to the client address of each request refused for want of a valid token
+    #: (in each process's memory: 600 such refusals per address and minute with the defaults).
+    rate_limit_anonymous_cost: int = Field(default=100_000, ge=1)
 
     @model_validator(mode="after")
     def _keys_are_usable(self) -> Settings:
@@ -125,7 +142,18 @@ class Settings(BaseSettings):
                 "WEBHOOK_LEASE_SECONDS must be longer than WEBHOOK_TIMEOUT_SECONDS: a delivery "
                 "still in flight would be taken over by another worker"
             )
+        if self.rate_limit_enabled and self.rate_limit_cost < self.max_query_cost:
+            raise ValueError(
+                f"RATE_LIMIT_COST ({self.rate_limit_cost:,}) must be at least MAX_QUERY_COST "
+                f"({self.max_query_cost:,}): a query the limits allow must fit in the budget"
+            )
+        if self.rate_limit_enabled and self.rate_limit_anonymous_cost > self.rate_limit_cost:
+            raise ValueError("RATE_LIMIT_ANONYMOUS_COST must be at most RATE_LIMIT_COST")
         return self
+
+    @property
+    def rate_limit_enabled(self) -> bool:
+        return not self.is_development if self.rate_limit is None else self.rate_limit
 
     @property
     def is_development(self) -> bool:

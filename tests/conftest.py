@@ -111,6 +111,8 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         jwt_secret=TEST_SECRET,  # type: ignore[arg-type]
         introspection=True,
+        # Fair use is on in production; tests/api/test_fair_use.py turns it on.
+        rate_limit=False,
     )
 
 

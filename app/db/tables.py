@@ -568,3 +568,7 @@ class WebhookDelivery(SQLModel, table=True):
         default=None, sa_column=Column(UTCDateTime, nullable=True)
     )
     created: datetime = _timestamp()
+
+
+# The HTTP edge's tables (persisted documents, fair use), registered with the domain's.
+from app.db import edge_tables  # noqa: E402, F401

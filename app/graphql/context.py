@@ -47,6 +47,10 @@ class Context:
     read_db: SessionFactory | None = None
     #: Spans of DataLoader batches and tree reads, when tracing is on (app/tracing).
     tracer: Tracer | None = None
+    #: The operation's estimated cost, once worked out before execution (app/graphql/cost.py).
+    query_cost: int | None = None
+    #: Whether the operation has been charged to its caller's fair use budget.
+    charged: bool = False
 
     @property
     def viewer(self) -> Viewer:
@@ -68,7 +72,9 @@ class Context:
     def for_operation(self) -> Context:
         """A context of its own for one operation of a WebSocket connection: operations run
         side by side, and each one releases its loaders when it likes."""
-        return replace(self, _loaders=None, query_text=None, tree_columns=None)
+        return replace(
+            self, _loaders=None, query_text=None, tree_columns=None, query_cost=None, charged=False
+        )
 
     def release(self) -> None:
         """Drop what this request loaded. graphql-core's executor sits in reference cycles

@@ -308,6 +308,9 @@ class BeforeExecution(SchemaExtension):
                 errors=[GraphQLError(p, extensions={"code": "BAD_REQUEST"}) for p in problems],
             )
         cost = self._cost(document, facts)
+        ours = self.execution_context.context
+        if isinstance(ours, Context):
+            ours.query_cost = cost
         if cost <= self.limit:
             return None
         return ExecutionResult(

@@ -36,9 +36,11 @@ from app.graphql.extensions import (
 )
 from app.graphql.facility_connections.mutations import FacilityConnectionMutation
 from app.graphql.facility_connections.queries import FacilityConnectionQuery
+from app.graphql.fair_use import FairUseCharge
 from app.graphql.fast_path import ReadPathExecutor
 from app.graphql.orders.mutations import OrderMutation
 from app.graphql.orders.queries import OrderQuery
+from app.graphql.persisted import RememberPersisted
 from app.graphql.response_budget import BudgetedExecutor
 from app.graphql.service_data.maintenance import ServiceDataMaintenanceMutation
 from app.graphql.service_data.mutations import ServiceDataMutation
@@ -52,6 +54,8 @@ from app.graphql.trees.search import TreeSearchQuery
 from app.graphql.webhooks.mutations import WebhookMutation
 from app.graphql.webhooks.queries import WebhookQuery
 from app.metrics import operation_label, record_operation
+from app.services.fair_use import Limiter
+from app.services.persisted_documents import PersistedDocuments
 from app.settings import Settings
 from app.tracing.graphql import TracedPhases, carrier_of, end_operation, operation_span
 
@@ -232,7 +236,14 @@ async def _translated(
             await aclose()
 
 
-def build_schema(settings: Settings, tracer: Tracer | None = None) -> strawberry.Schema:
+def build_schema(
+    settings: Settings,
+    tracer: Tracer | None = None,
+    limiter: Limiter | None = None,
+    documents: PersistedDocuments | None = None,
+) -> strawberry.Schema:
+    """The gateway's schema with its pipeline; `limiter` charges fair use budgets and
+    `documents` remembers automatic persisted queries (each stage only when given)."""
     # Shared by the requests of this schema; bounded in entries and in query text.
     parsed = ParsedDocuments(256, MAX_CACHED_TEXT)
     validated = ValidationResults(256, MAX_CACHED_TEXT)
@@ -251,6 +262,10 @@ def build_schema(settings: Settings, tracer: Tracer | None = None) -> strawberry
         # `planner` is made from the schema below, before any request runs.
         lambda: BeforeExecution(settings.max_query_cost, pricing, facts, planner),
     ]
+    if limiter is not None:
+        extensions.append(lambda: FairUseCharge(limiter))
+    if documents is not None:
+        extensions.append(lambda: RememberPersisted(documents))
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
     if tracer is not None:

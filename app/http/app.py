@@ -18,6 +18,8 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from app.db.engine import create_engine, create_read_session_factory, create_session_factory
 from app.db.statements import StatementCountMiddleware, count_statements
+from app.domain.fair_use import Policy
+from app.domain.persisted_documents import Mode
 from app.events.hub import create_hub
 from app.events.outbox import CHANNEL
 from app.graphql.schema import build_schema
@@ -30,6 +32,8 @@ from app.http.request_id import RequestIdMiddleware
 from app.http.tree_view import tree_view_endpoint
 from app.logs import configure_logging
 from app.metrics import watch_pool
+from app.services.fair_use import MemoryLimiter, create_limiter
+from app.services.persisted_documents import PersistedDocuments
 from app.services.webhook_delivery import WebhookDeliverer
 from app.settings import Settings
 from app.tracing import Tracing, tracing_from_environment
@@ -58,12 +62,21 @@ def create_app(
     db = create_session_factory(engine, hub)
     deliverer = WebhookDeliverer(db, settings)
     hub.observe(deliverer.wake)
+    mode = Mode(settings.persisted_queries)
+    documents = PersistedDocuments(db, mode, settings.persisted_queries_per_tenant)
+    limiter, anonymous = None, None
+    if settings.rate_limit_enabled:
+        policy = Policy(settings.rate_limit_cost, settings.rate_limit_window_seconds)
+        limiter = create_limiter(policy, db, engine.dialect.name)
+        anonymous = MemoryLimiter(policy)
     graphql = GatewayGraphQL(
-        build_schema(settings, tracer),
+        build_schema(settings, tracer, limiter, documents if mode is Mode.APQ else None),
         settings=settings,
         db=db,
         read_db=create_read_session_factory(engine),
         hub=hub,
+        documents=documents,
+        anonymous_limiter=anonymous,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,

@@ -17,20 +17,31 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.types.unset import UNSET, UnsetType
 
 from app.auth import AuthenticationFailed, issue_token, viewer_from_authorization
 from app.db.engine import SessionFactory
 from app.domain.access import Viewer
+from app.domain.persisted_documents import PersistedQueryRefused
 from app.events.hub import ChangeHub
 from app.graphql.context import Context
+from app.graphql.fair_use import RATE_LIMITED
 from app.http.graphiql import offline_graphiql_html
 from app.http.media import GRAPHQL_RESPONSE, prefers_graphql_response, request_error_status
+from app.http.persisted import (
+    PersistedTransportWSHandler,
+    RequestWithDocumentId,
+    names_document,
+    persisted_refusal,
+    resolve_document,
+)
 from app.http.refusals import nested_deeper_than, refusal, refusal_body
-from app.http.socket_expiry import TOKEN_EXPIRED_REASON, ExpiringTransportWSHandler
+from app.http.socket_expiry import TOKEN_EXPIRED_REASON
 from app.metrics import operation_label, record_operation
+from app.services.fair_use import Limiter, caller_at
+from app.services.persisted_documents import PersistedDocuments
 from app.settings import Settings
 
 GRAPHIQL_TOKEN_TTL_SECONDS = 12 * 3600
@@ -110,8 +121,9 @@ class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
 
 class GatewayGraphQL(GraphQL[Context, None]):
     websocket_adapter_class = TextFrameWebSocketAdapter
-    #: Closes a WebSocket (4403) when the token that opened it expires.
-    graphql_transport_ws_handler_class = ExpiringTransportWSHandler
+    #: Closes a WebSocket (4403) when the token that opened it expires; resolves persisted
+    #: documents.
+    graphql_transport_ws_handler_class = PersistedTransportWSHandler
 
     def __init__(
         self,
@@ -121,6 +133,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
         hub: ChangeHub | None = None,
         read_db: SessionFactory | None = None,
         tracer: Tracer | None = None,
+        documents: PersistedDocuments | None = None,
+        anonymous_limiter: Limiter | None = None,
         **kwargs: object,
     ):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -132,6 +146,11 @@ class GatewayGraphQL(GraphQL[Context, None]):
         #: The development token and when it was made: GraphiQL keeps a tab per distinct
         #: query and headers, so a token that changed on every reload would add a tab each time.
         self._development_token: tuple[str, float] | None = None
+        #: Persisted documents, in the mode of PERSISTED_QUERIES (None: texts alone, as
+        #: Strawberry reads them).
+        self.documents = documents
+        #: Fair use of requests without a valid token, by client address (None: off).
+        self.anonymous_limiter = anonymous_limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Strawberry's ASGI entry, with every request-level refusal as JSON with a code."""
@@ -143,14 +162,19 @@ class GatewayGraphQL(GraphQL[Context, None]):
             response = await self.run(request)
         except HTTPException as exc:
             response = refusal(_reason(exc.reason), exc.status_code)
+        except PersistedQueryRefused as refused:
+            record_operation(request.scope, operation_label(None, None), refused.code, None)
+            response = persisted_refusal(refused)
         await response(scope, receive, send)
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Authenticates an HTTP request before its body is read or parsed: a caller without
         a valid token costs a header check, whatever it sends."""
         if isinstance(request, Request) and request.method in {"GET", "POST"}:
-            wants_page = request.method == "GET" and "text/html" in request.headers.get(
-                "accept", ""
+            wants_page = (
+                request.method == "GET"
+                and "text/html" in request.headers.get("accept", "")
+                and not names_document(request.query_params)
             )
             if not wants_page:
                 try:
@@ -158,12 +182,32 @@ class GatewayGraphQL(GraphQL[Context, None]):
                         self.settings, request.headers.get("authorization")
                     )
                 except AuthenticationFailed as exc:
-                    return self._unauthenticated(request, str(exc))
+                    return await self._unauthenticated(request, str(exc))
                 request.scope[_VIEWER] = viewer
         return await super().run(request, context, root_value)
 
-    def _unauthenticated(self, request: Request, message: str) -> Response:
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET naming its document by hash (no `query`) is an operation, not a page view.
+        return super().should_render_graphql_ide(request) and not names_document(
+            request.query_params
+        )
+
+    async def _unauthenticated(self, request: Request, message: str) -> Response:
         # The body is never read, so the operation has no name here.
+        if self.anonymous_limiter is not None:
+            client = request.client.host if request.client else None
+            decision = await self.anonymous_limiter.charge(
+                caller_at(client), self.settings.rate_limit_anonymous_cost
+            )
+            if not decision.allowed:
+                record_operation(request.scope, operation_label(None, None), RATE_LIMITED, None)
+                return refusal(
+                    "Too many requests without a valid token from this address: retry in "
+                    f"{decision.retry_after_seconds()} s.",
+                    429,
+                    RATE_LIMITED,
+                    decision.headers(self.anonymous_limiter.policy),
+                )
         record_operation(request.scope, operation_label(None, None), "UNAUTHENTICATED", None)
         body = {"data": None, **refusal_body(message, "UNAUTHENTICATED")}
         if prefers_graphql_response(request.headers.get("accept")):
@@ -191,12 +235,55 @@ class GatewayGraphQL(GraphQL[Context, None]):
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> Any:
         try:
-            return await super().parse_http_body(request)
+            data = await super().parse_http_body(request)
         except AttributeError as exc:
             # Strawberry reads the decoded body as an object; "x", 5 or null are not.
             raise HTTPException(
                 400, 'The request body must be a JSON object: {"query": "...", "variables": {}}.'
             ) from exc
+        if not isinstance(data, GraphQLRequestData) or self.documents is None:
+            return data
+        # Strawberry does not read documentId; GET has it as a parameter, POST in the object
+        # just decoded (Starlette keeps the body; it is decoded again only when the key, or
+        # an escape that could spell it, is in it).
+        document_id: object = None
+        if request.method == "GET":
+            document_id = request.query_params.get("documentId")
+        else:
+            body = await request.get_body()
+            if b"documentId" in body or b"\\u" in body:
+                decoded = self.decode_json(body)
+                document_id = decoded.get("documentId") if isinstance(decoded, dict) else None
+        return RequestWithDocumentId(
+            query=data.query,
+            variables=data.variables,
+            operation_name=data.operation_name,
+            extensions=data.extensions,
+            protocol=data.protocol,
+            document_id=document_id,
+        )
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        viewer = request.scope.get(_VIEWER)
+        if (
+            self.documents is not None
+            and isinstance(request_data, GraphQLRequestData)
+            and isinstance(viewer, Viewer)
+        ):
+            request_data = await resolve_document(
+                self.documents, viewer, request.scope, request_data
+            )
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

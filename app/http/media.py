@@ -38,4 +38,6 @@ def request_error_status(response: Mapping[str, Any]) -> int | None:
     if not errors or response.get("data") is not None or any("path" in e for e in errors):
         return None
     codes = {e.get("extensions", {}).get("code") for e in errors}
+    if codes == {"RATE_LIMITED"}:
+        return 429
     return 401 if codes == {"UNAUTHENTICATED"} else 400

@@ -75,6 +75,8 @@ def running_server(
         "DATABASE_URL": database_url,
         "APP_ENV": "production",
         "LOG_LEVEL": "WARNING",
+        # Fair use is on in production; tests that exercise it turn it on themselves.
+        "RATE_LIMIT": "false",
         **env,
     }
     with log.open("wb") as out:

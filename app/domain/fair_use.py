@@ -1,0 +1,115 @@
+"""Fair use: a budget of query cost per caller and window, spent by GCRA (the generic cell
+rate algorithm, a token bucket written as one timestamp).
+
+A caller's state is its theoretical arrival time `tat`: the moment its spent budget will have
+flowed back completely. Each unit of cost moves it `window / limit` seconds ahead; a request
+fits while the caller's debt after it (`tat - now`) stays within one window, so a rested caller
+can spend its whole budget at once and then `limit` units per window. Nothing here reads a
+clock: `now` is given, so the rule is the same in memory (SQLite, one process) and in the
+single SQL statement that applies it on PostgreSQL (app/repositories/fair_use.py)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+#: Rounding slack, in units of cost: seconds as floats near 1.7e9 carry ~1e-7 s of error.
+_SLACK = 1e-6
+
+
+@dataclass(frozen=True)
+class Policy:
+    """`limit` units of query cost per `window` seconds, spendable at once."""
+
+    limit: int
+    window: float
+
+    def __post_init__(self) -> None:
+        if self.limit < 1 or self.window <= 0:
+            raise ValueError("a fair use policy needs a limit >= 1 and a window > 0")
+
+    @property
+    def interval(self) -> float:
+        """Seconds one unit of cost takes to flow back."""
+        return self.window / self.limit
+
+    def header(self) -> str:
+        """`RateLimit-Policy` of the IETF draft (draft-ietf-httpapi-ratelimit-headers-07)."""
+        window = int(self.window) if float(self.window).is_integer() else self.window
+        return f'{self.limit};w={window};comment="query cost"'
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of one request: whether it may run and what the caller has left."""
+
+    allowed: bool
+    #: The caller's theoretical arrival time after this request (unchanged when refused).
+    tat: float
+    limit: int
+    remaining: int
+    #: Seconds until the whole budget is back.
+    reset_after: float
+    #: Seconds until this request would fit (0 when it was allowed).
+    retry_after: float
+
+    def headers(self, policy: Policy) -> dict[str, str]:
+        """RateLimit-Limit, -Remaining, -Reset and -Policy, and Retry-After on refusal."""
+        headers = {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(math.ceil(self.reset_after)),
+            "RateLimit-Policy": policy.header(),
+        }
+        if not self.allowed:
+            headers["Retry-After"] = str(self.retry_after_seconds())
+        return headers
+
+    def retry_after_seconds(self) -> int:
+        """Retry-After in whole seconds, at least 1."""
+        return max(1, math.ceil(self.retry_after))
+
+
+def charge(policy: Policy, tat: float | None, now: float, cost: int) -> Decision:
+    """Spend `cost` (at least 1) of the budget of a caller whose state is `tat` (None: never
+    seen). A request costing more than the caller has left is refused and spends nothing."""
+    start = now if tat is None else max(tat, now)
+    after = start + spend(policy, cost)
+    if fits(policy, after, now):
+        return outcome(policy, after, True, now, cost)
+    return outcome(policy, now if tat is None else tat, False, now, cost)
+
+
+def fits(policy: Policy, tat_after: float, now: float) -> bool:
+    """Whether a request that would move the state to `tat_after` keeps the caller's debt
+    within one window. The SQL statement on PostgreSQL tests exactly this."""
+    return tat_after - now <= debt_limit(policy)
+
+
+def debt_limit(policy: Policy) -> float:
+    """The most debt, in seconds, a caller may have after a request: one window (and the
+    rounding slack)."""
+    return policy.window + _SLACK * policy.interval
+
+
+def spend(policy: Policy, cost: int) -> float:
+    """The seconds of debt a request of `cost` adds (every request costs at least 1)."""
+    return max(1, cost) * policy.interval
+
+
+def outcome(policy: Policy, tat: float, allowed: bool, now: float, cost: int) -> Decision:
+    """The decision for a caller whose state is now `tat`: after the request if it was
+    `allowed`, as it was before the request if not (what the SQL statement returns)."""
+    debt = max(0.0, tat - now)
+    remaining = math.floor((policy.window - debt) / policy.interval + _SLACK)
+    retry_after = 0.0
+    if not allowed:
+        retry_after = max(0.0, max(tat, now) + spend(policy, cost) - policy.window - now)
+    return Decision(
+        allowed=allowed,
+        tat=tat,
+        limit=policy.limit,
+        remaining=max(0, min(policy.limit, remaining)),
+        reset_after=debt,
+        retry_after=retry_after,
+    )

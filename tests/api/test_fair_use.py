@@ -1,0 +1,148 @@
+"""Fair use budgets through the ASGI app: RateLimit-* headers on every answer, 429 with
+RATE_LIMITED and Retry-After once a caller's query cost budget is spent, callers apart, and
+requests without a token limited by address. PostgreSQL keeps the budgets in a table (one
+statement per request, atomic under concurrency), SQLite in the process's memory."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.auth import issue_token
+from app.http.app import create_app
+from app.settings import Settings
+
+#: Costs about a hundred (a page of up to 100 services with their ids).
+QUERY = "{ customServices(first: 100) { totalCount edges { node { id } } } }"
+BUDGET = 1000
+
+
+@pytest.fixture
+def limited(settings: Settings) -> Settings:
+    # A day-long window: the budget flows back at ~0.01 units a second while the test runs.
+    return settings.model_copy(
+        update={
+            "rate_limit": True,
+            "rate_limit_cost": BUDGET,
+            "max_query_cost": BUDGET,
+            "rate_limit_window_seconds": 86_400,
+            "rate_limit_anonymous_cost": 400,
+        }
+    )
+
+
+@pytest.fixture
+async def client(limited: Settings, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app(limited, engine), client=("10.1.2.3", 1))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+def auth(settings: Settings, tenant: str = "acme", subject: str = "ann") -> dict[str, str]:
+    token = issue_token(settings, tenant=tenant, subject=subject)
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def spend_all(client: httpx.AsyncClient, headers: dict[str, str]) -> list[httpx.Response]:
+    """Requests until the first refusal (at most 50), all answers."""
+    answers = []
+    for _ in range(50):
+        answers.append(await client.post("/graphql", json={"query": QUERY}, headers=headers))
+        if answers[-1].status_code == 429:
+            break
+    return answers
+
+
+async def test_every_answer_says_what_is_left_and_the_spent_budget_is_refused(
+    client: httpx.AsyncClient, limited: Settings
+) -> None:
+    answers = await spend_all(client, auth(limited))
+    first, refused = answers[0], answers[-1]
+    assert first.status_code == 200 and "errors" not in first.json()
+    assert first.headers["RateLimit-Limit"] == str(BUDGET)
+    assert first.headers["RateLimit-Policy"] == f'{BUDGET};w=86400;comment="query cost"'
+    cost = BUDGET - int(first.headers["RateLimit-Remaining"])
+    assert 50 <= cost <= BUDGET // 2
+    # Each allowed request spent the query's cost; the one that no longer fit was refused.
+    assert len(answers) == BUDGET // cost + 1
+    remaining = [int(a.headers["RateLimit-Remaining"]) for a in answers[:-1]]
+    assert remaining == [BUDGET - cost * n for n in range(1, len(answers))]
+    assert int(answers[-2].headers["RateLimit-Reset"]) > 0
+
+    assert refused.status_code == 429
+    error = refused.json()["errors"][0]
+    assert error["extensions"]["code"] == "RATE_LIMITED"
+    retry_after = int(refused.headers["Retry-After"])
+    assert retry_after == error["extensions"]["retryAfter"] >= 1
+    # The refusal spent nothing: what is left is what the last allowed request left.
+    assert refused.headers["RateLimit-Remaining"] == answers[-2].headers["RateLimit-Remaining"]
+
+
+async def test_graphql_response_media_type_refuses_with_429_too(
+    client: httpx.AsyncClient, limited: Settings
+) -> None:
+    headers = auth(limited)
+    await spend_all(client, headers)
+    refused = await client.post(
+        "/graphql",
+        json={"query": QUERY},
+        headers={**headers, "Accept": "application/graphql-response+json"},
+    )
+    assert refused.status_code == 429
+    assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+
+
+async def test_callers_do_not_share_a_budget(client: httpx.AsyncClient, limited: Settings) -> None:
+    assert (await spend_all(client, auth(limited)))[-1].status_code == 429
+    for other in (auth(limited, subject="bob"), auth(limited, tenant="globex")):
+        fresh = await client.post("/graphql", json={"query": QUERY}, headers=other)
+        assert fresh.status_code == 200
+        assert BUDGET - int(fresh.headers["RateLimit-Remaining"]) < BUDGET // 2
+
+
+async def test_operations_refused_before_execution_cost_one_unit(
+    client: httpx.AsyncClient, limited: Settings
+) -> None:
+    invalid = await client.post("/graphql", json={"query": "{ nope }"}, headers=auth(limited))
+    assert invalid.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert invalid.headers["RateLimit-Remaining"] == str(BUDGET - 1)
+
+
+async def test_requests_without_a_token_are_limited_by_address(
+    client: httpx.AsyncClient, limited: Settings
+) -> None:
+    answers = [(await client.post("/graphql", json={"query": QUERY})) for _ in range(3)]
+    assert [a.json()["errors"][0]["extensions"]["code"] for a in answers] == [
+        "UNAUTHENTICATED",
+        "UNAUTHENTICATED",
+        "RATE_LIMITED",
+    ]
+    assert answers[-1].status_code == 429 and int(answers[-1].headers["Retry-After"]) >= 1
+    # A caller with a token has a budget of its own.
+    assert (
+        await client.post("/graphql", json={"query": QUERY}, headers=auth(limited))
+    ).status_code == 200
+
+
+async def test_concurrent_requests_never_overspend(
+    client: httpx.AsyncClient, limited: Settings
+) -> None:
+    """On PostgreSQL the budget is one row changed by one atomic statement per request."""
+    headers = auth(limited)
+    first = await client.post("/graphql", json={"query": QUERY}, headers=headers)
+    cost = BUDGET - int(first.headers["RateLimit-Remaining"])
+    answers = await asyncio.gather(
+        *(client.post("/graphql", json={"query": QUERY}, headers=headers) for _ in range(16))
+    )
+    allowed = [a for a in answers if a.status_code == 200]
+    assert len(allowed) == BUDGET // cost - 1
+    assert all(a.status_code == 429 for a in answers if a not in allowed)
+
+
+async def test_off_when_disabled(http: httpx.AsyncClient, settings: Settings) -> None:
+    answer = await http.post("/graphql", json={"query": QUERY}, headers=auth(settings))
+    assert answer.status_code == 200 and "RateLimit-Limit" not in answer.headers
