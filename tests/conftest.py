@@ -87,10 +87,11 @@ async def postgres_url(db_kind: str) -> AsyncIterator[str | None]:
 _TABLES = ", ".join(t.name for t in reversed(SQLModel.metadata.sorted_tables))
 
 
-@pytest.fixture
-async def database_url(
-    db_kind: str, tmp_path: Path, sqlite_template: Path, postgres_url: str | None
+async def fresh_database(
+    db_kind: str, directory: Path, sqlite_template: Path, postgres_url: str | None
 ) -> str:
+    """An empty, migrated database: a copy of the SQLite template in `directory`, or the
+    PostgreSQL test database emptied."""
     if db_kind == "postgres":
         assert postgres_url is not None
         engine = create_engine(postgres_url)
@@ -98,9 +99,29 @@ async def database_url(
             await connection.execute(text(f"TRUNCATE {_TABLES} CASCADE"))
         await engine.dispose()
         return postgres_url
-    path = tmp_path / "test.db"
+    path = directory / "test.db"
     shutil.copyfile(sqlite_template, path)
     return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+async def database_url(
+    db_kind: str, tmp_path: Path, sqlite_template: Path, postgres_url: str | None
+) -> str:
+    return await fresh_database(db_kind, tmp_path, sqlite_template, postgres_url)
+
+
+@pytest.fixture(scope="module")
+async def module_database_url(
+    db_kind: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    sqlite_template: Path,
+    postgres_url: str | None,
+) -> str:
+    """One database for a whole module: for the tests that share one live server
+    (tests/support/server.py), each test with data (a tenant) of its own."""
+    directory = tmp_path_factory.mktemp("module-db")
+    return await fresh_database(db_kind, directory, sqlite_template, postgres_url)
 
 
 @pytest.fixture
