@@ -100,7 +100,8 @@ def running_server(
         )
     server = Server(process, port, log)
     try:
-        deadline = time.monotonic() + 60
+        # A bound on a busy machine (two workers each import the app), not a timing test.
+        deadline = time.monotonic() + 180
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"the server exited: {log.read_text()[-2000:]}")
