@@ -6,71 +6,39 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
-import socket
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from app.settings import Settings
 from tests.api.test_service_data import DATA, SELECT, needs, node, order
 from tests.conftest import TEST_SECRET
 from tests.support.graphql import GraphQLClient
 from tests.support.jobs import JOB_FIELDS, get_job, job, service
+from tests.support.server import running_server
 
-ROOT = Path(__file__).resolve().parents[2]
 START = f"""mutation($id: ID!, $v: Int!) {{ startServiceJob(input: {{id: $id, version: $v}}) {{
   serviceJob {{ {JOB_FIELDS} }} userErrors {{ code currentVersion }} }} }}"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def server_url(db_kind: str, settings: Settings) -> Iterator[str | None]:
-    """A real server with two workers on PostgreSQL; None on SQLite (the ASGI app is used)."""
+@pytest.fixture(scope="module")
+def server_url(
+    db_kind: str, module_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str | None]:
+    """A real server with two workers on PostgreSQL, shared by the module's tests (each test
+    empties the database, tests/conftest.py); None on SQLite (the ASGI app is used)."""
     if db_kind != "postgres":
         yield None
         return
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "APP_ENV": "production",
-        "JWT_SECRET": TEST_SECRET,
-        "LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--port", str(port), "--workers", "2"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    env = {"JWT_SECRET": TEST_SECRET}
+    log_dir = tmp_path_factory.mktemp("server")
+    with running_server(module_database_url, env, workers=2, log_dir=log_dir) as server:
+        yield server.url
 
 
 @pytest.fixture

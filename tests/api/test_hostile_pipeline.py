@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -378,10 +377,12 @@ async def test_development_still_suggests(dev_settings: Settings, engine: Any) -
 # --- request heads are bounded (a real server: the protocol layer is uvicorn's) --------------
 
 
-@pytest.fixture
-def server(settings: Settings, tmp_path: Path) -> Iterator[Server]:
+@pytest.fixture(scope="module")
+def server(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server for the module's tests of it (starting one costs seconds)."""
     env = {"JWT_SECRET": TEST_SECRET, "MAX_HEADER_BYTES": "65536"}
-    with running_server(settings.database_url, env, log_dir=tmp_path) as s:
+    log_dir = tmp_path_factory.mktemp("server")
+    with running_server(module_database_url, env, log_dir=log_dir) as s:
         yield s
 
 

@@ -10,7 +10,6 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -208,11 +207,21 @@ async def test_a_stored_document_that_does_not_decrypt_downloads_as_a_json_422(
 # Clients that vanish in the middle of a request body
 
 
-@pytest.fixture
-def server(settings: Settings, tmp_path: Path) -> Iterator[Server]:
+@pytest.fixture(scope="module")
+def module_server(
+    module_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """One server for the module's tests of it (starting one costs seconds)."""
     env = {"JWT_SECRET": TEST_SECRET, "LOG_LEVEL": "INFO"}
-    with running_server(settings.database_url, env, workers=1, log_dir=tmp_path) as s:
+    log_dir = tmp_path_factory.mktemp("server")
+    with running_server(module_database_url, env, workers=1, log_dir=log_dir) as s:
         yield s
+
+
+@pytest.fixture
+def server(module_server: Server) -> Server:
+    """The module's server, its log read from this test's start on."""
+    return module_server.from_now()
 
 
 @pytest.fixture
@@ -241,7 +250,7 @@ async def log_records(
 ) -> list[dict[str, Any]]:
     deadline = time.monotonic() + within
     while True:
-        lines = server.log.read_text().splitlines()
+        lines = server.log_text().splitlines()
         records = [json.loads(line) for line in lines if line.startswith("{")]
         if done(records) or time.monotonic() > deadline:
             return records
@@ -263,7 +272,7 @@ async def test_a_client_that_disconnects_mid_body_is_one_info_line_without_trace
     assert sorted(closed(records)) == ["/graphql", "/uploads/{token}"]
     assert [r for r in records if r["level"] not in ("INFO", "DEBUG")] == []
     assert not any("exc_info" in r or "Traceback" in r["message"] for r in records)
-    assert upload_path.rsplit("/", 1)[1] not in server.log.read_text()
+    assert upload_path.rsplit("/", 1)[1] not in server.log_text()
     # Nothing was stored: the url still takes the whole document, and the server still serves.
     encrypted = crypto.encrypt(dest.key, dest.iv, PDF)
     assert (await put(remote.http, dest, encrypted)).status_code == 200

@@ -1,14 +1,17 @@
 """Subscriptions over graphql-transport-ws against the real server: two worker processes on
 PostgreSQL (a change made through one worker reaches a subscriber on the other), one process
-on SQLite. Authorised like queries, at subscribe time and for every change."""
+on SQLite. Authorised like queries, at subscribe time and for every change.
+
+The module's tests share one server and one database (starting a server costs seconds): each
+test works as a tenant of its own."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -33,10 +36,24 @@ ACT = """mutation($id: ID!, $v: Int!) {{ {name}ServiceJob(input: {{id: $id, vers
 
 
 @pytest.fixture
-def server(db_kind: str, settings: Settings, tmp_path: Path) -> Iterator[Server]:
+def database_url(module_database_url: str) -> str:
+    return module_database_url
+
+
+@pytest.fixture
+def gql(http: httpx.AsyncClient, settings: Settings) -> GraphQLClient:
+    """The in-process app's client for a tenant of this test's own."""
+    return GraphQLClient(http, settings, tenant=f"acme-{uuid4().hex[:12]}")
+
+
+@pytest.fixture(scope="module")
+def server(
+    db_kind: str, module_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     workers = 2 if db_kind == "postgres" else 1
     env = {"JWT_SECRET": TEST_SECRET, "MAX_SUBSCRIPTIONS_PER_CONNECTION": "3"}
-    with running_server(settings.database_url, env, workers=workers, log_dir=tmp_path) as s:
+    log_dir = tmp_path_factory.mktemp("server")
+    with running_server(module_database_url, env, workers=workers, log_dir=log_dir) as s:
         yield s
 
 
@@ -48,8 +65,11 @@ async def remote(server: Server, gql: GraphQLClient) -> AsyncIterator[GraphQLCli
         yield GraphQLClient(http, gql.settings, tenant=None, token=gql.token)
 
 
-def token(settings: Settings, tenant: str = "acme", facilities: list[str] | None = None) -> str:
-    return issue_token(settings, tenant=tenant, facilities=facilities)
+def token(
+    gql: GraphQLClient, tenant: str | None = None, facilities: list[str] | None = None
+) -> str:
+    """A token of `tenant`, by default the test's own tenant (gql's)."""
+    return issue_token(gql.settings, tenant=tenant or str(gql.tenant), facilities=facilities)
 
 
 async def next_data(ws: GraphQLWebSocket, ident: str, within: float = 1.0) -> dict[str, Any]:
@@ -66,10 +86,10 @@ async def nothing_more(ws: GraphQLWebSocket, wait: float = 0.4) -> None:
 
 
 async def test_a_change_through_one_worker_reaches_a_subscriber_on_another_once_in_order(
-    server: Server, gql: GraphQLClient, settings: Settings, db_kind: str
+    server: Server, gql: GraphQLClient, db_kind: str
 ) -> None:
     created = await job(gql, await service(gql, "step"))
-    bearer = token(settings)
+    bearer = token(gql)
     async with graphql_ws(server.ws_url, bearer) as writer:
         # Find a subscriber connection held by another worker than the writer's.
         subscriber_socket = None
@@ -106,13 +126,13 @@ async def test_a_change_through_one_worker_reaches_a_subscriber_on_another_once_
 
 
 async def test_a_tree_subscription_sees_each_change_inside_the_tree(
-    server: Server, gql: GraphQLClient, remote: GraphQLClient, settings: Settings
+    server: Server, gql: GraphQLClient, remote: GraphQLClient
 ) -> None:
     step = await service(gql, "step")
     root = await job(gql, step)
     child = await job(gql, step, serviceJobLinkRef=root["serviceJobLink"]["id"])
     tree = root["linkedServiceJobsRef"]
-    async with graphql_ws(server.ws_url, token(settings)) as ws:
+    async with graphql_ws(server.ws_url, token(gql)) as ws:
         ident = await ws.subscribe(TREE_CHANGED, {"id": tree})
         await nothing_more(ws, 0.3)
         started = await action(remote, "start", child["id"], 1)
@@ -132,12 +152,12 @@ async def test_a_tree_subscription_sees_each_change_inside_the_tree(
 
 
 async def test_a_merged_tree_ends_its_subscription(
-    server: Server, gql: GraphQLClient, remote: GraphQLClient, settings: Settings
+    server: Server, gql: GraphQLClient, remote: GraphQLClient
 ) -> None:
     step = await service(gql, "step")
     root = await job(gql, step)
     lone = await job(gql, step)
-    async with graphql_ws(server.ws_url, token(settings)) as ws:
+    async with graphql_ws(server.ws_url, token(gql)) as ws:
         ident = await ws.subscribe(TREE_CHANGED, {"id": lone["linkedServiceJobsRef"]})
         await nothing_more(ws, 0.3)
         linked = await remote(
@@ -166,10 +186,10 @@ async def test_subscribing_needs_a_valid_token(server: Server, settings: Setting
 
 
 async def test_other_tenants_and_facilities_ids_are_not_found(
-    server: Server, gql: GraphQLClient, settings: Settings
+    server: Server, gql: GraphQLClient
 ) -> None:
     created = await job(gql, await service(gql, "step"))
-    intruders = [token(settings, "tenant-b"), token(settings, "acme", ["fac-other"])]
+    intruders = [token(gql, "tenant-b"), token(gql, facilities=["fac-other"])]
     for bearer in intruders:
         async with graphql_ws(server.ws_url, bearer) as ws:
             for query, ident in (
@@ -189,11 +209,9 @@ async def test_other_tenants_and_facilities_ids_are_not_found(
     assert started["userErrors"] == []
 
 
-async def test_limits_origins_and_protocols(
-    server: Server, gql: GraphQLClient, settings: Settings
-) -> None:
+async def test_limits_origins_and_protocols(server: Server, gql: GraphQLClient) -> None:
     created = await job(gql, await service(gql, "step"))
-    async with graphql_ws(server.ws_url, token(settings)) as ws:
+    async with graphql_ws(server.ws_url, token(gql)) as ws:
         # The server allows three operations at a time per connection (its setting here).
         for _ in range(3):
             await ws.subscribe(JOB_CHANGED, {"id": created["id"]})
@@ -204,10 +222,10 @@ async def test_limits_origins_and_protocols(
         assert refused["payload"][0]["message"] == "Subscription limit reached"
 
     with pytest.raises(InvalidStatus) as forbidden:
-        async with graphql_ws(server.ws_url, token(settings), origin="https://evil.example"):
+        async with graphql_ws(server.ws_url, token(gql), origin="https://evil.example"):
             pass
     assert forbidden.value.response.status_code == 403
-    async with graphql_ws(server.ws_url, token(settings), origin=server.url):
+    async with graphql_ws(server.ws_url, token(gql), origin=server.url):
         pass  # the page's own origin is welcome
 
     # Only graphql-transport-ws: the legacy graphql-ws protocol is not spoken.

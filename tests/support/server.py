@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -31,6 +31,19 @@ class Server:
     process: subprocess.Popen[bytes]
     port: int
     log: Path
+    #: Where `log_text` starts reading (see `from_now`).
+    log_offset: int = 0
+
+    def from_now(self) -> Server:
+        """The same server, its log read from here on: for a test of a server shared by
+        several tests (a module's), which reads only the log lines of its own requests."""
+        return replace(self, log_offset=self.log.stat().st_size)
+
+    def log_text(self) -> str:
+        """The server's log from `log_offset` on."""
+        with self.log.open("rb") as log:
+            log.seek(self.log_offset)
+            return log.read().decode()
 
     @property
     def url(self) -> str:
@@ -89,7 +102,8 @@ def running_server(
         )
     server = Server(process, port, log)
     try:
-        deadline = time.monotonic() + 60
+        # A bound on a busy machine (two workers each import the app), not a timing test.
+        deadline = time.monotonic() + 180
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"the server exited: {log.read_text()[-2000:]}")
