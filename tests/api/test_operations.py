@@ -134,7 +134,10 @@ async def test_sigterm_lets_in_flight_requests_finish_and_closes_subscriptions(
                 asyncio.create_task(http.post("/graphql", json=query, headers=headers))
                 for _ in range(30)
             ]
-            await asyncio.sleep(0.3)
+            # Signal once the first answer is back: by then the server has read every request
+            # (it reads while the first one waits on its database), however slow the machine;
+            # a fixed sleep could signal before a busy server had read them all.
+            await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
             pending = sum(not task.done() for task in in_flight)
             server.process.send_signal(signal.SIGTERM)
             responses = await asyncio.gather(*in_flight)
