@@ -48,27 +48,35 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _migrate(settings: Settings) -> None:
-    from app.db.engine import create_engine
-    from app.db.migrate import upgrade
+async def _migrate(settings: Settings, *, sample: bytes | None = None) -> str | None:
+    """Migrate over a direct connection (DATABASE_MIGRATE_URL), one process at a time; with
+    `sample`, also load it when the database is empty, under the same lock."""
+    from app.db.engine import create_engine, create_session_factory
+    from app.db.migrate import startup_lock, upgrade
+    from app.services.seeding import is_empty, seed
 
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.migrate_url)
     try:
-        await upgrade(engine)
+        async with startup_lock(engine):
+            await upgrade(engine)
+            if sample is None:
+                return None
+            db = create_session_factory(engine)
+            if not await is_empty(db):
+                return "database not empty: sample data not loaded"
+            counts = await seed(db, settings.sample_tenant, orjson.loads(sample))
+            return "loaded " + ", ".join(f"{n} {kind}" for kind, n in counts.items())
     finally:
         await engine.dispose()
 
 
-async def _seed(settings: Settings, document: bytes, tenant: str, *, only_if_empty: bool) -> str:
+async def _seed(settings: Settings, document: bytes, tenant: str) -> str:
     from app.db.engine import create_engine, create_session_factory
-    from app.services.seeding import is_empty, seed
+    from app.services.seeding import seed
 
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pooler=settings.database_pooler)
     try:
-        db = create_session_factory(engine)
-        if only_if_empty and not await is_empty(db):
-            return "database not empty: sample data not loaded"
-        counts = await seed(db, tenant, orjson.loads(document))
+        counts = await seed(create_session_factory(engine), tenant, orjson.loads(document))
         return "loaded " + ", ".join(f"{n} {kind}" for kind, n in counts.items())
     finally:
         await engine.dispose()
@@ -100,12 +108,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
             file=sys.stderr,
         )
         return 2
-    asyncio.run(_migrate(settings))
-    print(
-        asyncio.run(
-            _seed(settings, SAMPLE_FIXTURE.read_bytes(), settings.sample_tenant, only_if_empty=True)
-        )
-    )
+    print(asyncio.run(_migrate(settings, sample=SAMPLE_FIXTURE.read_bytes())))
     print(f"GraphQL at http://{host}:{port}/graphql ({settings.app_env})")
     with _metrics_directory(workers):
         uvicorn.run(
@@ -165,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("migrated")
     elif args.command == "seed":
         tenant = args.tenant or settings.sample_tenant
-        print(asyncio.run(_seed(settings, args.file.read_bytes(), tenant, only_if_empty=False)))
+        print(asyncio.run(_seed(settings, args.file.read_bytes(), tenant)))
     elif args.command == "token":
         from app.auth import issue_token
         from app.jwt_keys import is_symmetric

@@ -16,7 +16,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from app.db.engine import create_engine, create_session_factory
+from app.db.engine import create_engine, create_session_factory, normalize_url
 from app.db.statements import StatementCountMiddleware, count_statements
 from app.events.hub import create_hub
 from app.events.outbox import CHANNEL
@@ -44,10 +44,16 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        pooler=settings.database_pooler,
     )
     count_statements(engine)
     watch_pool(engine)
-    hub = create_hub(engine.url, CHANNEL)
+    # LISTEN needs a connection of its own for as long as it listens: a direct one when
+    # DATABASE_URL goes through a transaction pooler.
+    listen_url = (
+        normalize_url(settings.database_listen_url) if settings.database_listen_url else engine.url
+    )
+    hub = create_hub(listen_url, CHANNEL)
     db = create_session_factory(engine, hub)
     graphql = GatewayGraphQL(
         build_schema(settings),
