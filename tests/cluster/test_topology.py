@@ -5,14 +5,13 @@ other's subscribers see; versions hold across nodes; the events page has no gaps
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.cluster import Cluster, missing_tools, running_cluster
+from tests.support.cluster import Cluster
 from tests.support.graphql import GraphQLClient
 from tests.support.jobs import TARGET, service
 from tests.support.ws import GraphQLWebSocket, graphql_ws
@@ -24,19 +23,6 @@ ACT = """mutation($id: ID!, $v: Int!) {{ {name}ServiceJob(input: {{id: $id, vers
 JOB_CHANGED = """subscription($id: ID!) { serviceJobChanged(id: $id) { id status version } }"""
 EVENTS = """query($after: String) { events(first: 7, after: $after) {
   pageInfo { endCursor hasNextPage } nodes { id type entityId version } } }"""
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    missing = missing_tools()
-    if missing and os.geteuid() != 0 and os.environ.get("CI") != "true":
-        pytest.skip(f"scripts/cluster needs {', '.join(missing)} (apt-get install, as root)")
-    # A database of its own on the suite's PostgreSQL server: no second server to start.
-    with running_cluster(
-        tmp_path_factory.mktemp("cluster"),
-        postgres_admin_url=os.environ.get("TEST_POSTGRES_ADMIN_URL"),
-    ) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")
