@@ -83,6 +83,7 @@ class Result:
     violations: list[str] = field(default_factory=list)
     timeline: list[tuple[float, str]] = field(default_factory=list)
     reconnects: int = 0
+    subscription_errors: int = 0
     notices: int = 0
     checked: dict[str, int] = field(default_factory=dict)
 
@@ -108,6 +109,7 @@ class Result:
             "phases": phases,
             "timeline": [{"at_s": round(t, 1), "what": what} for t, what in self.timeline],
             "subscriber_reconnects": self.reconnects,
+            "subscription_errors": self.subscription_errors,
             "subscription_messages": self.notices,
             "checked": self.checked,
             "violations": self.violations,
@@ -280,11 +282,15 @@ class Soak:
                                 message = await ws.receive(0.5)
                             except TimeoutError:
                                 continue
-                            if message.get("type") != "next" or message.get("id") not in idents:
-                                raise ConnectionError(f"unexpected message {message}")
+                            data = (message.get("payload") or {}).get("data")
+                            if message.get("type") != "next" or not data:
+                                # An error or the end of a subscription tells the client
+                                # that it may miss changes: subscribe again and re-read.
+                                self.result.subscription_errors += 1
+                                raise ConnectionError(f"subscription ended: {message}")
                             self.result.notices += 1
                             job = idents[message["id"]]
-                            version = message["payload"]["data"]["serviceJobChanged"]["version"]
+                            version = data["serviceJobChanged"]["version"]
                             known[job] = max(known[job], version)
                         return
                 except (
@@ -457,6 +463,7 @@ def report(result: Result, out: Any = None) -> None:
     )
     print(
         f"subscriptions: {summary['subscription_messages']} messages, "
+        f"{summary['subscription_errors']} ended with an error, "
         f"{summary['subscriber_reconnects']} reconnects",
         file=out,
     )

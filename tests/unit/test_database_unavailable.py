@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncpg
+import pytest
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.db.errors import database_unavailable
@@ -41,3 +42,38 @@ def test_bugs_and_refused_data_are_not() -> None:
         wrapped(asyncpg.exceptions.InterfaceError("another operation is in progress")),
     ):
         assert not database_unavailable(error), error
+
+
+class FakeContext:
+    def __init__(self) -> None:
+        self.released = 0
+
+    def release(self) -> None:
+        self.released += 1
+
+
+async def test_a_subscription_waits_out_a_moment_without_the_database() -> None:
+    from app.graphql.events.subscriptions import _reload
+
+    attempts: list[int] = []
+
+    async def load() -> str:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise wrapped(asyncpg.exceptions.ProtocolViolationError("server shutting down"))
+        return "the job"
+
+    context = FakeContext()
+    assert await _reload(context, load) == "the job"  # type: ignore[arg-type]
+    assert len(attempts) == 3
+    assert context.released == 3  # fresh loaders for every attempt
+
+
+async def test_a_subscription_does_not_retry_a_bug() -> None:
+    from app.graphql.events.subscriptions import _reload
+
+    async def load() -> str:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await _reload(FakeContext(), load)  # type: ignore[arg-type]
