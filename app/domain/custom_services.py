@@ -12,6 +12,8 @@ from app.domain.localized import check_localized
 
 MAX_ADDITIONAL_INFORMATION = 15
 MAX_ARTICLE_ITEMS = 50
+#: Attributes of one article (key, value, category, priority each).
+MAX_ARTICLE_ATTRIBUTES = 20
 MAX_REQUIRED_SERVICES = 25
 MAX_EXECUTION_TIME_IN_MIN = 60 * 24 * 365
 MAX_REF_LENGTH = 255
@@ -107,6 +109,19 @@ def check_ref(value: str | None, field_name: str, problems: Problems) -> None:
         )
 
 
+def check_article(
+    article: Article, where: str, problems: Problems, *, id_field: str | None = None
+) -> None:
+    """An article as a client gives it, at `where`: a tenant article id (reported at
+    `id_field`, else at `where`) and at most MAX_ARTICLE_ATTRIBUTES attributes."""
+    if not article.tenant_article_id.strip():
+        problems.invalid("tenantArticleId must not be empty.", id_field or where)
+    if len(article.attributes) > MAX_ARTICLE_ATTRIBUTES:
+        problems.too_many(
+            f"An article has at most {MAX_ARTICLE_ATTRIBUTES} attributes.", f"{where}.attributes"
+        )
+
+
 def check_article_items(items: Sequence[ArticleItem], field_name: str, problems: Problems) -> None:
     if len(items) > MAX_ARTICLE_ITEMS:
         problems.too_many(f"At most {MAX_ARTICLE_ITEMS} article items are allowed.", field_name)
@@ -114,8 +129,9 @@ def check_article_items(items: Sequence[ArticleItem], field_name: str, problems:
         where = f"{field_name}.{index}"
         if item.quantity < 1:
             problems.invalid("quantity must be at least 1.", f"{where}.quantity")
-        if not item.article.tenant_article_id.strip():
-            problems.invalid("tenantArticleId must not be empty.", f"{where}.tenantArticleId")
+        check_article(
+            item.article, f"{where}.article", problems, id_field=f"{where}.tenantArticleId"
+        )
 
 
 def check_additional_information_item(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.domain.errors import Problems
+from app.domain.text_limits import CODE_LENGTH
 
 MAX_DOCUMENT_LENGTH = 5_242_880
 AES_BLOCK = 16
@@ -62,6 +63,12 @@ def check_appointment_time(start: datetime, duration: int, where: str, problems:
             f"durationInMinutes must be between 1 and {MAX_DURATION_MINUTES}.",
             f"{where}.durationInMinutes",
         )
+
+
+def check_reschedule_reason(code: str, where: str, problems: Problems) -> None:
+    """A reschedule names its reason with a code of 1 to CODE_LENGTH characters."""
+    if not code.strip() or len(code) > CODE_LENGTH:
+        problems.invalid(f"Give a reschedule reason code (1 to {CODE_LENGTH} characters).", where)
 
 
 def check_technicians(ids: Sequence[str], where: str, problems: Problems) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from app.domain.custom_services import Article
+from app.domain.custom_services import Article, check_article
 from app.domain.errors import ErrorCode, Problems
 from app.domain.service_data import MAX_ENTRIES, ServiceItem
 
@@ -47,8 +47,7 @@ def check_new_items(items: Sequence[NewItem], total_after: int, problems: Proble
     for index, item in enumerate(items):
         where = f"items.{index}"
         _check_quantity(item.quantity, f"{where}.quantity", problems)
-        if not item.article.tenant_article_id.strip():
-            problems.invalid("tenantArticleId must not be empty.", f"{where}.article")
+        check_article(item.article, f"{where}.article", problems)
     if total_after > MAX_ITEMS_PER_TREE:
         problems.too_many(
             f"A tree's service data holds at most {MAX_ITEMS_PER_TREE} items.", "items"

@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from app.domain.attributes import check_custom_attributes
-from app.domain.custom_services import Article, ArticleItem, check_ref
+from app.domain.custom_services import Article, ArticleItem, check_article, check_ref
 from app.domain.errors import Problems
 
 MAX_LINE_ITEMS = 50
 MAX_ASSIGNED_USERS = 10
 MAX_SCANNABLE_CODES = 50
+#: Target times a job keeps: its history, the current one included.
+MAX_TARGET_TIMES = 100
 
 #: The marketplaces of the close-out flow (seed 000): US, UK, DE, IN.
 MARKETPLACES: Mapping[str, str] = {
@@ -55,6 +58,24 @@ class NewServiceJob:
     required_line_items: Sequence[ArticleItem] | None = None
 
 
+def check_timezone(value: datetime, field_name: str, problems: Problems) -> None:
+    """Times are instants: a value without a timezone is refused, never guessed."""
+    if value.tzinfo is None:
+        problems.invalid(f"{field_name} needs a timezone.", field_name)
+
+
+def with_target_time(
+    history: Sequence[Mapping[str, Any]], target_time: datetime
+) -> list[Mapping[str, Any]]:
+    """A job's target time history with a new target time, at most MAX_TARGET_TIMES long."""
+    problems = Problems()
+    check_timezone(target_time, "targetTime", problems)
+    if len(history) >= MAX_TARGET_TIMES:
+        problems.too_many(f"A job keeps at most {MAX_TARGET_TIMES} target times.", "targetTime")
+    problems.raise_if_any()
+    return [*history, {"targetTime": target_time.isoformat()}]
+
+
 def check_line_items(items: Sequence[LineItemDraft], where: str, problems: Problems) -> None:
     if len(items) > MAX_LINE_ITEMS:
         problems.too_many(f"At most {MAX_LINE_ITEMS} line items are allowed.", where)
@@ -62,8 +83,7 @@ def check_line_items(items: Sequence[LineItemDraft], where: str, problems: Probl
         here = f"{where}.{index}"
         if item.quantity < 1:
             problems.invalid("quantity must be at least 1.", f"{here}.quantity")
-        if not item.article.tenant_article_id.strip():
-            problems.invalid("tenantArticleId must not be empty.", f"{here}.article")
+        check_article(item.article, f"{here}.article", problems)
         if len(item.scannable_codes) > MAX_SCANNABLE_CODES:
             problems.too_many(
                 f"At most {MAX_SCANNABLE_CODES} scannable codes.", f"{here}.scannableCodes"
@@ -82,8 +102,7 @@ def check_required_line_items(items: Sequence[ArticleItem] | None, problems: Pro
         here = f"requiredLineItems.{index}"
         if item.quantity < 1:
             problems.invalid("quantity must be at least 1.", f"{here}.quantity")
-        if not item.article.tenant_article_id.strip():
-            problems.invalid("tenantArticleId must not be empty.", f"{here}.article")
+        check_article(item.article, f"{here}.article", problems)
 
 
 def check_assigned_users(users: Sequence[str], where: str, problems: Problems) -> None:

@@ -78,13 +78,6 @@ class TreeShape:
             yield current, depth
             stack.extend((c, depth + 1) for c in reversed(self.children.get(current, [])))
 
-    def height_below(self, link_id: str) -> int:
-        """Levels in the subtree rooted at `link_id`, itself included."""
-        best = 1
-        for child in self.children.get(link_id, []):
-            best = max(best, 1 + self.height_below(child))
-        return best
-
 
 def check_new_link(
     shape: TreeShape, parent_link_id: str | None, job_count: int, max_jobs: int

@@ -68,10 +68,6 @@ class ChangeHub:
         self._subscriptions: dict[Topic, set[Subscription]] = defaultdict(set)
         self._closed = False
 
-    @property
-    def subscriber_count(self) -> int:
-        return sum(len(s) for s in self._subscriptions.values())
-
     @contextlib.asynccontextmanager
     async def subscribe(self, topic: Topic) -> AsyncIterator[Subscription]:
         subscription = Subscription(topic, self._queue_size)

@@ -15,9 +15,9 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import tables
+from app.db.core import execute_core
 from app.db.types import utcnow
 from app.domain.events import ChangeNotice, EntityType, EventType
-from app.repositories import execute_core
 
 #: The PostgreSQL channel every worker LISTENs on.
 CHANNEL = "jobtree_changes"

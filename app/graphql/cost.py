@@ -47,6 +47,7 @@ from graphql.language import DocumentNode
 
 from app.domain.custom_services import (
     MAX_ADDITIONAL_INFORMATION,
+    MAX_ARTICLE_ATTRIBUTES,
     MAX_ARTICLE_ITEMS,
     MAX_REQUIRED_SERVICES,
 )
@@ -60,14 +61,14 @@ BOUNDED: Mapping[str, int] = {
     "ServiceJob.lineItems": MAX_LINE_ITEMS,
     # From the lowest job holding the item up to the root: one job per level at most.
     "AvailableLineItem.executedServiceJobData": MAX_DEPTH,
-    "ServiceJob.requiredLineItems": 100,
+    "ServiceJob.requiredLineItems": MAX_LINE_ITEMS,
     "ServiceJob.additionalInformation": MAX_ADDITIONAL_INFORMATION,
     "ServiceJob.assignedUsers": MAX_ASSIGNED_USERS,
     "CustomService.additionalInformation": MAX_ADDITIONAL_INFORMATION,
     "CustomService.articleItems": MAX_ARTICLE_ITEMS,
     "CustomService.requiredCustomServices": MAX_REQUIRED_SERVICES,
     "CustomService.requiredCustomServiceRefs": MAX_REQUIRED_SERVICES,
-    "Article.attributes": 20,
+    "Article.attributes": MAX_ARTICLE_ATTRIBUTES,
 }
 DEFAULT_LIST = 20
 #: Characters of text one unit of cost pays for: ids, codes and titles cost one, free text

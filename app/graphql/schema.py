@@ -12,7 +12,6 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from app.graphql.appointments.assign_resources import AppointmentResourcesMutation
 from app.graphql.appointments.mutations import AppointmentMutation
 from app.graphql.appointments.queries import AppointmentQuery
 from app.graphql.common.lru import MAX_CACHED_TEXT
@@ -48,7 +47,7 @@ from app.graphql.trees.columns import ColumnPlanner
 from app.graphql.trees.mutations import TreeMutation
 from app.graphql.trees.queries import TreeQuery
 from app.graphql.trees.search import TreeSearchQuery
-from app.http.observability import operation_label, record_operation
+from app.metrics import operation_label, record_operation
 from app.settings import Settings
 
 
@@ -80,7 +79,6 @@ class Mutation(
     ServiceDataMutation,
     ServiceDataMaintenanceMutation,
     AppointmentMutation,
-    AppointmentResourcesMutation,
 ):
     pass
 

@@ -25,15 +25,11 @@ from app.http.body_limit import BodyLimitMiddleware
 from app.http.documents import download_endpoint, upload_endpoint
 from app.http.graphiql import STATIC_DIR, STATIC_URL_PREFIX
 from app.http.graphql_view import GatewayGraphQL
-from app.http.observability import (
-    ObservabilityMiddleware,
-    metrics_endpoint,
-    watch_pool,
-    worker_exited,
-)
+from app.http.observability import ObservabilityMiddleware, metrics_endpoint, worker_exited
 from app.http.request_id import RequestIdMiddleware
 from app.http.tree_view import tree_view_endpoint
 from app.logs import configure_logging
+from app.metrics import watch_pool
 from app.settings import Settings
 
 

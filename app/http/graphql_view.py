@@ -27,9 +27,9 @@ from app.events.hub import ChangeHub
 from app.graphql.context import Context
 from app.http.graphiql import offline_graphiql_html
 from app.http.media import GRAPHQL_RESPONSE, prefers_graphql_response, request_error_status
-from app.http.observability import operation_label, record_operation
 from app.http.refusals import nested_deeper_than, refusal, refusal_body
 from app.http.socket_expiry import TOKEN_EXPIRED_REASON, ExpiringTransportWSHandler
+from app.metrics import operation_label, record_operation
 from app.settings import Settings
 
 GRAPHIQL_TOKEN_TTL_SECONDS = 12 * 3600

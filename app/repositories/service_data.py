@@ -13,9 +13,9 @@ from sqlmodel import select as model_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import tables
+from app.db.core import execute_core
 from app.db.types import utcnow
 from app.domain.service_data import Held, ServiceItem, Usage
-from app.repositories import execute_core
 
 SD = tables.ServiceData
 ITEM = tables.ServiceDataItem

@@ -12,13 +12,13 @@ from sqlmodel import select as model_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import tables
+from app.db.core import execute_core
 from app.db.types import utcnow
 from app.domain.cancel_reasons import CancelReason
 from app.domain.job_status import TERMINAL, JobStatus
 from app.domain.service_data import LACKING, needs_items
 from app.domain.trees import Link, TreeShape
 from app.events import outbox
-from app.repositories import execute_core
 
 JOB = tables.ServiceJob
 LINK = tables.ServiceJobLink
@@ -29,11 +29,10 @@ ASSIGNED = tables.ServiceJobAssignedUser
 
 @dataclass(frozen=True, slots=True)
 class TreeState:
-    """What writers need of a tree: its shape and each job's status and version."""
+    """What writers need of a tree: its shape and each job's status."""
 
     shape: TreeShape
     statuses: dict[str, str]
-    versions: dict[str, int]
     lacking_items: set[str]
     #: Each job's sub-status, and what its items need: required line items of the jobs that
     #: need items (DOMAIN §6), whether its items are returnable.
@@ -181,7 +180,6 @@ class ServiceJobRepository:
                 col(LINK.service_job_id),
                 col(LINK.parent_link_id),
                 col(JOB.status),
-                col(JOB.version),
                 col(JOB.sub_status),
                 col(JOB.items_required),
                 col(JOB.required_line_items),
@@ -193,13 +191,11 @@ class ServiceJobRepository:
         )
         shape = TreeShape()
         statuses: dict[str, str] = {}
-        versions: dict[str, int] = {}
-        state = TreeState(shape, statuses, versions, set())
+        state = TreeState(shape, statuses, set())
         for row in result.all():
             job = row.service_job_id
             shape.add(Link(row.id, job, row.parent_link_id))
             statuses[job] = row.status
-            versions[job] = row.version
             state.sub_statuses[job] = row.sub_status
             state.returnable[job] = row.items_returnable
             if row.sub_status in LACKING:
@@ -309,13 +305,8 @@ class ServiceJobRepository:
             grouped[row.service_job_id].append(row)
         return grouped
 
-    async def links_by_job(self, job_ids: Collection[str]) -> dict[str, Row[Any]]:
-        if not job_ids:
-            return {}
-        result = await execute_core(
-            self.session,
-            select(LINK.__table__).where(  # type: ignore[attr-defined]
-                col(LINK.service_job_id).in_(list(job_ids)), col(LINK.tenant) == self.tenant
-            ),
+    async def get_link(self, ident: str) -> tables.ServiceJobLink | None:
+        result = await self.session.exec(
+            model_select(LINK).where(LINK.id == ident, LINK.tenant == self.tenant)
         )
-        return {row.service_job_id: row for row in result.all()}
+        return result.first()

@@ -123,8 +123,9 @@ async def reschedule_appointment(
     technicians: Sequence[Technician] | None,
 ) -> tables.Appointment:
     """A new ACTIVE appointment linked to the old one, which is CANCELLED."""
-    if not reason_code.strip() or len(reason_code) > 64:
-        raise validation_failed("Give a reschedule reason code (1 to 64 characters).", "reasonCode")
+    reason_problems = Problems()
+    fulfillment.check_reschedule_reason(reason_code, "reasonCode", reason_problems)
+    reason_problems.raise_if_any()
     _check_time(start, duration, technicians or ())
     async with transaction(db) as session:
         job = await visible_job(session, viewer, job_id)

@@ -19,6 +19,7 @@ from app.domain.service_jobs import (
     NewServiceJob,
     check_line_items,
     check_marketplace,
+    check_timezone,
 )
 from app.repositories.service_data import ServiceDataRepository
 from app.repositories.service_jobs import ServiceJobRepository
@@ -47,8 +48,7 @@ async def create_order(
     check_marketplace(order.marketplace_id, "marketplaceId", problems)
     check_order(order.items, "customServices", problems)
     check_line_items(order.line_items, "lineItems", problems)
-    if order.target_time.tzinfo is None:
-        problems.invalid("targetTime needs a timezone.", "targetTime")
+    check_timezone(order.target_time, "targetTime", problems)
     problems.raise_if_any()
     if not viewer.sees_facility(order.facility_ref):
         raise not_found("Facility", order.facility_ref, "facilityId")

@@ -1,5 +1,10 @@
-"""Loading a JSON document of sample data (the `fixtures/` format) through the use cases, so
-sample data obeys the same rules as data created through the API."""
+"""Loading a JSON document of sample data (the `fixtures/` format, and the benchmark's trees).
+
+Custom services and facility connections go through their use cases, so they obey the same
+rules as data created through the API. Trees, which come by the thousand jobs with the ids the
+document gives, are bulk-loaded instead: each tree's shape is checked by the domain's tree rules
+and each job's statuses settled by its item rules first, then the rows go in with multi-row
+inserts in one transaction (creating them one use case call at a time takes minutes)."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import tables
+from app.db.core import execute_core
 from app.db.engine import SessionFactory
 from app.domain import custom_services as domain
 from app.domain import trees as trees_rules
@@ -20,7 +26,6 @@ from app.domain.access import Viewer
 from app.domain.job_status import TERMINAL, JobStatus
 from app.domain.service_data import Held, ServiceItem, executed, item_sub_status
 from app.domain.service_jobs import LineItemDraft, NewServiceJob
-from app.repositories import execute_core
 from app.repositories.custom_services import CustomServiceRepository
 from app.services import custom_services, facility_connections, transaction
 from app.services.service_jobs import (
@@ -182,37 +187,51 @@ BENCHMARK_SERVICE = "Benchmark service"
 INSERT_CHUNK = 2000
 
 
+def _benchmark_ref(facility_ref: str) -> str:
+    return f"benchmark-service-{facility_ref}"
+
+
+async def _ensure_benchmark_services(
+    db: SessionFactory, viewer: Viewer, facility_refs: set[str]
+) -> None:
+    """Each facility whose jobs name no service gets a "Benchmark service" (ACTIVE, with an
+    ACTIVE connection) once, through the use cases, as in the benchmark's trees.json."""
+    for facility_ref in sorted(facility_refs):
+        tenant_ref = _benchmark_ref(facility_ref)
+        async with transaction(db) as session:
+            known = await CustomServiceRepository(session, viewer.tenant).get_by_tenant_ref(
+                tenant_ref
+            )
+        if known is not None:
+            continue
+        service = await custom_services.create_custom_service(
+            db,
+            viewer,
+            domain.CustomServiceFields(
+                name_localized={"en_US": BENCHMARK_SERVICE},
+                tenant_custom_service_id=tenant_ref,
+                status=domain.CustomServiceStatus.ACTIVE,
+            ),
+        )
+        await facility_connections.create_connection(
+            db,
+            viewer,
+            facility_ref=facility_ref,
+            custom_service_id=service.id,
+            status=domain.CustomServiceStatus.ACTIVE,
+            execution_time_in_min=None,
+        )
+
+
 async def _service_for(
     session: AsyncSession, viewer: Viewer, facility_ref: str, ref: str | None
 ) -> UsableService:
-    """The job's own service, or the facility's "Benchmark service" (made once, ACTIVE, with an
-    ACTIVE connection) for jobs that name none, as in the benchmark's trees.json."""
+    """The job's own service, or its facility's benchmark service when it names none."""
     if ref is not None:
         return await usable_service(session, viewer.tenant, facility_ref, ref, None, "trees")
-    tenant_ref = f"benchmark-service-{facility_ref}"
-    if await CustomServiceRepository(session, viewer.tenant).get_by_tenant_ref(tenant_ref) is None:
-        service = tables.CustomService(
-            id=new_id(),
-            tenant=viewer.tenant,
-            tenant_custom_service_id=tenant_ref,
-            status="ACTIVE",
-            name_localized={"en_US": BENCHMARK_SERVICE},
-            items_required="NONE",
-            article_items=[],
-        )
-        session.add(service)
-        await session.flush()
-        session.add(
-            tables.FacilityCustomServiceConnection(
-                id=new_id(),
-                tenant=viewer.tenant,
-                facility_ref=facility_ref,
-                custom_service_id=service.id,
-                status="ACTIVE",
-            )
-        )
-        await session.flush()
-    return await usable_service(session, viewer.tenant, facility_ref, None, tenant_ref, "trees")
+    return await usable_service(
+        session, viewer.tenant, facility_ref, None, _benchmark_ref(facility_ref), "trees"
+    )
 
 
 async def seed_trees(db: SessionFactory, viewer: Viewer, trees: list[TreeDoc]) -> None:
@@ -224,6 +243,16 @@ async def seed_trees(db: SessionFactory, viewer: Viewer, trees: list[TreeDoc]) -
         )
         for tree in trees
     }
+    await _ensure_benchmark_services(
+        db,
+        viewer,
+        {
+            link.service_job.facility_ref
+            for tree in trees
+            for link in tree.links
+            if link.service_job.custom_service_ref is None
+        },
+    )
     async with transaction(db) as session:
         services: dict[tuple[str, str | None], UsableService] = {}
         rows: dict[Any, list[dict[str, Any]]] = {

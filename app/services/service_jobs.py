@@ -33,6 +33,7 @@ from app.domain.service_jobs import (
     LineItemDraft,
     NewServiceJob,
     check_new_job,
+    with_target_time,
 )
 from app.domain.versioning import check_version
 from app.repositories.custom_services import CustomServiceRepository
@@ -42,6 +43,9 @@ from app.repositories.service_jobs import ServiceJobRepository, TreeState, statu
 from app.services import appointments, transaction
 from app.services.item_flow import settle_tree
 from app.services.serialization import article_to_json
+
+#: How refusals name a service job.
+JOB = "The service job"
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,7 +314,7 @@ async def add_to_service_data(
 async def _lock_tree_of_link(
     repo: ServiceJobRepository, viewer: Viewer, link_id: str
 ) -> tuple[tables.LinkedServiceJobs, TreeState]:
-    link = await repo.session.get(tables.ServiceJobLink, link_id)
+    link = await repo.get_link(link_id)
     tree = None if link is None else await repo.get_tree(link.linked_service_jobs_id)
     if tree is None or not viewer.sees_facility(tree.facility_ref):
         raise not_found("Service job link", link_id, "serviceJobLinkRef")
@@ -337,7 +341,7 @@ async def _parent_gains_prerequisite(
         await repo.set_status([parent_job], after.value)
 
 
-async def act(
+async def apply_status_action(
     db: SessionFactory,
     viewer: Viewer,
     ident: str,
@@ -360,7 +364,7 @@ async def act(
         job = await _visible_job(repo, viewer, ident)
         await repo.lock_tree(job.linked_service_jobs_id)
         job = await _visible_job(repo, viewer, ident)
-        check_version("The service job", version, job.version)
+        check_version(JOB, version, job.version)
         target = job_status.apply_action(
             JobStatus(job.status), action, marketplace=job.marketplace_id is not None
         )
@@ -399,15 +403,11 @@ async def act(
             **status_columns(target, why),
         }
         if not await repo.update_job_if_version(job.id, version, changes):
-            raise check_version_error(version, job.version)
+            raise version_conflict(JOB, version, job.version)
         await _settle_tree(repo, job, target, why)
         result = await repo.get(job.id)
         assert result is not None
         return result
-
-
-def check_version_error(given: int, current: int) -> DomainError:
-    return version_conflict("The service job", given, current)
 
 
 async def _settle_tree(
@@ -450,27 +450,22 @@ async def replace_assigned_users(
 async def add_target_time(
     db: SessionFactory, viewer: Viewer, ident: str, version: int, target_time: datetime
 ) -> tables.ServiceJob:
-    if target_time.tzinfo is None:
-        raise validation_failed("targetTime needs a timezone.", "targetTime")
+    with_target_time((), target_time)  # refused before any read when it has no timezone
     async with transaction(db) as session:
         repo = ServiceJobRepository(session, viewer.tenant)
         job = await _visible_job(repo, viewer, ident)
-        check_version("The service job", version, job.version)
+        check_version(JOB, version, job.version)
         if JobStatus(job.status) in job_status.TERMINAL:
             raise DomainError.one(
                 ErrorCode.INVALID_TRANSITION,
                 f"A service job in status {job.status} takes no new target time.",
                 "targetTime",
             )
-        history = [*job.target_time_history, {"targetTime": target_time.isoformat()}]
-        if len(history) > 100:
-            raise DomainError.one(
-                ErrorCode.LIMIT_EXCEEDED, "A job keeps at most 100 target times.", "targetTime"
-            )
+        history = with_target_time(job.target_time_history, target_time)
         if not await repo.update_job_if_version(
             ident, version, {"target_time": target_time, "target_time_history": history}
         ):
-            raise check_version_error(version, job.version)
+            raise version_conflict(JOB, version, job.version)
         result = await repo.get(ident)
         assert result is not None
         return result
@@ -489,9 +484,9 @@ async def _update_fields(
     async with transaction(db) as session:
         repo = ServiceJobRepository(session, viewer.tenant)
         job = await _visible_job(repo, viewer, ident)
-        check_version("The service job", version, job.version)
+        check_version(JOB, version, job.version)
         if not await repo.update_job_if_version(ident, version, values):
-            raise check_version_error(version, job.version)
+            raise version_conflict(JOB, version, job.version)
         if then is not None:
             await then(repo)
         result = await repo.get(ident)

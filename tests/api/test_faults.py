@@ -163,7 +163,8 @@ async def test_a_dropped_connection_is_told_apart_and_the_next_request_succeeds(
 ) -> None:
     if db_kind != "postgres":
         pytest.skip("needs a database server to drop connections")
-    from app.repositories import custom_services, execute_core
+    from app.db.core import execute_core
+    from app.repositories import custom_services
 
     await service(gql, "step")
     original = custom_services.CustomServiceRepository.list_page

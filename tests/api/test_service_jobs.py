@@ -99,6 +99,19 @@ async def test_creation_limits_and_bad_input_are_reported_together(gql: GraphQLC
     ]
 
 
+async def test_an_article_has_a_bounded_number_of_attributes(gql: GraphQLClient) -> None:
+    service_id = await service(gql, "tailoring")
+    crowded = line_item("a", "A")
+    crowded["article"]["attributes"] = [{"key": f"k{i}", "value": "v"} for i in range(21)]
+    payload = await create_job_payload(gql, service_id, lineItems=[crowded])
+    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
+        ("LIMIT_EXCEEDED", "lineItems.0.article.attributes")
+    ]
+    assert (await gql("{ serviceJobs { totalCount } }"))["serviceJobs"]["totalCount"] == 0
+    crowded["article"]["attributes"].pop()
+    assert (await create_job_payload(gql, service_id, lineItems=[crowded]))["userErrors"] == []
+
+
 async def test_the_status_machine_through_the_api(gql: GraphQLClient) -> None:
     service_id = await service(gql, "tailoring")
     created = await job(gql, service_id)

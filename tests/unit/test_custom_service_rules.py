@@ -84,3 +84,16 @@ def test_custom_attributes_must_be_an_object() -> None:
     problems = Problems()
     check_custom_attributes(["a"], "customAttributes", problems)
     assert [p.code for p in problems] == [ErrorCode.VALIDATION_FAILED]
+
+
+def test_an_article_item_has_an_id_and_at_most_twenty_attributes() -> None:
+    attributes = tuple({"key": f"k{i}", "value": "v"} for i in range(21))
+    items = (
+        ArticleItem(Article("", attributes=attributes[:20]), 1),
+        ArticleItem(Article("shirt", attributes=attributes), 1),
+    )
+    fields = CustomServiceFields(name_localized={"en_US": "Embroidery"}, article_items=items)
+    assert problems_of(fields) == [
+        (ErrorCode.VALIDATION_FAILED, "articleItems.0.tenantArticleId"),
+        (ErrorCode.LIMIT_EXCEEDED, "articleItems.1.article.attributes"),
+    ]

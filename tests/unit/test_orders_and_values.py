@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.domain.errors import ErrorCode, Problems
+import pytest
+
+from app.domain.errors import DomainError, ErrorCode, Problems
 from app.domain.job_values import GivenValue, missing_mandatory, resolve_values
 from app.domain.orders import (
     JobEnd,
@@ -14,6 +16,7 @@ from app.domain.orders import (
     order_status,
     plan_jobs,
 )
+from app.domain.service_jobs import MAX_TARGET_TIMES, with_target_time
 
 
 def item(ref: str, *children: OrderItem, articles: tuple[OrderArticle, ...] = ()) -> OrderItem:
@@ -142,3 +145,18 @@ def test_bad_values_are_each_reported() -> None:
         (ErrorCode.NOT_FOUND, "additionalInformation.4"),
         (ErrorCode.VALIDATION_FAILED, "additionalInformation.5"),
     ]
+
+
+def test_a_target_time_needs_a_timezone_and_a_job_keeps_at_most_a_hundred() -> None:
+    moment = datetime(2026, 12, 2, 10, tzinfo=UTC)
+    assert with_target_time([], moment) == [{"targetTime": "2026-12-02T10:00:00+00:00"}]
+    with pytest.raises(DomainError) as naive:
+        with_target_time([], moment.replace(tzinfo=None))
+    assert [(p.code.name, p.field) for p in naive.value.problems] == [
+        ("VALIDATION_FAILED", "targetTime")
+    ]
+    full = [{"targetTime": moment.isoformat()}] * (MAX_TARGET_TIMES - 1)
+    assert len(with_target_time(full, moment)) == MAX_TARGET_TIMES
+    with pytest.raises(DomainError) as crowded:
+        with_target_time([*full, full[0]], moment)
+    assert [p.code.name for p in crowded.value.problems] == ["LIMIT_EXCEEDED"]

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from app.domain.errors import ErrorCode, Problems
-from app.domain.fulfillment import MAX_TECHNICIANS, check_resource_assignment
+from app.domain.fulfillment import (
+    MAX_TECHNICIANS,
+    check_reschedule_reason,
+    check_resource_assignment,
+)
 
 Found = list[tuple[ErrorCode, str]]
 
@@ -33,3 +37,16 @@ def test_recorded_resources_must_stay() -> None:
     assert problems_of(["tech-1"], recorded=("tech-1", "tech-2")) == [
         (ErrorCode.VALIDATION_FAILED, "resources")
     ]
+
+
+def test_a_reschedule_reason_code_is_one_to_sixty_four_characters() -> None:
+    for code, refused in [
+        ("", True),
+        ("  ", True),
+        ("R1", False),
+        ("x" * 64, False),
+        ("x" * 65, True),
+    ]:
+        problems = Problems()
+        check_reschedule_reason(code, "reasonCode", problems)
+        assert [p.field for p in problems] == (["reasonCode"] if refused else []), code

@@ -1,4 +1,4 @@
-"""Articles and article items, shared by custom services and (later) line items."""
+"""Articles and article items, shared by custom services, line items and service data."""
 
 from __future__ import annotations
 

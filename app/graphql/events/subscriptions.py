@@ -25,7 +25,7 @@ from app.events.hub import CLOSED, Subscription
 from app.graphql.context import Context
 from app.graphql.service_jobs.types import ServiceJob
 from app.graphql.trees.types import LinkedServiceJobs, tree_view
-from app.http.observability import SUBSCRIPTIONS
+from app.metrics import SUBSCRIPTIONS
 
 T = TypeVar("T")
 

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import strawberry
 
-from app.domain.errors import DomainError
 from app.domain.orders import MAX_DEPTH, OrderArticle, OrderItem
-from app.graphql.common.errors import UserError, user_errors
+from app.graphql.common.errors import UserError
+from app.graphql.common.payloads import MutationPayload, answer
 from app.graphql.context import Context
 from app.graphql.orders.queries import load_order
 from app.graphql.orders.types import Order
@@ -84,7 +84,7 @@ class CreateOrderInput:
 
 
 @strawberry.type(description="Result of createOrder.")
-class CreateOrderPayload:
+class CreateOrderPayload(MutationPayload):
     order: Order | None = strawberry.field(description="The new order; null when refused.")
     user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
 
@@ -94,7 +94,8 @@ async def create_order(
     input: Annotated[CreateOrderInput, strawberry.argument(description="The order.")],
 ) -> CreateOrderPayload:
     context = info.context
-    try:
+
+    async def create() -> str:
         await orders.create_order(
             context.db,
             context.viewer,
@@ -109,11 +110,12 @@ async def create_order(
             ),
             context.settings.max_jobs_per_tree,
         )
-    except DomainError as error:
-        return CreateOrderPayload(order=None, user_errors=user_errors(error))
-    return CreateOrderPayload(
-        order=await load_order(context, input.tenant_order_id), user_errors=[]
-    )
+        return input.tenant_order_id
+
+    async def created(tenant_order_id: str) -> CreateOrderPayload:
+        return CreateOrderPayload(order=await load_order(context, tenant_order_id), user_errors=[])
+
+    return await answer(CreateOrderPayload, create, created)
 
 
 @strawberry.type

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 import strawberry
 
-from app.domain.errors import DomainError
 from app.domain.service_data_maintenance import NewItem, QuantityChange
 from app.graphql.common.articles import ArticleInput
-from app.graphql.common.errors import UserError, user_errors
+from app.graphql.common.errors import UserError
+from app.graphql.common.payloads import MutationPayload, answer
 from app.graphql.context import Context
 from app.graphql.service_data.types import ServiceData
 from app.repositories.service_data import ServiceDataState
@@ -55,16 +55,14 @@ class UpdateServiceDataAvailableLineItemsInput:
 
 
 @strawberry.type(description="Result of correcting a service data.")
-class ServiceDataPayload:
+class ServiceDataPayload(MutationPayload):
     service_data: ServiceData | None = strawberry.field(
         description="The service data after the change (its version bumped); null when refused."
     )
     user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
 
 
-def _payload(state: ServiceDataState | DomainError) -> ServiceDataPayload:
-    if isinstance(state, DomainError):
-        return ServiceDataPayload(service_data=None, user_errors=user_errors(state))
+def _payload(state: ServiceDataState) -> ServiceDataPayload:
     return ServiceDataPayload(service_data=ServiceData.from_state(state), user_errors=[])
 
 
@@ -73,13 +71,13 @@ async def _corrected(
 ) -> ServiceDataPayload:
     """One correction of a tree's service data, answered as a payload (its userErrors when
     refused)."""
-    try:
-        state = await correct_items(
+    return await answer(
+        ServiceDataPayload,
+        lambda: correct_items(
             info.context.db, info.context.viewer, service_data_id, version, **change
-        )
-    except DomainError as error:
-        return _payload(error)
-    return _payload(state)
+        ),
+        _payload,
+    )
 
 
 async def add_service_data_available_line_items(

@@ -6,12 +6,14 @@ from typing import Annotated
 
 import strawberry
 
-from app.domain.errors import DomainError
+from app.db import tables
 from app.domain.service_data import Entry
-from app.graphql.common.errors import UserError, user_errors
+from app.graphql.common.errors import UserError
+from app.graphql.common.payloads import MutationPayload, answer
 from app.graphql.context import Context
 from app.graphql.service_data.types import ServiceData
 from app.graphql.service_jobs.types import ServiceJob
+from app.repositories.service_data import ServiceDataState
 from app.services.service_data import change_items
 
 
@@ -31,7 +33,7 @@ class ServiceJobItemsInput:
 
 
 @strawberry.type(description="Result of selecting or unselecting items.")
-class ServiceJobItemsPayload:
+class ServiceJobItemsPayload(MutationPayload):
     service_job: ServiceJob | None = strawberry.field(
         description="The job after the change (its version bumped); null when refused."
     )
@@ -45,19 +47,22 @@ async def _change(
     info: strawberry.Info[Context, None], input: ServiceJobItemsInput, *, select: bool
 ) -> ServiceJobItemsPayload:
     context = info.context
-    try:
-        job, state = await change_items(
+    return await answer(
+        ServiceJobItemsPayload,
+        lambda: change_items(
             context.db,
             context.viewer,
             str(input.service_job_id),
             input.service_job_version,
             [Entry(str(i.service_item_ref), i.quantity) for i in input.items],
             select=select,
-        )
-    except DomainError as error:
-        return ServiceJobItemsPayload(
-            service_job=None, service_data=None, user_errors=user_errors(error)
-        )
+        ),
+        _changed,
+    )
+
+
+def _changed(change: tuple[tables.ServiceJob, ServiceDataState]) -> ServiceJobItemsPayload:
+    job, state = change
     return ServiceJobItemsPayload(
         service_job=ServiceJob.from_row(job),
         service_data=ServiceData.from_state(state),

@@ -5,13 +5,13 @@ from __future__ import annotations
 import strawberry
 
 from app.db import tables
-from app.domain.errors import DomainError
-from app.graphql.common.errors import UserError, user_errors
+from app.graphql.common.errors import UserError
+from app.graphql.common.payloads import MutationPayload
 from app.graphql.service_jobs.types import ServiceJob
 
 
 @strawberry.type(description="Result of a change to a service job.")
-class ServiceJobPayload:
+class ServiceJobPayload(MutationPayload):
     service_job: ServiceJob | None = strawberry.field(
         description="The job after the change; null when refused."
     )
@@ -20,7 +20,3 @@ class ServiceJobPayload:
     @classmethod
     def done(cls, row: tables.ServiceJob) -> ServiceJobPayload:
         return cls(service_job=ServiceJob.from_row(row), user_errors=[])
-
-    @classmethod
-    def refused(cls, error: DomainError) -> ServiceJobPayload:
-        return cls(service_job=None, user_errors=user_errors(error))

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import strawberry
 
-from app.domain.errors import DomainError
-from app.graphql.common.errors import UserError, user_errors
+from app.db import tables
+from app.graphql.common.errors import UserError
+from app.graphql.common.payloads import MutationPayload, answer
 from app.graphql.context import Context
 from app.graphql.custom_services.inputs import AdditionalInformationInput
 from app.graphql.custom_services.types import AdditionalInformation, CustomService
@@ -46,7 +47,7 @@ class DeleteCustomServiceAdditionalInformationInput:
 
 
 @strawberry.type(description="Result of a change to a custom service's questions.")
-class CustomServiceAdditionalInformationPayload:
+class CustomServiceAdditionalInformationPayload(MutationPayload):
     custom_service: CustomService | None = strawberry.field(
         description="The custom service after the change; null when refused."
     )
@@ -56,9 +57,14 @@ class CustomServiceAdditionalInformationPayload:
     user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
 
 
-def _refused(error: DomainError) -> CustomServiceAdditionalInformationPayload:
+def _answered(
+    change: tuple[tables.CustomService, tables.CustomServiceAdditionalInformation | None],
+) -> CustomServiceAdditionalInformationPayload:
+    service, question = change
     return CustomServiceAdditionalInformationPayload(
-        custom_service=None, additional_information=None, user_errors=user_errors(error)
+        custom_service=CustomService.from_row(service),
+        additional_information=AdditionalInformation.from_row(question) if question else None,
+        user_errors=[],
     )
 
 
@@ -70,20 +76,16 @@ async def add_custom_service_additional_information(
     ],
 ) -> CustomServiceAdditionalInformationPayload:
     context = info.context
-    try:
-        service, added = await custom_services.add_additional_information(
+    return await answer(
+        CustomServiceAdditionalInformationPayload,
+        lambda: custom_services.add_additional_information(
             context.db,
             context.viewer,
             str(input.custom_service_id),
             input.version,
             input.additional_information.to_draft(),
-        )
-    except DomainError as error:
-        return _refused(error)
-    return CustomServiceAdditionalInformationPayload(
-        custom_service=CustomService.from_row(service),
-        additional_information=AdditionalInformation.from_row(added),
-        user_errors=[],
+        ),
+        _answered,
     )
 
 
@@ -95,21 +97,17 @@ async def replace_custom_service_additional_information(
     ],
 ) -> CustomServiceAdditionalInformationPayload:
     context = info.context
-    try:
-        service, replaced = await custom_services.replace_additional_information(
+    return await answer(
+        CustomServiceAdditionalInformationPayload,
+        lambda: custom_services.replace_additional_information(
             context.db,
             context.viewer,
             str(input.custom_service_id),
             input.version,
             str(input.additional_information_id),
             input.additional_information.to_draft(),
-        )
-    except DomainError as error:
-        return _refused(error)
-    return CustomServiceAdditionalInformationPayload(
-        custom_service=CustomService.from_row(service),
-        additional_information=AdditionalInformation.from_row(replaced),
-        user_errors=[],
+        ),
+        _answered,
     )
 
 
@@ -121,7 +119,8 @@ async def delete_custom_service_additional_information(
     ],
 ) -> CustomServiceAdditionalInformationPayload:
     context = info.context
-    try:
+
+    async def delete() -> tuple[tables.CustomService, None]:
         service = await custom_services.delete_additional_information(
             context.db,
             context.viewer,
@@ -129,10 +128,6 @@ async def delete_custom_service_additional_information(
             input.version,
             str(input.additional_information_id),
         )
-    except DomainError as error:
-        return _refused(error)
-    return CustomServiceAdditionalInformationPayload(
-        custom_service=CustomService.from_row(service),
-        additional_information=None,
-        user_errors=[],
-    )
+        return service, None
+
+    return await answer(CustomServiceAdditionalInformationPayload, delete, _answered)

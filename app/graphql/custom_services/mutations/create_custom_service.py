@@ -6,8 +6,8 @@ from typing import Annotated
 
 import strawberry
 
-from app.domain.errors import DomainError
-from app.graphql.common.errors import UserError, user_errors
+from app.graphql.common.errors import UserError
+from app.graphql.common.payloads import MutationPayload, answer
 from app.graphql.context import Context
 from app.graphql.custom_services.inputs import CreateCustomServiceInput
 from app.graphql.custom_services.types import CustomService
@@ -15,7 +15,7 @@ from app.services import custom_services
 
 
 @strawberry.type(description="Result of createCustomService.")
-class CreateCustomServicePayload:
+class CreateCustomServicePayload(MutationPayload):
     custom_service: CustomService | None = strawberry.field(
         description="The new custom service; null when refused."
     )
@@ -29,10 +29,12 @@ async def create_custom_service(
     ],
 ) -> CreateCustomServicePayload:
     context = info.context
-    try:
-        row = await custom_services.create_custom_service(
+    return await answer(
+        CreateCustomServicePayload,
+        lambda: custom_services.create_custom_service(
             context.db, context.viewer, input.to_fields()
-        )
-    except DomainError as error:
-        return CreateCustomServicePayload(custom_service=None, user_errors=user_errors(error))
-    return CreateCustomServicePayload(custom_service=CustomService.from_row(row), user_errors=[])
+        ),
+        lambda row: CreateCustomServicePayload(
+            custom_service=CustomService.from_row(row), user_errors=[]
+        ),
+    )

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import strawberry
 
-from app.domain.errors import DomainError
-from app.graphql.common.errors import UserError, user_errors
+from app.graphql.common.errors import UserError
+from app.graphql.common.payloads import MutationPayload, answer
 from app.graphql.context import Context
 from app.graphql.custom_services.inputs import UpdateCustomServiceInput
 from app.graphql.custom_services.types import CustomService
@@ -15,7 +15,7 @@ from app.services import custom_services
 
 
 @strawberry.type(description="Result of updateCustomService.")
-class UpdateCustomServicePayload:
+class UpdateCustomServicePayload(MutationPayload):
     custom_service: CustomService | None = strawberry.field(
         description="The custom service after the change; null when refused."
     )
@@ -29,10 +29,12 @@ async def update_custom_service(
     ],
 ) -> UpdateCustomServicePayload:
     context = info.context
-    try:
-        row = await custom_services.update_custom_service(
+    return await answer(
+        UpdateCustomServicePayload,
+        lambda: custom_services.update_custom_service(
             context.db, context.viewer, str(input.id), input.version, input.changes()
-        )
-    except DomainError as error:
-        return UpdateCustomServicePayload(custom_service=None, user_errors=user_errors(error))
-    return UpdateCustomServicePayload(custom_service=CustomService.from_row(row), user_errors=[])
+        ),
+        lambda row: UpdateCustomServicePayload(
+            custom_service=CustomService.from_row(row), user_errors=[]
+        ),
+    )

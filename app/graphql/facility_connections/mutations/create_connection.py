@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 
 from app.domain.custom_services import CustomServiceStatus
-from app.domain.errors import DomainError
+from app.graphql.common.payloads import answer
 from app.graphql.context import Context
 from app.graphql.facility_connections.mutations.payload import (
     FacilityCustomServiceConnectionPayload,
@@ -36,15 +36,15 @@ async def create_facility_custom_service_connection(
     ],
 ) -> FacilityCustomServiceConnectionPayload:
     context = info.context
-    try:
-        row = await facility_connections.create_connection(
+    return await answer(
+        FacilityCustomServiceConnectionPayload,
+        lambda: facility_connections.create_connection(
             context.db,
             context.viewer,
             facility_ref=str(input.facility_id),
             custom_service_id=str(input.custom_service_id),
             status=CustomServiceStatus[input.status.name],
             execution_time_in_min=input.execution_time_in_min,
-        )
-    except DomainError as error:
-        return FacilityCustomServiceConnectionPayload.refused(error)
-    return FacilityCustomServiceConnectionPayload.done(row)
+        ),
+        FacilityCustomServiceConnectionPayload.done,
+    )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from app.domain.errors import DomainError
+from app.graphql.common.payloads import answer
 from app.graphql.context import Context
 from app.graphql.facility_connections.mutations.payload import (
     FacilityCustomServiceConnectionPayload,
@@ -30,10 +30,10 @@ async def delete_facility_custom_service_connection(
     ],
 ) -> FacilityCustomServiceConnectionPayload:
     context = info.context
-    try:
-        row = await facility_connections.delete_connection(
+    return await answer(
+        FacilityCustomServiceConnectionPayload,
+        lambda: facility_connections.delete_connection(
             context.db, context.viewer, str(input.id), input.version
-        )
-    except DomainError as error:
-        return FacilityCustomServiceConnectionPayload.refused(error)
-    return FacilityCustomServiceConnectionPayload.done(row)
+        ),
+        FacilityCustomServiceConnectionPayload.done,
+    )

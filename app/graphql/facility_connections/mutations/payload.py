@@ -5,13 +5,13 @@ from __future__ import annotations
 import strawberry
 
 from app.db import tables
-from app.domain.errors import DomainError
-from app.graphql.common.errors import UserError, user_errors
+from app.graphql.common.errors import UserError
+from app.graphql.common.payloads import MutationPayload
 from app.graphql.facility_connections.types import FacilityCustomServiceConnection
 
 
 @strawberry.type(description="Result of a change to a facility connection.")
-class FacilityCustomServiceConnectionPayload:
+class FacilityCustomServiceConnectionPayload(MutationPayload):
     facility_custom_service_connection: FacilityCustomServiceConnection | None = strawberry.field(
         description="The connection after the change (as it was, for a delete); null if refused."
     )
@@ -25,7 +25,3 @@ class FacilityCustomServiceConnectionPayload:
             facility_custom_service_connection=FacilityCustomServiceConnection.from_row(row),
             user_errors=[],
         )
-
-    @classmethod
-    def refused(cls, error: DomainError) -> FacilityCustomServiceConnectionPayload:
-        return cls(facility_custom_service_connection=None, user_errors=user_errors(error))

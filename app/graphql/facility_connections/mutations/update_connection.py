@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 
 from app.domain.custom_services import CustomServiceStatus
-from app.domain.errors import DomainError
+from app.graphql.common.payloads import answer
 from app.graphql.context import Context
 from app.graphql.facility_connections.mutations.payload import (
     FacilityCustomServiceConnectionPayload,
@@ -45,10 +45,10 @@ async def update_facility_custom_service_connection(
     ],
 ) -> FacilityCustomServiceConnectionPayload:
     context = info.context
-    try:
-        row = await facility_connections.update_connection(
+    return await answer(
+        FacilityCustomServiceConnectionPayload,
+        lambda: facility_connections.update_connection(
             context.db, context.viewer, str(input.id), input.version, input.changes()
-        )
-    except DomainError as error:
-        return FacilityCustomServiceConnectionPayload.refused(error)
-    return FacilityCustomServiceConnectionPayload.done(row)
+        ),
+        FacilityCustomServiceConnectionPayload.done,
+    )

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import strawberry
 
-from app.domain.errors import DomainError
 from app.domain.job_status import JobAction
 from app.domain.job_values import GivenValue
+from app.graphql.common.payloads import answer
 from app.graphql.common.scalars import LocalizedText
 from app.graphql.context import Context
 from app.graphql.service_jobs.inputs import AdditionalInformationValueInput
@@ -55,7 +55,7 @@ class ObsoleteServiceJobInput:
     version: int = strawberry.field(description="The version last seen by the client.")
 
 
-async def _act(
+async def _apply(
     info: strawberry.Info[Context, None],
     ident: strawberry.ID,
     version: int,
@@ -64,13 +64,13 @@ async def _act(
     reason: service_jobs.GivenReason | None = None,
 ) -> ServiceJobPayload:
     context = info.context
-    try:
-        row = await service_jobs.act(
+    return await answer(
+        ServiceJobPayload,
+        lambda: service_jobs.apply_status_action(
             context.db, context.viewer, str(ident), version, action, values, reason
-        )
-    except DomainError as error:
-        return ServiceJobPayload.refused(error)
-    return ServiceJobPayload.done(row)
+        ),
+        ServiceJobPayload.done,
+    )
 
 
 def _values(input: ServiceJobActionInput) -> list[GivenValue]:
@@ -81,35 +81,35 @@ async def start_service_job(
     info: strawberry.Info[Context, None],
     input: Annotated[ServiceJobActionInput, strawberry.argument(description=Input)],
 ) -> ServiceJobPayload:
-    return await _act(info, input.id, input.version, JobAction.START, _values(input))
+    return await _apply(info, input.id, input.version, JobAction.START, _values(input))
 
 
 async def hold_service_job(
     info: strawberry.Info[Context, None],
     input: Annotated[ServiceJobActionInput, strawberry.argument(description=Input)],
 ) -> ServiceJobPayload:
-    return await _act(info, input.id, input.version, JobAction.HOLD, _values(input))
+    return await _apply(info, input.id, input.version, JobAction.HOLD, _values(input))
 
 
 async def open_service_job(
     info: strawberry.Info[Context, None],
     input: Annotated[ServiceJobActionInput, strawberry.argument(description=Input)],
 ) -> ServiceJobPayload:
-    return await _act(info, input.id, input.version, JobAction.OPEN, _values(input))
+    return await _apply(info, input.id, input.version, JobAction.OPEN, _values(input))
 
 
 async def finish_service_job(
     info: strawberry.Info[Context, None],
     input: Annotated[ServiceJobActionInput, strawberry.argument(description=Input)],
 ) -> ServiceJobPayload:
-    return await _act(info, input.id, input.version, JobAction.FINISH, _values(input))
+    return await _apply(info, input.id, input.version, JobAction.FINISH, _values(input))
 
 
 async def cancel_service_job(
     info: strawberry.Info[Context, None],
     input: Annotated[CancelServiceJobInput, strawberry.argument(description=Input)],
 ) -> ServiceJobPayload:
-    return await _act(
+    return await _apply(
         info,
         input.id,
         input.version,
@@ -128,4 +128,4 @@ async def obsolete_service_job(
     info: strawberry.Info[Context, None],
     input: Annotated[ObsoleteServiceJobInput, strawberry.argument(description=Input)],
 ) -> ServiceJobPayload:
-    return await _act(info, input.id, input.version, JobAction.OBSOLETE)
+    return await _apply(info, input.id, input.version, JobAction.OBSOLETE)

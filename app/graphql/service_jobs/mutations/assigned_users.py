@@ -7,7 +7,8 @@ from typing import Annotated
 import strawberry
 
 from app.domain.assigned_users import UserRef
-from app.domain.errors import DomainError, validation_failed
+from app.domain.errors import validation_failed
+from app.graphql.common.payloads import answer
 from app.graphql.context import Context
 from app.graphql.service_jobs.payload import ServiceJobPayload
 from app.services import service_jobs
@@ -53,10 +54,10 @@ async def replace_service_job_assigned_users(
     ],
 ) -> ServiceJobPayload:
     context = info.context
-    try:
-        row = await service_jobs.replace_assigned_users(
+    return await answer(
+        ServiceJobPayload,
+        lambda: service_jobs.replace_assigned_users(
             context.db, context.viewer, str(input.id), input.version, input.to_refs()
-        )
-    except DomainError as error:
-        return ServiceJobPayload.refused(error)
-    return ServiceJobPayload.done(row)
+        ),
+        ServiceJobPayload.done,
+    )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from app.domain.errors import DomainError
+from app.graphql.common.payloads import answer
 from app.graphql.context import Context
 from app.graphql.service_jobs.inputs import CreateServiceJobInput
 from app.graphql.service_jobs.payload import ServiceJobPayload
@@ -18,10 +18,10 @@ async def create_service_job(
     input: Annotated[CreateServiceJobInput, strawberry.argument(description="The new job.")],
 ) -> ServiceJobPayload:
     context = info.context
-    try:
-        row = await service_jobs.create_service_job(
+    return await answer(
+        ServiceJobPayload,
+        lambda: service_jobs.create_service_job(
             context.db, context.viewer, input.to_new_job(), context.settings.max_jobs_per_tree
-        )
-    except DomainError as error:
-        return ServiceJobPayload.refused(error)
-    return ServiceJobPayload.done(row)
+        ),
+        ServiceJobPayload.done,
+    )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from app.domain.errors import DomainError
+from app.graphql.common.payloads import answer
 from app.graphql.context import Context
 from app.graphql.service_jobs.payload import ServiceJobPayload
 from app.services import service_jobs
@@ -27,10 +27,10 @@ async def add_service_job_target_time(
     ],
 ) -> ServiceJobPayload:
     context = info.context
-    try:
-        row = await service_jobs.add_target_time(
+    return await answer(
+        ServiceJobPayload,
+        lambda: service_jobs.add_target_time(
             context.db, context.viewer, str(input.id), input.version, input.target_time
-        )
-    except DomainError as error:
-        return ServiceJobPayload.refused(error)
-    return ServiceJobPayload.done(row)
+        ),
+        ServiceJobPayload.done,
+    )

@@ -6,8 +6,9 @@ from typing import Annotated
 
 import strawberry
 
-from app.domain.errors import DomainError
-from app.graphql.common.errors import UserError, user_errors
+from app.db import tables
+from app.graphql.common.errors import UserError
+from app.graphql.common.payloads import MutationPayload, answer
 from app.graphql.context import Context
 from app.graphql.trees.types import LinkedServiceJobs, tree_view
 from app.services import service_jobs
@@ -25,7 +26,7 @@ class AddServiceJobLinkInput:
 
 
 @strawberry.type(description="Result of addServiceJobLink.")
-class AddServiceJobLinkPayload:
+class AddServiceJobLinkPayload(MutationPayload):
     linked_service_jobs: LinkedServiceJobs | None = strawberry.field(
         description="The tree after the change; null when refused."
     )
@@ -37,19 +38,24 @@ async def add_service_job_link(
     input: Annotated[AddServiceJobLinkInput, strawberry.argument(description="The link.")],
 ) -> AddServiceJobLinkPayload:
     context = info.context
-    try:
-        tree = await service_jobs.add_service_job_link(
+
+    async def linked(tree: tables.LinkedServiceJobs) -> AddServiceJobLinkPayload:
+        snapshot = await context.loaders.fresh_tree(tree.id)
+        assert snapshot is not None
+        return AddServiceJobLinkPayload(
+            linked_service_jobs=tree_view(snapshot, context.loaders.tree_views).tree,
+            user_errors=[],
+        )
+
+    return await answer(
+        AddServiceJobLinkPayload,
+        lambda: service_jobs.add_service_job_link(
             context.db,
             context.viewer,
             str(input.linked_service_jobs_id),
             str(input.service_job_id),
             str(input.service_job_link_id) if input.service_job_link_id else None,
             context.settings.max_jobs_per_tree,
-        )
-    except DomainError as error:
-        return AddServiceJobLinkPayload(linked_service_jobs=None, user_errors=user_errors(error))
-    snapshot = await context.loaders.fresh_tree(tree.id)
-    assert snapshot is not None
-    return AddServiceJobLinkPayload(
-        linked_service_jobs=tree_view(snapshot, context.loaders.tree_views).tree, user_errors=[]
+        ),
+        linked,
     )

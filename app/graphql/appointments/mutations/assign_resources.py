@@ -6,10 +6,8 @@ from typing import Annotated
 
 import strawberry
 
-from app.domain.errors import DomainError
-from app.graphql.appointments.mutations import AppointmentPayload
-from app.graphql.appointments.types import Appointment
-from app.graphql.common.errors import user_errors
+from app.graphql.appointments.mutations.payload import AppointmentPayload
+from app.graphql.common.payloads import answer
 from app.graphql.context import Context
 from app.services import appointment_resources
 
@@ -45,25 +43,15 @@ async def assign_appointment_resources(
     ],
 ) -> AppointmentPayload:
     context = info.context
-    try:
-        row = await appointment_resources.assign_resources(
+    return await answer(
+        AppointmentPayload,
+        lambda: appointment_resources.assign_resources(
             context.db,
             context.viewer,
             str(input.service_job_id),
             str(input.appointment_id),
             [r.resource_id for r in input.resources],
             input.version,
-        )
-    except DomainError as error:
-        return AppointmentPayload(appointment=None, user_errors=user_errors(error))
-    return AppointmentPayload(appointment=Appointment.from_row(row), user_errors=[])
-
-
-@strawberry.type
-class AppointmentResourcesMutation:
-    assign_appointment_resources = strawberry.mutation(
-        resolver=assign_appointment_resources,
-        description="Set the resources (assigned technicians) of an ACTIVE appointment without "
-        "rescheduling it: its id, time and status stay, its version grows. Technicians whose "
-        "names were known keep them.",
+        ),
+        AppointmentPayload.done,
     )
