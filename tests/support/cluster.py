@@ -80,12 +80,19 @@ class Cluster:
 
 @contextmanager
 def running_cluster(
-    directory: Path, *, nodes: int = 2, workers: int = 1, postgres_admin_url: str | None = None
+    directory: Path,
+    *,
+    nodes: int = 2,
+    workers: int = 1,
+    postgres_admin_url: str | None = None,
+    settings: dict[str, str] | None = None,
 ) -> Iterator[Cluster]:
     """`scripts/cluster up`, then `down` whatever happens. With `postgres_admin_url` the
-    cluster makes a database of its own on that server instead of starting one."""
+    cluster makes a database of its own on that server instead of starting one; `settings`
+    are the nodes' (environment variables), on top of the cluster's."""
     argv = [str(SCRIPT), "--dir", str(directory), "up", "--nodes", str(nodes)]
     argv += ["--workers", str(workers)]
+    argv += [f"--set={name}={value}" for name, value in (settings or {}).items()]
     if postgres_admin_url:
         argv += ["--postgres", postgres_admin_url]
     env = {k: v for k, v in os.environ.items() if k != "CLUSTER_DIR"}
