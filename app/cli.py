@@ -162,6 +162,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"invalid settings: {problems}", file=sys.stderr)
         return 2
     if args.command == "serve":
+        from app.tracing import TracingConfigError, exporters_from
+
+        try:
+            exporters_from(os.environ)
+        except TracingConfigError as exc:
+            print(f"invalid settings: {exc}", file=sys.stderr)
+            return 2
         return _serve(settings, args.host, args.port, args.workers)
     if args.command == "migrate":
         asyncio.run(_migrate(settings))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from opentelemetry.trace import Tracer
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -41,6 +42,8 @@ class Context:
     connection_params: dict[str, object] | None = None
     #: What the operation's tree reads need (None: everything), see trees.columns.
     tree_columns: TreeColumns | None = None
+    #: Spans of DataLoader batches and tree reads, when tracing is on (app/tracing).
+    tracer: Tracer | None = None
 
     @property
     def viewer(self) -> Viewer:
@@ -51,7 +54,7 @@ class Context:
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            self._loaders = Loaders(self.db, self.viewer, self.tree_columns)
+            self._loaders = Loaders(self.db, self.viewer, self.tree_columns, self.tracer)
         return self._loaders
 
     def for_operation(self) -> Context:

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from opentelemetry.trace import Tracer
 from sqlalchemy import Row
+from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from app.db import tables
@@ -17,6 +19,7 @@ from app.repositories.custom_services import CustomServiceRepository
 from app.repositories.service_data import ServiceDataRepository, ServiceDataState
 from app.repositories.service_jobs import ServiceJobRepository
 from app.repositories.tree_reads import TreeColumns, TreeSnapshot, load_tree
+from app.tracing.graphql import traced_batch
 
 #: Keeps `IN (...)` lists well under asyncpg's bind-parameter cap.
 MAX_BATCH = 1000
@@ -27,9 +30,14 @@ class Loaders:
     caller's facilities load as None, exactly like missing ones."""
 
     def __init__(
-        self, db: SessionFactory, viewer: Viewer, tree_columns: TreeColumns | None = None
+        self,
+        db: SessionFactory,
+        viewer: Viewer,
+        tree_columns: TreeColumns | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self._db = db
+        self._tracer = tracer
         self._viewer = viewer
         self._tree_columns = tree_columns
         self._tenant = viewer.tenant
@@ -50,6 +58,10 @@ class Loaders:
         self.service_data_by_tree_id = DataLoader(self._service_data, max_batch_size=MAX_BATCH)
         self.appointments_by_job_id = DataLoader(self._appointments, max_batch_size=MAX_BATCH)
         self.documents_by_appointment_id = DataLoader(self._documents, max_batch_size=MAX_BATCH)
+        if tracer is not None:
+            for name, loader in vars(self).items():
+                if isinstance(loader, DataLoader):
+                    loader.load_fn = traced_batch(tracer, name, loader.load_fn)
 
     async def _custom_services(self, ids: Sequence[str]) -> list[tables.CustomService | None]:
         async with self._db() as session:
@@ -88,10 +100,28 @@ class Loaders:
         snapshots: list[TreeSnapshot | None] = []
         async with self._db() as session:
             for ident in ids:
-                snapshot = await load_tree(session, self._tenant, ident, self._tree_columns)
+                if self._tracer is None:
+                    snapshot = await load_tree(session, self._tenant, ident, self._tree_columns)
+                else:
+                    snapshot = await self._traced_tree_read(session, ident, self._tracer)
                 visible = snapshot and self._viewer.sees_facility(snapshot.tree.facility_ref)
                 snapshots.append(snapshot if visible else None)
         return snapshots
+
+    async def _traced_tree_read(
+        self, session: AsyncSession, ident: str, tracer: Tracer
+    ) -> TreeSnapshot | None:
+        """A tree read in a span of its own, with what it found."""
+        with tracer.start_as_current_span(
+            "tree read", attributes={"jobtree.tree.id": ident}
+        ) as span:
+            snapshot = await load_tree(session, self._tenant, ident, self._tree_columns)
+            if snapshot is not None:
+                items = snapshot.items_by_job
+                span.set_attribute("jobtree.tree.jobs", len(snapshot.jobs))
+                if items is not None:
+                    span.set_attribute("jobtree.tree.line_items", sum(map(len, items.values())))
+            return snapshot
 
     async def _service_data(self, tree_ids: Sequence[str]) -> list[ServiceDataState | None]:
         """Only for trees the caller may see (callers pass ids of visible jobs and trees)."""

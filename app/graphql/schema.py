@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from opentelemetry.trace import Span, Tracer
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
@@ -49,6 +51,7 @@ from app.graphql.trees.queries import TreeQuery
 from app.graphql.trees.search import TreeSearchQuery
 from app.metrics import operation_label, record_operation
 from app.settings import Settings
+from app.tracing.graphql import TracedPhases, carrier_of, end_operation, operation_span
 
 
 @strawberry.type(description="Read the tenant's custom services, connections, jobs and trees.")
@@ -95,6 +98,11 @@ class GatewaySchema(strawberry.Schema):
     """Translates every error of a result, whichever phase (parse, validate, execute) made it;
     extensions only see the errors of phases that did not raise."""
 
+    #: Whether error messages may suggest names of the schema (development only).
+    suggestions = True
+    #: Spans of each operation, when tracing is on (app/tracing); None costs nothing.
+    tracer: Tracer | None = None
+
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         # Subscriptions run over WebSocket only (stream); over HTTP they are refused, 400.
         allowed = kwargs.get("allowed_operation_types")
@@ -103,6 +111,14 @@ class GatewaySchema(strawberry.Schema):
         context = kwargs.get("context_value")
         if isinstance(context, Context):
             context.query_text = args[0] if args else kwargs.get("query")
+            if self.tracer is not None:
+                with _operation_span(self.tracer, context, kwargs, "http") as span:
+                    result = await self._execute(context, *args, **kwargs)
+                    end_operation(span, _outcome(result))
+                return result
+        return await self._execute(context, *args, **kwargs)
+
+    async def _execute(self, context: object, *args: Any, **kwargs: Any) -> ExecutionResult:
         try:
             result = await super().execute(*args, **kwargs)
         finally:
@@ -115,9 +131,6 @@ class GatewaySchema(strawberry.Schema):
             _record(context, kwargs.get("operation_name"), context.query_text, result)
         return result
 
-    #: Whether error messages may suggest names of the schema (development only).
-    suggestions = True
-
     async def stream(self, *args: Any, **kwargs: Any) -> Any:
         """Operations over WebSocket: each gets a context of its own, and its results are
         translated like those of HTTP requests."""
@@ -125,7 +138,11 @@ class GatewaySchema(strawberry.Schema):
         if isinstance(context, Context):
             context = kwargs["context_value"] = context.for_operation()
         source = await super().stream(*args, **kwargs)
-        return _translated(source, context, self.suggestions)
+        results = _translated(source, context, self.suggestions)
+        if self.tracer is not None and isinstance(context, Context):
+            query = args[0] if args else kwargs.get("query")
+            return _traced_stream(self.tracer, results, context, {**kwargs, "query": query})
+        return results
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -135,20 +152,63 @@ class GatewaySchema(strawberry.Schema):
         return
 
 
+def _outcome(result: ExecutionResult) -> str:
+    """`ok`, or the code of the first error (as /metrics and the access log count it)."""
+    if not result.errors:
+        return "ok"
+    code = (result.errors[0].extensions or {}).get("code")
+    return code if isinstance(code, str) and code.isupper() and len(code) < 40 else "error"
+
+
 def _record(
     context: Context, operation_name: str | None, query: str | None, result: ExecutionResult
 ) -> None:
-    outcome = "ok"
-    if result.errors:
-        code = (result.errors[0].extensions or {}).get("code")
-        outcome = code if isinstance(code, str) and code.isupper() and len(code) < 40 else "error"
     viewer = context.viewer_or_none
     record_operation(
         context.request.scope,
         operation_label(operation_name, query),
-        outcome,
+        _outcome(result),
         viewer.tenant if viewer else None,
     )
+
+
+def _operation_span(
+    tracer: Tracer, context: Context, kwargs: dict[str, Any], transport: str
+) -> AbstractContextManager[Span]:
+    request = context.request
+    carrier: Mapping[str, str] = request.headers
+    if transport == "websocket":
+        carrier = carrier_of(request.headers, context.connection_params)
+    viewer = context.viewer_or_none
+    return operation_span(
+        tracer,
+        carrier,
+        transport=transport,
+        request_id=context.request_id,
+        tenant=viewer.tenant if viewer else None,
+        query=context.query_text or kwargs.get("query"),
+        operation_name=kwargs.get("operation_name"),
+    )
+
+
+async def _traced_stream(
+    tracer: Tracer, source: AsyncIterator[Any], context: Context, kwargs: dict[str, Any]
+) -> AsyncGenerator[Any, None]:
+    """A WebSocket operation in its span: a query or mutation until its one result, a
+    subscription for as long as it runs (each result delivered is an event on it)."""
+    with _operation_span(tracer, context, kwargs, "websocket") as span:
+        outcome = "ok"
+        try:
+            async for result in source:
+                if isinstance(result, ExecutionResult):
+                    outcome = _outcome(result)
+                    span.add_event("graphql.result", {"jobtree.outcome": outcome})
+                yield result
+        finally:
+            end_operation(span, outcome)
+            aclose = getattr(source, "aclose", None)
+            if aclose is not None:
+                await aclose()
 
 
 async def _translated(
@@ -168,7 +228,7 @@ async def _translated(
             await aclose()
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(settings: Settings, tracer: Tracer | None = None) -> strawberry.Schema:
     # Shared by the requests of this schema; bounded in entries and in query text.
     parsed = ParsedDocuments(256, MAX_CACHED_TEXT)
     validated = ValidationResults(256, MAX_CACHED_TEXT)
@@ -189,6 +249,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
+    if tracer is not None:
+        # First: its phase spans begin before the other extensions' work and end after it.
+        extensions.insert(0, lambda: TracedPhases(tracer))
     schema = GatewaySchema(
         query=Query,
         mutation=Mutation,
@@ -200,6 +263,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         ),
     )
     schema.suggestions = settings.is_development
+    schema.tracer = tracer
     planner = ColumnPlanner(schema._schema)
     return schema
 

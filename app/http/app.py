@@ -31,11 +31,20 @@ from app.http.tree_view import tree_view_endpoint
 from app.logs import configure_logging
 from app.metrics import watch_pool
 from app.settings import Settings
+from app.tracing import Tracing, tracing_from_environment
+from app.tracing.sql import trace_statements
 
 
-def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    engine: AsyncEngine | None = None,
+    tracing: Tracing | None = None,
+) -> Starlette:
+    """The gateway; `tracing` defaults to what the OTEL_* variables configure (usually off)."""
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
+    tracing = tracing or tracing_from_environment()
+    tracer = tracing.tracer if tracing is not None else None
     engine = engine or create_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
@@ -44,6 +53,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     )
     count_statements(engine)
     watch_pool(engine)
+    untrace = trace_statements(engine, tracer) if tracer is not None else None
     # LISTEN needs a connection of its own for as long as it listens: a direct one when
     # DATABASE_URL goes through a transaction pooler.
     listen_url = (
@@ -52,7 +62,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     hub = create_hub(listen_url, CHANNEL)
     db = create_session_factory(engine, hub)
     graphql = GatewayGraphQL(
-        build_schema(settings),
+        build_schema(settings, tracer),
         settings=settings,
         db=db,
         hub=hub,
@@ -60,6 +70,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         allowed_origins=tuple(settings.ws_allowed_origins),
+        tracer=tracer,
     )
 
     async def healthz(_: Request) -> JSONResponse:
@@ -83,6 +94,10 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             await hub.stop()
             await engine.dispose()
             worker_exited()
+            if untrace is not None:
+                untrace()
+            if tracing is not None:
+                tracing.shutdown()
 
     app = Starlette(
         routes=[
@@ -112,6 +127,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.engine = engine
     app.state.db = db
     app.state.hub = hub
+    app.state.tracing = tracing
     return app
 
 

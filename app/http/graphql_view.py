@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from opentelemetry.trace import Tracer
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -95,12 +96,14 @@ class GatewayGraphQL(GraphQL[Context, None]):
         settings: Settings,
         db: SessionFactory,
         hub: ChangeHub | None = None,
+        tracer: Tracer | None = None,
         **kwargs: object,
     ):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.settings = settings
         self.db = db
         self.hub = hub
+        self.tracer = tracer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Strawberry's ASGI entry, with every request-level refusal as JSON with a code."""
@@ -207,6 +210,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             auth_error=error,
             accept_language=request.headers.get("accept-language"),
             hub=self.hub,
+            tracer=self.tracer,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
