@@ -1,13 +1,15 @@
-"""Command line: serve, migrate, seed, token, export-schema (`python -m app --help`)."""
+"""Command line: serve, migrate, seed, reset, token, export-schema (`python -m app --help`)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import errno
 import ipaddress
 import os
 import shutil
+import socket
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -30,8 +32,27 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--reload",
+        action="store_true",
+        help="development: restart when a file under app/ changes (uvicorn's reload)",
+    )
+    serve.add_argument(
+        "--reset",
+        action="store_true",
+        help="development: empty the database first (as `reset --yes`), then load the sample data",
+    )
 
     commands.add_parser("migrate", help="apply the Alembic migrations to DATABASE_URL")
+
+    reset = commands.add_parser(
+        "reset",
+        help="delete every table and row of DATABASE_URL, migrate, load the sample data",
+    )
+    reset.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    reset.add_argument(
+        "--force", action="store_true", help="allow it with APP_ENV=production as well"
+    )
 
     seed = commands.add_parser("seed", help="load a JSON document of sample data")
     seed.add_argument("file", type=Path)
@@ -91,7 +112,83 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
+def _port_in_use(host: str, port: int) -> str | None:
+    """A one-line explanation when host:port cannot be bound (checked before migrating, so
+    the answer comes at once), else None."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As uvicorn binds: a port whose old connections are in TIME_WAIT is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"port {port} on {host} is already in use (another server?): "
+                    f"pick another one with --port, e.g. scripts/serve --port {port + 1}"
+                )
+            return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+    return None
+
+
+def _reset(settings: Settings, *, yes: bool, force: bool, load_sample: bool = True) -> int:
+    """Tell what goes, ask (unless `yes`), drop every table; then migrate and load the sample
+    data (`serve --reset` leaves those two steps to the serve that follows)."""
+    from app.db.engine import create_engine
+    from app.db.reset import Contents, contents, drop_everything
+
+    if not settings.is_development and not force:
+        print(
+            "refusing to reset with APP_ENV=production: it deletes every tenant's data; "
+            "add --force if that is what you want",
+            file=sys.stderr,
+        )
+        return 2
+
+    async def run(confirmed: bool) -> Contents:
+        # DDL over the direct connection, as migrations (DATABASE_MIGRATE_URL).
+        engine = create_engine(settings.migrate_url)
+        try:
+            found = await contents(engine)
+            if confirmed:
+                await drop_everything(engine)
+            return found
+        finally:
+            await engine.dispose()
+
+    found = asyncio.run(run(confirmed=False))
+    print(
+        f"reset: deletes every table and row, of every tenant, in {found.url} "
+        f"({found.summary()}), then migrates and loads the sample data "
+        f"({SAMPLE_FIXTURE.relative_to(ROOT)}) for tenant {settings.sample_tenant}"
+    )
+    anything = bool(found.rows)
+    if anything and not yes:
+        if not sys.stdin.isatty():
+            print("reset: not confirmed (add --yes)", file=sys.stderr)
+            return 2
+        if input("Type yes to go on: ").strip().lower() != "yes":
+            print("reset: nothing deleted", file=sys.stderr)
+            return 1
+    asyncio.run(run(confirmed=True))
+    if not load_sample:
+        print("reset: every table dropped")
+        return 0
+    asyncio.run(_migrate(settings))
+    loaded = asyncio.run(_seed(settings, SAMPLE_FIXTURE.read_bytes(), settings.sample_tenant))
+    print(f"reset: done; {loaded}")
+    return 0
+
+
+def _serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int,
+    *,
+    reload: bool = False,
+    reset: bool = False,
+) -> int:
     import uvicorn
 
     if settings.is_development and not _is_loopback(host):
@@ -108,6 +205,20 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
             file=sys.stderr,
         )
         return 2
+    if reload and (workers > 1 or not settings.is_development):
+        print(
+            "refusing --reload: it is for development (APP_ENV=development, one worker)",
+            file=sys.stderr,
+        )
+        return 2
+    busy = _port_in_use(host, port)
+    if busy is not None:
+        print(busy, file=sys.stderr)
+        return 1
+    if reset:
+        status = _reset(settings, yes=True, force=False, load_sample=False)
+        if status != 0:
+            return status
     print(asyncio.run(_migrate(settings, sample=SAMPLE_FIXTURE.read_bytes())))
     print(f"GraphQL at http://{host}:{port}/graphql ({settings.app_env})")
     with _metrics_directory(workers):
@@ -117,6 +228,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
             host=host,
             port=port,
             workers=workers,
+            reload=reload,
+            reload_dirs=[str(ROOT / "app")] if reload else None,
             log_level=settings.log_level.lower(),
             # Logging is the app's (app/logs.py): JSON lines, our access log instead of uvicorn's.
             log_config=None,
@@ -169,7 +282,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         except TracingConfigError as exc:
             print(f"invalid settings: {exc}", file=sys.stderr)
             return 2
-        return _serve(settings, args.host, args.port, args.workers)
+        return _serve(
+            settings, args.host, args.port, args.workers, reload=args.reload, reset=args.reset
+        )
+    if args.command == "reset":
+        return _reset(settings, yes=args.yes, force=args.force)
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
         print("migrated")

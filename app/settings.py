@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     tenant_default_locales: dict[str, str] = Field(default_factory=dict)
 
     introspection: bool | None = None
+    #: Serve GraphiQL at GET /graphql: default on in development, off in production.
+    graphiql: bool | None = None
     max_query_depth: int = Field(default=30, ge=2)
     max_aliases: int = Field(default=30, ge=0)
     max_tokens: int = Field(default=8000, ge=100)
@@ -75,7 +77,8 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     #: "json": one JSON object per line (request id, operation, tenant); "text": for people.
-    log_format: Literal["json", "text"] = "json"
+    #: Default: text in development, json in production.
+    log_format: Literal["json", "text"] | None = None
     #: When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`.
     metrics_token: SecretStr | None = None
     #: Browser origins allowed to open subscriptions (besides the page's own origin).
@@ -139,6 +142,16 @@ class Settings(BaseSettings):
     @property
     def introspection_enabled(self) -> bool:
         return self.is_development if self.introspection is None else self.introspection
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.is_development if self.graphiql is None else self.graphiql
+
+    @property
+    def log_format_effective(self) -> Literal["json", "text"]:
+        if self.log_format is not None:
+            return self.log_format
+        return "text" if self.is_development else "json"
 
     @cached_property
     def signing_key(self) -> str:

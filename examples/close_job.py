@@ -1,4 +1,5 @@
-"""Close a marketplace service job the way seed 000 describes, against a running gateway.
+"""Close a marketplace service job as the "Close service jobs" guide describes, against a
+running gateway.
 
     .venv/bin/python -m app serve &                       # the sample data has fac-berlin-mitte
     TOKEN=$(.venv/bin/python -m app token --tenant demo)

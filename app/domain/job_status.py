@@ -33,6 +33,13 @@ TERMINAL: frozenset[JobStatus] = frozenset(
 NON_TERMINAL: frozenset[JobStatus] = frozenset(JobStatus) - TERMINAL
 ACTIVE_WORK: frozenset[JobStatus] = frozenset({JobStatus.IN_PROGRESS, JobStatus.WAITING_FOR_INPUT})
 
+
+def prerequisites_ended(prerequisite_statuses: Iterable[JobStatus]) -> bool:
+    """A NOT_READY job may open only once each of its prerequisites has ended (finished,
+    cancelled or made obsolete)."""
+    return all(status in TERMINAL for status in prerequisite_statuses)
+
+
 #: action -> (the statuses it may start from, the status it leads to).
 TRANSITIONS: Mapping[JobAction, tuple[frozenset[JobStatus], JobStatus]] = {
     JobAction.START: (

@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from app.domain.errors import DomainError, ErrorCode, conflict, limit_exceeded
-from app.domain.job_status import ACTIVE_WORK, TERMINAL, JobStatus
+from app.domain.job_status import ACTIVE_WORK, TERMINAL, JobStatus, prerequisites_ended
 
 MAX_DEPTH = 25
 MAX_CHILDREN = 50
@@ -138,7 +138,7 @@ def jobs_to_open(
             continue
         link_id = shape.link_of_job[job_id]
         children = shape.children.get(link_id, [])
-        if all(statuses[shape.links[c].job_id] in TERMINAL for c in children):
+        if prerequisites_ended(statuses[shape.links[c].job_id] for c in children):
             ready.append(job_id)
     return ready
 

@@ -42,7 +42,7 @@ def create_app(
 ) -> Starlette:
     """The gateway; `tracing` defaults to what the OTEL_* variables configure (usually off)."""
     settings = settings or Settings()
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format_effective)
     tracing = tracing or tracing_from_environment()
     tracer = tracing.tracer if tracing is not None else None
     engine = engine or create_engine(
@@ -66,7 +66,7 @@ def create_app(
         settings=settings,
         db=db,
         hub=hub,
-        graphql_ide="graphiql" if settings.is_development else None,
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         allowed_origins=tuple(settings.ws_allowed_origins),

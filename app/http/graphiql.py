@@ -2,7 +2,10 @@
 
 Strawberry's page loads its assets from unpkg. We serve the byte-identical files vendored under
 app/static/graphiql instead, so the page needs no CDN at run time (air-gapped sites, strict CSP)
-and the template's SRI integrity hashes still hold. Every rewrite checks its anchor in the template
+and the template's SRI integrity hashes still hold. The page's headers (in development the
+sample tenant's token) go into GraphiQL's Headers tab, where they can be seen, copied and
+changed; GraphiQL sends what the tab holds with every request and in a subscription's
+connection_init. Every rewrite checks its anchor in the template
 and raises RuntimeError if Strawberry changed it, so an upgrade fails loudly instead of silently
 falling back to the CDN.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from strawberry.http.ides import get_graphql_ide_html
@@ -39,13 +43,14 @@ _TITLE = "<title>Strawberry GraphiQL</title>"
 # that also stops the browser from requesting /favicon.ico.
 _FAVICON = re.compile(r'<link\s+rel="icon"\s+href="data:image/svg\+xml,.*?/>', re.DOTALL)
 _EMPTY_FAVICON = '<link rel="icon" href="data:," />'
-_HEADERS = "const defaultHeaders = {};"
-#: GraphiQL sends its headers with queries, not with the WebSocket's connection_init; the
-#: gateway reads the token of a subscription from there, so the page passes them along.
-_FETCHER_END = "subscriptionUrl,\n      });"
-_FETCHER_END_WITH_PARAMS = (
-    "subscriptionUrl,\n        wsConnectionParams: defaultHeaders,\n      });"
+#: The Headers tab's initial text: the one from a shared link (?headers=) or ours.
+_HEADERS_STATE = "const [headers, setHeaders] = React.useState(parameters.headers);"
+_HEADERS_STATE_WITH_DEFAULT = (
+    "const [headers, setHeaders] = React.useState(parameters.headers || INITIAL_HEADERS);"
 )
+_SCRIPT_START = "<script>\n      const EXAMPLE_QUERY"
+#: GraphiQL's last argument: its children, where a <GraphiQL.Logo> replaces the logo.
+_GRAPHIQL_PROPS_END = "shouldPersistHeaders: true,\n        });"
 _EXAMPLE_QUERY = re.compile(r"const EXAMPLE_QUERY = `(?P<text>[^`\\$]*)`;")
 _URL = re.compile(
     r"""(?P<xmlns>xmlns(?::[\w.-]+)?\s*=\s*(?:["']|%22)?)?(?P<url>https?://[^\s"'<>`)\\]+)""",
@@ -67,14 +72,17 @@ def _replace_once(html: str, old: str, new: str, what: str) -> str:
 
 def offline_graphiql_html(
     *,
-    default_headers: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
     default_query: str | None = None,
     landing_text: str | None = None,
+    links: Sequence[tuple[str, str]] = (),
 ) -> str:
     """Strawberry's GraphiQL page, loading only same-origin assets.
 
-    default_headers are sent on every request (the page works pre-authorised); default_query
-    replaces Strawberry's example; landing_text is prepended to it as `# ` comment lines.
+    headers fill the Headers tab (sent with every request and a subscription's connection_init,
+    as long as the tab holds them); default_query replaces Strawberry's example; landing_text is
+    prepended to it as `# ` comment lines; links (label, same-origin path) go where GraphiQL's
+    logo is, at the top right, each opening in a new tab.
     """
     html = get_graphql_ide_html("graphiql")
     for url, name in VENDORED.items():
@@ -83,13 +91,27 @@ def offline_graphiql_html(
         html = _replace_once(html, f'"{url}"', f'"{STATIC_URL_PREFIX}/{name}"', f"asset URL {url}")
     html = _replace_once(html, _TITLE, f"<title>{TITLE}</title>", "title")
     html = _FAVICON.sub(_EMPTY_FAVICON, html, count=1)  # cosmetic: no need to fail if absent
-    html = _replace_once(html, _FETCHER_END, _FETCHER_END_WITH_PARAMS, "fetcher options")
-    if default_headers:
+    initial = json.dumps(headers, indent=2) if headers else ""
+    html = _replace_once(
+        html,
+        _SCRIPT_START,
+        f"<script>\n      const INITIAL_HEADERS = {_js_literal(initial)};\n"
+        "      const EXAMPLE_QUERY",
+        "script start",
+    )
+    html = _replace_once(html, _HEADERS_STATE, _HEADERS_STATE_WITH_DEFAULT, "headers state")
+    if links:
+        anchors = ", ".join(
+            f'React.createElement("a", {{href: {_js_literal(href)}, target: "_blank", '
+            f'rel: "noopener", style: {{marginLeft: "1em"}}}}, {_js_literal(label)})'
+            for label, href in links
+        )
         html = _replace_once(
             html,
-            _HEADERS,
-            f"const defaultHeaders = {_js_literal(default_headers)};",
-            "defaultHeaders object",
+            _GRAPHIQL_PROPS_END,
+            "shouldPersistHeaders: true,\n        }, React.createElement(GraphiQL.Logo, null, "
+            f'"GraphiQL", {anchors}));',
+            "GraphiQL props",
         )
     if default_query is not None or landing_text:
         match = _EXAMPLE_QUERY.search(html)

@@ -56,12 +56,35 @@ query SampleCustomServices {
 }
 """
 
-LANDING_TEXT = """\
-Service Job Gateway: custom services, facility connections, service jobs and their trees.
-Run the query below with Ctrl-Enter. In development mode this page is pre-authorised for the
-sample tenant; everywhere else send 'Authorization: Bearer <JWT>' (python -m app token).
-Tree view of the sample tree (open it in a new tab): /trees/5e1f3a70-9c2d-4f0e-a8b1-7d6c5b4a3001
+SAMPLE_TREE_PATH = "/trees/5e1f3a70-9c2d-4f0e-a8b1-7d6c5b4a3001"
+
+#: Short lines: the editor shows about 55 characters beside the result at 1,400 pixels.
+LANDING_TEXT = f"""\
+Service Job Gateway: custom services, facility
+connections, service jobs and their trees.
+Run the query below with Ctrl-Enter.
+
+Development mode: the Headers tab (below) holds
+a token for the sample tenant, valid for hours.
+Copy it for curl, or make one with
+  python -m app token --tenant demo
+
+The sample tree as a page ("Sample tree", top
+right):
+{SAMPLE_TREE_PATH}
 """
+
+#: What the page says where it is not pre-authorised (production with GRAPHIQL=true, or a
+#: caller that is not on this machine).
+LANDING_TEXT_WITHOUT_TOKEN = """\
+Service Job Gateway: custom services, facility
+connections, service jobs and their trees.
+
+Every request needs a token: put yours in the Headers
+tab (below) in place of <JWT>, then run the query
+below with Ctrl-Enter.
+"""
+PLACEHOLDER_HEADERS = {"Authorization": "Bearer <JWT>"}
 
 
 def _is_loopback(host: str | None) -> bool:
@@ -104,6 +127,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self.db = db
         self.hub = hub
         self.tracer = tracer
+        #: The development token and when it was made: GraphiQL keeps a tab per distinct
+        #: query and headers, so a token that changed on every reload would add a tab each time.
+        self._development_token: tuple[str, float] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Strawberry's ASGI entry, with every request-level refusal as JSON with a code."""
@@ -283,20 +309,33 @@ class GatewayGraphQL(GraphQL[Context, None]):
         client = request.client.host if request.client else None
         if not (self.settings.is_development and _is_loopback(client)):
             return None
-        token = issue_token(
-            self.settings,
-            tenant=self.settings.sample_tenant,
-            subject="graphiql-development",
-            ttl_seconds=GRAPHIQL_TOKEN_TTL_SECONDS,
-        )
-        return f"Bearer {token}"
+        now = time.time()
+        cached = self._development_token
+        if cached is None or now - cached[1] > GRAPHIQL_TOKEN_TTL_SECONDS / 2:
+            token = issue_token(
+                self.settings,
+                tenant=self.settings.sample_tenant,
+                subject="graphiql-development",
+                ttl_seconds=GRAPHIQL_TOKEN_TTL_SECONDS,
+            )
+            cached = self._development_token = (token, now)
+        return f"Bearer {cached[0]}"
 
     async def render_graphql_ide(self, request: Request) -> Response:
         authorization = self.development_authorization(request)
-        headers = {"Authorization": authorization} if authorization else None
-        html = offline_graphiql_html(
-            default_headers=headers, default_query=SAMPLE_QUERY, landing_text=LANDING_TEXT
-        )
+        if authorization is None:
+            html = offline_graphiql_html(
+                headers=PLACEHOLDER_HEADERS,
+                default_query=SAMPLE_QUERY,
+                landing_text=LANDING_TEXT_WITHOUT_TOKEN,
+            )
+        else:
+            html = offline_graphiql_html(
+                headers={"Authorization": authorization},
+                default_query=SAMPLE_QUERY,
+                landing_text=LANDING_TEXT,
+                links=[("Sample tree", SAMPLE_TREE_PATH)],
+            )
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 

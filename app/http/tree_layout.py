@@ -1,11 +1,10 @@
-"""A layered layout for a tree of nodes, computed without any client-side code.
+"""The shape of a tree page: an outline of nodes, computed without any client-side code.
 
-Level = depth in the tree (roots on level 0). Within a level nodes keep the order of a preorder
-walk, so no two edges cross, and sit at least one slot apart; the picture is as wide as the
-widest level. Within those rules a few sweeps move every node as close as they can (least
-squares) to where it wants to be: downwards, children centred under their parent; upwards, a
-parent centred over its children. Positions are in abstract units: one slot per node width, one
-level per row.
+The page draws a tree as an indented outline: a job, then its prerequisites one level further
+in, joined by elbow lines. That keeps every child right under its parent, makes the page as
+wide as its deepest level (25 levels fit a laptop's window) and puts the root at the top left,
+where the first view is. Levels below a threshold start folded (`<details>`), so a big tree
+opens on its root and its neighbourhood; one click unfolds a branch.
 """
 
 from __future__ import annotations
@@ -13,28 +12,34 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-#: Down-and-up passes; a handful settles a 1,000-node tree.
-SWEEPS = 4
+#: Jobs shown at first when the caller does not choose the levels: about one laptop screen.
+FIRST_VIEW_JOBS = 24
 
 
 @dataclass(frozen=True, slots=True)
-class Position:
-    level: int
-    #: Horizontal position in slots; nodes of one level are at least one slot apart.
-    slot: float
+class Outline:
+    #: Nodes without a parent, in their given order.
+    roots: list[str]
+    children: dict[str, list[str]]
+    #: Depth of each node (roots on level 0).
+    level: dict[str, int]
+    #: How many nodes lie beneath each node, at any depth.
+    beneath: dict[str, int]
+    #: Nodes per level.
+    per_level: list[int]
+
+    def preorder(self) -> list[str]:
+        order: list[str] = []
+        stack = list(reversed(self.roots))
+        while stack:
+            node = stack.pop()
+            order.append(node)
+            stack.extend(reversed(self.children[node]))
+        return order
 
 
-@dataclass(frozen=True, slots=True)
-class Layout:
-    positions: dict[str, Position]
-    #: Slots needed from 0 to the right edge of the rightmost node.
-    width: float
-    #: Number of levels.
-    depth: int
-
-
-def layout(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> Layout:
-    """Positions of `nodes` given `edges` as (parent, child) pairs.
+def outline(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> Outline:
+    """The outline of `nodes` given `edges` as (parent, child) pairs.
 
     Robust against bad input: edges naming unknown nodes or a node's second parent are
     ignored, and nodes that sit on a cycle (no root above them) start a tree of their own.
@@ -48,79 +53,43 @@ def layout(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> Layout:
             parent[down] = up
             children[up].append(down)
 
-    rows: list[list[str]] = []
-    level_of: dict[str, int] = {}
+    roots: list[str] = []
+    level: dict[str, int] = {}
+    walked: list[str] = []
     starts = [node for node in order if node not in parent] + order
     for start in starts:
-        if start in level_of:
+        if start in level:
             continue
+        roots.append(start)
         stack = [(start, 0)]
         while stack:
-            node, level = stack.pop()
-            if node in level_of:
+            node, depth = stack.pop()
+            if node in level:
                 continue
-            level_of[node] = level
-            if level == len(rows):
-                rows.append([])
-            rows[level].append(node)
-            stack.extend((child, level + 1) for child in reversed(children[node]))
-
-    slot: dict[str, float] = {}
-    widest = max((len(row) for row in rows), default=0)
-    for row in rows:
-        for index, node in enumerate(row):
-            slot[node] = (widest - len(row)) / 2 + index
-    for _ in range(SWEEPS):
-        for row in rows[1:]:
-            _place(
-                row,
-                [_under_parent(node, parent[node], children, slot) for node in row],
-                slot,
-                widest,
-            )
-        for row in reversed(rows[:-1]):
-            wanted = [
-                sum(slot[c] for c in children[node]) / len(children[node])
-                if children[node]
-                else slot[node]
-                for node in row
-            ]
-            _place(row, wanted, slot, widest)
-
-    if not slot:
-        return Layout(positions={}, width=0, depth=0)
-    left = min(slot.values())
-    positions = {node: Position(level_of[node], slot[node] - left) for node in order}
-    width = max(p.slot for p in positions.values()) + 1
-    return Layout(positions=positions, width=width, depth=len(rows))
+            level[node] = depth
+            walked.append(node)
+            stack.extend((child, depth + 1) for child in reversed(children[node]))
+    # A node on a cycle is walked once, from the first of its members taken as a root: the
+    # edge back into that root is dropped, so every node appears exactly once.
+    kept = {
+        node: [child for child in children[node] if level[child] == level[node] + 1]
+        for node in order
+    }
+    beneath: dict[str, int] = {}
+    for node in reversed(walked):
+        beneath[node] = sum(1 + beneath[c] for c in kept[node])
+    per_level = [0] * (max(level.values(), default=-1) + 1)
+    for depth in level.values():
+        per_level[depth] += 1
+    return Outline(roots=roots, children=kept, level=level, beneath=beneath, per_level=per_level)
 
 
-def _under_parent(
-    node: str, up: str, children: dict[str, list[str]], slot: dict[str, float]
-) -> float:
-    """Where a child would like to be: its siblings and it centred under their parent."""
-    siblings = children[up]
-    return slot[up] - (len(siblings) - 1) / 2 + siblings.index(node)
-
-
-def _place(row: list[str], wanted: list[float], slot: dict[str, float], widest: int) -> None:
-    """Put a row's nodes as close as possible (least squares) to where they want to be, in
-    order, at least one slot apart and within the widest row's span [0, widest - 1].
-
-    With y_i = x_i - i the gaps become "y never decreases": an isotonic regression, solved by
-    pooling adjacent violators; clamping y keeps it monotone and the row inside the span."""
-    pools: list[tuple[float, int]] = []  # (mean, size)
-    for index, want in enumerate(wanted):
-        mean, size = want - index, 1
-        while pools and pools[-1][0] > mean:
-            last_mean, last_size = pools.pop()
-            mean = (last_mean * last_size + mean * size) / (last_size + size)
-            size += last_size
-        pools.append((mean, size))
-    top = widest - len(row)
-    index = 0
-    for mean, size in pools:
-        y = min(max(mean, 0.0), float(top))
-        for _ in range(size):
-            slot[row[index]] = y + index
-            index += 1
+def levels_to_open(per_level: list[int], budget: int = FIRST_VIEW_JOBS) -> int:
+    """How many levels to unfold so that at most `budget` jobs show (at least the roots and
+    their prerequisites): jobs on levels 0 … n show, those on level n have their own folded."""
+    shown = 0
+    for depth, count in enumerate(per_level):
+        shown += count
+        if shown > budget:
+            return max(depth - 1, 1)
+    return len(per_level)

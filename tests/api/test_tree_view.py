@@ -1,10 +1,12 @@
-"""`GET /trees/{id}`: a linked service jobs tree as an HTML page with server-side SVG, built from
-the GraphQL API with the caller's own context (token, tenant and facility scope)."""
+"""`GET /trees/{id}`: a linked service jobs tree as an HTML outline (folded beneath the first
+levels), built from the GraphQL API with the caller's own context (token, tenant and facility
+scope)."""
 
 from __future__ import annotations
 
 import re
 import time
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,8 @@ SAMPLE_TREE_ID: str = SAMPLE_TREE["id"]
 SAMPLE_JOB_IDS = [link["serviceJob"]["id"] for link in SAMPLE_TREE["links"]]
 BIG = "898feb71-1859-5004-8744-d5f03d6bac65"
 
-JOB_NODE = re.compile(r'<g class="job s-([A-Z_]+)" data-job-id="([^"]+)"')
+JOB_NODE = re.compile(r'<div class="job s-([A-Z_]+)" data-job-id="([^"]+)"')
+TOOLTIP = re.compile(r'<div class="job[^>]*title="([^"]*)"')
 
 
 @pytest.fixture
@@ -58,13 +61,16 @@ async def test_the_sample_tree_shows_every_job_its_links_and_line_items(
     assert sorted(job_id for _, job_id in nodes) == sorted(SAMPLE_JOB_IDS)
     # Tailoring holds its own shirt, so it is OPEN; the jobs above wait for it.
     assert sorted(status for status, _ in nodes) == ["NOT_READY", "NOT_READY", "OPEN"]
-    assert page.count('<path class="edge"') == len(SAMPLE_JOB_IDS) - 1
+    # A chain of three: the root, its prerequisite and that one's, each under its parent.
+    tree = page[page.index('<ul class="tree"') :]
+    assert tree.count("<details open>") == 2 and tree.count("<li>") == 3
+    assert tree.count("</ul></details></li>") == 2  # each nested in the one before
     title = f"Tree {SAMPLE_TREE_ID} \u2013 3 jobs"
     assert f"<title>{title}</title>" in page and f"<h1>{title}</h1>" in page
     for name in ("Custom tailoring", "Shirt initials embroidery"):
         assert name in page
     # Line items in each job's tooltip.
-    tooltips = re.findall(r"<g class=\"job[^>]*><title>(.*?)</title>", page, re.DOTALL)
+    tooltips = [unescape(t) for t in TOOLTIP.findall(page)]
     assert len(tooltips) == 3
     assert any("1 \u00d7 White Shirt (100029-W)" in t for t in tooltips)
     assert any("1 \u00d7 Embroidery thread, navy (thread-navy)" in t for t in tooltips)
@@ -72,7 +78,9 @@ async def test_the_sample_tree_shows_every_job_its_links_and_line_items(
     # The legend names every status.
     for label in ("not ready", "open", "in progress", "waiting for input", "finished"):
         assert f"{label}</li>" in page
-    assert 'viewBox="0 0 ' in page
+    # Why the jobs above wait, from the domain's readiness rules.
+    assert page.count('<span class="why w-PREREQUISITES">1 prerequisite not done</span>') == 2
+    assert "3 jobs on 3 levels: 2 not ready, 1 open." in page
 
 
 async def test_the_page_is_self_contained_under_a_strict_policy(
@@ -157,6 +165,7 @@ async def test_names_and_line_items_are_escaped(
     assert response.status_code == 200
     page = response.text
     assert "<script" not in page and "<img" not in page and "</title><script" not in page
+    assert TOOLTIP.search(page) is not None
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in page
     assert "&quot;&#x27; &amp; co" in page
     assert "&lt;/title&gt;&lt;script&gt;alert(3)&lt;/script&gt;&quot;" in page
@@ -188,11 +197,21 @@ async def test_the_big_tree_renders_every_job(
     assert sql.count <= 3
     page = response.text
     assert len(JOB_NODE.findall(page)) == 1000
-    assert page.count('<path class="edge"') == 999
-    assert "1,000 jobs" in page
-    width, height = map(int, re.search(r'viewBox="0 0 (\d+) (\d+)"', page).groups())  # type: ignore[union-attr]
-    assert height < 25 * 130 and width < 200_000
+    assert "1,000 jobs on 25 levels" in page
+    # The first view unfolds the root and its prerequisites; the rest waits for a click.
+    branches = _branches_per_level(document["trees"][0]["links"])
+    assert branches[:2] == [1, 3]  # the root, and three of its four prerequisites have their own
+    assert page.count("<details open>") == sum(branches[:2])
+    assert '<strong aria-current="page">2</strong>' in page
     assert len(response.content) < 3_000_000
+    unfolded = await http.get(f"/trees/{BIG}?levels=all", headers=bearer(settings))
+    assert unfolded.text.count("<details open>") == unfolded.text.count("<details")
+    assert '<strong aria-current="page">all 25</strong>' in unfolded.text
+    three = await http.get(f"/trees/{BIG}?levels=3", headers=bearer(settings))
+    assert three.text.count("<details open>") == sum(branches[:3])
+    for nonsense in ("-1", "x", "9" * 50, "<b>", "\u00b2", "\u0663"):
+        odd = await http.get(f"/trees/{BIG}", params={"levels": nonsense}, headers=bearer(settings))
+        assert odd.status_code == 200 and odd.text.count("<details open>") == sum(branches[:2])
     assert elapsed < 10, elapsed
 
 
@@ -217,3 +236,38 @@ async def test_development_mode_pre_authorises_loopback_callers_only(
         dev_settings.model_copy(update={"app_env": "production"}), engine, "127.0.0.1"
     ):
         assert (await production.get(url)).status_code == 401
+
+
+async def test_a_job_waiting_for_items_says_so(gql: GraphQLClient, http: httpx.AsyncClient) -> None:
+    needy = await service(
+        gql,
+        "needy",
+        itemsRequired="MANDATORY",
+        articleItems=[{"article": {"tenantArticleId": "glue", "title": "Glue"}, "quantity": 2}],
+    )
+    created = await job(gql, needy, lineItems=[line_item("cloth", "Cloth", 3)])
+    response = await http.get(
+        f"/trees/{created['linkedServiceJobsRef']}",
+        headers={"Authorization": f"Bearer {gql.token}"},
+    )
+    page = response.text
+    assert '<span class="why w-REQUIRED_LINE_ITEMS_UNFULFILLABLE">' in page
+    assert "required line items cannot be provided" in page
+    (tooltip,) = [unescape(t) for t in TOOLTIP.findall(page)]
+    assert "waiting: required line items cannot be provided" in tooltip
+    assert "required line items:\n  2 \u00d7 Glue (glue)" in tooltip
+
+
+def _branches_per_level(links: list[dict[str, Any]]) -> list[int]:
+    """How many jobs on each level have prerequisites of their own."""
+    parent = {link["id"]: link["parentLinkId"] for link in links}
+    has_children = {p for p in parent.values() if p is not None}
+
+    def level(link_id: str) -> int:
+        up = parent[link_id]
+        return 0 if up is None else 1 + level(up)
+
+    counts: dict[int, int] = {}
+    for link_id in has_children:
+        counts[level(link_id)] = counts.get(level(link_id), 0) + 1
+    return [counts.get(n, 0) for n in range(max(counts) + 1)]

@@ -124,10 +124,11 @@ class OfflinePage:
         assert self.requested, "no request went through the guard"
         assert all(is_local(url) for url in self.websockets), self.websockets
 
-    async def screenshot(self, name: str) -> Path:
+    async def screenshot(self, name: str, *, full_page: bool = True) -> Path:
+        """Save a screenshot: the whole page, or what the window shows (`full_page=False`)."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / name
-        await self.page.screenshot(path=str(path), full_page=True)
+        await self.page.screenshot(path=str(path), full_page=full_page)
         return path
 
 

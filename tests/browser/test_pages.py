@@ -86,6 +86,17 @@ async def test_graphiql_runs_the_sample_query_offline(
     text = await result_text(offline, FIRST_SERVICE_ID)
     assert '"totalCount": 4' in text
     assert '"errors"' not in text
+    # The token that ran it is in the Headers tab, as JSON a person can copy.
+    await page.locator(".graphiql-editor-tools button", has_text="Headers").click()
+    headers_editor = page.locator(".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror")
+    await headers_editor.wait_for(state="visible")
+    headers = orjson.loads(await headers_editor.evaluate("e => e.CodeMirror.getValue()"))
+    assert list(headers) == ["Authorization"]
+    assert headers["Authorization"].startswith("Bearer ey")
+    # The sample tree is a link beside the logo, not a comment cut off at the editor's edge.
+    tree_link = page.get_by_role("link", name="Sample tree")
+    assert await tree_link.get_attribute("href") == f"/trees/{SAMPLE_TREE_ID}"
+    assert await tree_link.is_visible()
     await offline.screenshot("graphiql.png")
     assert offline.page_errors == []
     offline.assert_offline()
@@ -105,18 +116,20 @@ async def test_the_tree_view_draws_every_job_of_the_sample_tree(
     page = offline.page
     response = await page.goto(f"{live_server.url}/trees/{SAMPLE_TREE_ID}")
     assert response is not None and response.status == 200
-    nodes = page.locator("svg.tree g.job")
+    nodes = page.locator(".tree .job")
     assert await nodes.count() == len(job_ids)
     drawn = [await nodes.nth(i).get_attribute("data-job-id") or "" for i in range(len(job_ids))]
     assert sorted(drawn) == sorted(job_ids)
-    assert await page.locator("svg.tree path.edge").count() == len(job_ids) - 1
+    # A small tree shows whole: every job is visible, none folded away.
+    for i in range(len(job_ids)):
+        assert await nodes.nth(i).is_visible()
     assert SAMPLE_TREE_ID in await page.locator("h1").inner_text()
     # The nonce'd stylesheet applies (the policy lets nothing else in): NOT_READY is grey.
-    fill = await page.locator("svg.tree g.job rect").first.evaluate(
-        "rect => getComputedStyle(rect).fill"
-    )
+    fill = await nodes.first.evaluate("box => getComputedStyle(box).backgroundColor")
     assert fill == "rgb(229, 231, 235)"
-    tooltips = await page.locator("svg.tree g.job > title").all_text_contents()
+    # Each waiting job says why: the root waits for its prerequisite.
+    assert "1 prerequisite not done" in await nodes.first.inner_text()
+    tooltips = [await nodes.nth(i).get_attribute("title") or "" for i in range(len(job_ids))]
     assert any("White Shirt" in t for t in tooltips)
     await nodes.first.hover()
     await offline.screenshot("tree-view.png")
@@ -182,22 +195,63 @@ async def big_tree(live_server: Server, live_database_url: str) -> str:
     return BIG
 
 
-async def test_the_tree_view_draws_the_big_tree(
+async def test_the_big_tree_opens_on_its_root(
     big_tree: str, live_server: Server, offline: OfflinePage
 ) -> None:
     page = offline.page
     started = time.monotonic()
     response = await page.goto(f"{live_server.url}/trees/{big_tree}")
     assert response is not None and response.status == 200
-    assert await page.locator("svg.tree g.job").count() == 1000
+    jobs = page.locator(".tree .job")
+    assert await jobs.count() == 1000
     assert time.monotonic() - started < 10
-    # The picture scrolls inside its frame; the page itself stays as wide as the window.
-    canvas = page.locator(".canvas")
-    scroll_width, client_width = await canvas.evaluate("c => [c.scrollWidth, c.clientWidth]")
-    assert scroll_width > client_width
-    assert await page.evaluate("document.documentElement.scrollWidth") <= 1400
-    await canvas.evaluate("c => { c.scrollLeft = (c.scrollWidth - c.clientWidth) / 2; }")
-    await offline.screenshot("tree-view-big.png")
+    await offline.screenshot("tree-view-big.png", full_page=False)
+    # The first view, unscrolled, shows the root and its neighbourhood: the root's box and
+    # those of its prerequisites lie inside the window, and the page is no wider than it.
+    viewport = page.viewport_size
+    assert viewport is not None
+    root = page.locator(".tree > li > details > summary .job")
+    box = await root.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+    assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]
+    neighbours = page.locator(
+        ".tree > li > details > ul > li > details > summary .job,"
+        ".tree > li > details > ul > li > .row .job"
+    )
+    assert await neighbours.count() == 4
+    for i in range(4):
+        near = await neighbours.nth(i).bounding_box()
+        assert near is not None and near["y"] + near["height"] <= viewport["height"]
+    assert await page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    # The deep levels start folded: far fewer jobs show than the tree has.
+    visible = await page.evaluate(
+        "[...document.querySelectorAll('.tree .job')].filter(j => j.checkVisibility()).length"
+    )
+    assert 5 <= visible <= 24
+    # A waiting job says why it is not ready.
+    assert "4 prerequisites not done" in await root.inner_text()
+    # One click folds or unfolds a branch; `?levels=all` unfolds everything.
+    first_child = neighbours.first
+    before = visible
+    await first_child.click()
+    after = await page.evaluate(
+        "[...document.querySelectorAll('.tree .job')].filter(j => j.checkVisibility()).length"
+    )
+    assert after != before
+    # Unfolded to its 25th level, it still fits a 1,280-pixel window.
+    await page.set_viewport_size({"width": 1280, "height": 800})
+    viewport = page.viewport_size
+    assert viewport is not None
+    await page.goto(f"{live_server.url}/trees/{big_tree}?levels=all")
+    assert (
+        await page.evaluate(
+            "[...document.querySelectorAll('.tree .job')].filter(j => j.checkVisibility()).length"
+        )
+        == 1000
+    )
+    assert await page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    await offline.screenshot("tree-view-big-unfolded.png", full_page=False)
     assert offline.console_errors == []
     assert offline.page_errors == []
     offline.assert_offline()

@@ -12,6 +12,7 @@ import pytest
 from strawberry.http.ides import get_graphql_ide_html
 
 from app.http.graphiql import STATIC_DIR, STATIC_URL_PREFIX, external_urls, offline_graphiql_html
+from tests.support.graphiql import initial_headers
 
 _ASSET = re.compile(
     rf'(?:src|href)="{re.escape(STATIC_URL_PREFIX)}/([^"]+)"\s+integrity="(sha384-[^"]+)"'
@@ -24,7 +25,7 @@ def _sri(data: bytes) -> str:
 
 def test_the_page_references_no_external_url() -> None:
     html = offline_graphiql_html(
-        default_headers={"a": "b"}, default_query="{ a }", landing_text="x"
+        headers={"a": "b"}, default_query="{ a }", landing_text="x", links=[("T", "/t")]
     )
     assert external_urls(html) == []
     assert "unpkg" not in html
@@ -42,15 +43,27 @@ def test_every_referenced_asset_exists_and_matches_its_integrity_hash() -> None:
         assert _sri(path.read_bytes()) == integrity, name
 
 
-def test_default_headers_are_embedded_and_cannot_break_out_of_the_script() -> None:
+def test_headers_fill_the_headers_tab_and_cannot_break_out_of_the_script() -> None:
     headers = {"Authorization": "Bearer </script><script>alert(1)</script>", "X-Q": "a&b"}
-    html = offline_graphiql_html(default_headers=headers)
+    html = offline_graphiql_html(headers=headers)
     assert "</script><script>alert" not in html
-    literal = re.search(r"const defaultHeaders = (\{.*?\});\n", html)
-    assert literal is not None
-    assert "<" not in literal[1]
-    assert json.loads(literal[1]) == headers  # \u003c etc. are valid JSON (and JS) escapes
-    assert "headers: defaultHeaders" in html  # the object GraphiQL.createFetcher sends
+    text = initial_headers(html)
+    assert json.loads(text) == headers
+    assert text.startswith('{\n  "Authorization": "Bearer ')  # one header a line, copyable
+    # The tab's initial text, unless a shared link brings its own; nothing is sent out of sight.
+    assert "React.useState(parameters.headers || INITIAL_HEADERS)" in html
+    assert "const defaultHeaders = {};" in html
+
+
+def test_without_headers_the_tab_starts_empty() -> None:
+    assert initial_headers(offline_graphiql_html()) == ""
+
+
+def test_links_go_where_the_logo_is_and_are_escaped() -> None:
+    html = offline_graphiql_html(links=[("Sample </script> tree", "/trees/x")])
+    assert "</script> tree" not in html
+    assert "React.createElement(GraphiQL.Logo, null, " in html
+    assert 'React.createElement("a", {href: "/trees/x", target: "_blank"' in html
 
 
 def test_the_query_and_landing_text_replace_strawberrys_example_safely() -> None:

@@ -1,68 +1,55 @@
-"""The tree view's layered layout: levels are depths, rows keep preorder, nothing overlaps."""
+"""The tree page's outline: every node once, under its parent, levels folded to fit a view."""
 
 from __future__ import annotations
 
 import random
-import time
 from collections import Counter
-from itertools import pairwise
 
-from app.http.tree_layout import Position, layout
-
-
-def _check_rows(positions: dict[str, Position], order: list[str]) -> None:
-    """No two nodes of a level closer than one slot."""
-    rows: dict[int, list[float]] = {}
-    for node in order:
-        rows.setdefault(positions[node].level, []).append(positions[node].slot)
-    for row in rows.values():
-        slots = sorted(row)
-        assert all(b - a >= 1 - 1e-9 for a, b in pairwise(slots))
+from app.http.tree_layout import FIRST_VIEW_JOBS, levels_to_open, outline
 
 
-def test_an_empty_tree_has_no_positions() -> None:
-    placed = layout([], [])
-    assert placed.positions == {} and placed.width == 0 and placed.depth == 0
+def test_an_empty_tree_has_no_nodes() -> None:
+    shape = outline([], [])
+    assert shape.roots == [] and shape.per_level == [] and shape.preorder() == []
 
 
-def test_a_chain_is_one_column_one_level_per_node() -> None:
-    placed = layout(["a", "b", "c"], [("a", "b"), ("b", "c")])
-    assert [placed.positions[n].level for n in "abc"] == [0, 1, 2]
-    assert {placed.positions[n].slot for n in "abc"} == {0.0}
-    assert placed.width == 1 and placed.depth == 3
+def test_a_chain_nests_one_level_per_node() -> None:
+    shape = outline(["a", "b", "c"], [("a", "b"), ("b", "c")])
+    assert shape.roots == ["a"]
+    assert shape.children == {"a": ["b"], "b": ["c"], "c": []}
+    assert [shape.level[n] for n in "abc"] == [0, 1, 2]
+    assert shape.beneath == {"a": 2, "b": 1, "c": 0}
+    assert shape.per_level == [1, 1, 1]
 
 
-def test_a_parent_sits_centred_over_its_children() -> None:
-    placed = layout(["p", "a", "b", "c"], [("p", "a"), ("p", "b"), ("p", "c")])
-    p, a, b, c = (placed.positions[n] for n in "pabc")
-    assert (p.level, a.level, b.level, c.level) == (0, 1, 1, 1)
-    assert a.slot < b.slot < c.slot
-    assert p.slot == b.slot == 1.0
-    assert placed.width == 3
-
-
-def test_rows_follow_the_preorder_so_edges_do_not_cross() -> None:
-    # Two subtrees: the children of the left root come before those of the right one.
+def test_children_keep_their_order_and_the_walk_is_preorder() -> None:
     edges = [("r1", "x"), ("r2", "y"), ("r1", "z"), ("x", "x1"), ("y", "y1")]
-    order = ["r1", "r2", "x", "y", "z", "x1", "y1"]
-    placed = layout(order, edges)
-    pos = placed.positions
-    assert pos["r1"].slot < pos["r2"].slot
-    assert pos["x"].slot < pos["z"].slot < pos["y"].slot
-    assert pos["x1"].slot < pos["y1"].slot
-    _check_rows(pos, order)
+    shape = outline(["r1", "r2", "x", "y", "z", "x1", "y1"], edges)
+    assert shape.roots == ["r1", "r2"]
+    assert shape.children["r1"] == ["x", "z"]
+    assert shape.preorder() == ["r1", "x", "x1", "z", "r2", "y", "y1"]
+    assert shape.beneath["r1"] == 3 and shape.beneath["r2"] == 2
 
 
-def test_bad_input_still_places_every_node_once() -> None:
+def test_bad_input_still_shows_every_node_once() -> None:
     edges = [("a", "b"), ("b", "a"), ("c", "missing"), ("c", "c"), ("d", "e"), ("f", "e")]
-    placed = layout(["a", "b", "c", "d", "e", "f", "d"], edges)
-    assert set(placed.positions) == {"a", "b", "c", "d", "e", "f"}
-    assert placed.positions["e"].level == 1  # its first parent (d) wins
-    assert {placed.positions[n].level for n in ("a", "b")} == {0, 1}  # a cycle gets a root
-    _check_rows(placed.positions, ["a", "b", "c", "d", "e", "f"])
+    shape = outline(["a", "b", "c", "d", "e", "f", "d"], edges)
+    assert sorted(shape.preorder()) == ["a", "b", "c", "d", "e", "f"]
+    assert shape.level["e"] == 1 and shape.children["d"] == ["e"]  # its first parent wins
+    assert shape.children["f"] == []
+    assert {shape.level[n] for n in ("a", "b")} == {0, 1}  # a cycle gets a root
+    assert sum(shape.per_level) == 6
 
 
-def test_a_big_random_tree_is_laid_out_quickly_and_without_overlaps() -> None:
+def test_the_first_view_unfolds_as_many_levels_as_fit() -> None:
+    assert levels_to_open([1, 2, 3]) == 3  # a small tree shows whole
+    assert levels_to_open([1, 4, 12, 13, 11]) == 2  # root, 4 prerequisites, their 12
+    assert levels_to_open([1, 60, 100]) == 1  # at least the root's prerequisites
+    assert levels_to_open([1, 4, 12], budget=5) == 1
+    assert levels_to_open([]) == 0
+
+
+def test_a_big_random_tree_keeps_every_node_beneath_its_parent() -> None:
     rng = random.Random(7)
     nodes = ["n0"]
     edges: list[tuple[str, str]] = []
@@ -73,13 +60,14 @@ def test_a_big_random_tree_is_laid_out_quickly_and_without_overlaps() -> None:
         nodes.append(node)
         depth[node] = depth[parent] + 1
         edges.append((parent, node))
-    started = time.perf_counter()
-    placed = layout(nodes, edges)
-    assert time.perf_counter() - started < 1.0
-    assert len(placed.positions) == 1000
-    assert all(placed.positions[n].level == depth[n] for n in nodes)
-    assert min(p.slot for p in placed.positions.values()) == 0
-    assert placed.width == max(p.slot for p in placed.positions.values()) + 1
-    widest = max(Counter(depth.values()).values())
-    assert placed.width == widest  # as wide as the widest level, not wider
-    _check_rows(placed.positions, nodes)
+    shape = outline(nodes, edges)
+    order = shape.preorder()
+    assert sorted(order) == sorted(nodes)
+    assert all(shape.level[n] == depth[n] for n in nodes)
+    position = {node: index for index, node in enumerate(order)}
+    for parent, child in edges:
+        assert position[parent] < position[child] <= position[parent] + shape.beneath[parent]
+    assert shape.beneath["n0"] == 999
+    assert shape.per_level == [Counter(depth.values())[n] for n in range(len(shape.per_level))]
+    shown = sum(shape.per_level[: levels_to_open(shape.per_level) + 1])
+    assert shown <= FIRST_VIEW_JOBS or levels_to_open(shape.per_level) == 1

@@ -15,7 +15,8 @@ from app.graphql.context import Context
 class AppointmentQuery:
     @strawberry.field(
         description="Reason codes that may cancel a job of this marketplace: the Heavy bulky "
-        "column when serviceType is heavybulky, else the Default one (seed 000's table)."
+        "column when serviceType is heavybulky, else the Default one (the table of the \u201cClose "
+        "service jobs\u201d guide)."
     )
     def cancellation_reason_codes(
         self,

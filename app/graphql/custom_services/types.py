@@ -44,7 +44,8 @@ def localized(
 class AdditionalInformation:
     id: strawberry.ID = strawberry.field(description="Id of the additional information.")
     tenant_additional_information_id: str | None = strawberry.field(
-        description="The tenant's own id, unique within the custom service."
+        description="The tenant's own id, unique within the custom service. A job's answer "
+        "names the question with this value as `tenantAdditionalInformationRef`."
     )
     name_localized: LocalizedText = strawberry.field(description="The question, per locale.")
     description_localized: LocalizedText | None = strawberry.field(

@@ -37,10 +37,14 @@ class LineItemInput:
 )
 class AdditionalInformationValueInput:
     additional_information_ref: strawberry.ID | None = strawberry.field(
-        default=None, description="The question's id."
+        default=None,
+        description="The question's id: what `ServiceJobAdditionalInformation.id` shows.",
     )
     tenant_additional_information_ref: str | None = strawberry.field(
-        default=None, description="The question's tenant id."
+        default=None,
+        description="The question's tenant id: the value a job's question shows as "
+        "`tenantAdditionalInformationId` (an input naming something is a `…Ref`, the field "
+        "that shows it is an `…Id`).",
     )
     value: str | None = strawberry.field(
         default=None,

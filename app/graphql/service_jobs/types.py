@@ -93,7 +93,9 @@ class InheritedLineItem:
 class ServiceJobAdditionalInformation:
     id: strawberry.ID = strawberry.field(description="Id of the additional information.")
     tenant_additional_information_id: str | None = strawberry.field(
-        description="The tenant's own id."
+        description="The tenant's own id of the question (copied from the service). An answer "
+        "names the question with this value as `tenantAdditionalInformationRef` (or with `id` "
+        "as `additionalInformationRef`)."
     )
     name_localized: LocalizedText = strawberry.field(description="The question, per locale.")
     description_localized: LocalizedText | None = strawberry.field(
@@ -131,7 +133,8 @@ class AssignedUser:
 
 @strawberry.type(
     description="Why a job was cancelled: free text and its translations for any job, the "
-    "marketplace's reason code for a marketplace job (seed 000). Dependents cancelled with the "
+    "marketplace's reason code for a marketplace job (as in the \u201cClose service jobs\u201d "
+    "guide). Dependents cancelled with the "
     "job carry the same reason."
 )
 class CancelReason:
