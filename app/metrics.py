@@ -39,6 +39,14 @@ POOL_OPEN = Gauge(
     "Database connections the pools hold open, summed over live workers.",
     multiprocess_mode="livesum",
 )
+READ_PATH = Counter(
+    "jobtree_read_path_total",
+    "Root fields and trees the compiled read path served (compiled), left to graphql-core by "
+    "design (graphql_core: at planning; stepped_aside: a null or the response budget; "
+    "field_error: an error graphql-core reports too), or failed on (failure: a bug, logged; "
+    "graphql-core answered).",
+    ["outcome"],
+)
 SUBSCRIPTIONS = Gauge(
     "jobtree_subscriptions_active",
     "Subscriptions being served, summed over live workers.",
@@ -76,6 +84,10 @@ def record_operation(
 ) -> None:
     """Called by the schema when an operation is answered; the middleware reports it."""
     scope.setdefault("state", {})["graphql"] = (operation, outcome, tenant)
+
+
+def record_read_path(outcome: str) -> None:
+    READ_PATH.labels(outcome=outcome).inc()
 
 
 def watch_pool(engine: AsyncEngine) -> None:

@@ -8,7 +8,9 @@ from uuid import uuid4
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -45,6 +47,10 @@ def _json_dumps(value: Any) -> str:
 JSON_CODEC: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
+#: An execution option marking an engine whose connections go through a transaction pooler.
+POOLED_KEY = "jobtree_pooled"
+
+
 def _unique_statement_name() -> str:
     return f"__asyncpg_{uuid4().hex}__"
 
@@ -66,7 +72,8 @@ def create_engine(
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     connect_args: dict[str, Any]
-    if pooler == "pgbouncer":
+    pooled = pooler == "pgbouncer"
+    if pooled:
         # A statement prepared on one server connection does not exist on the next, and a
         # name reused by another client clashes: cache no prepared statement (asyncpg's cache
         # and SQLAlchemy's) and give each one a name of its own, as the asyncpg and SQLAlchemy
@@ -82,15 +89,32 @@ def create_engine(
     else:
         # JIT compilation costs far more than it saves on the short queries a gateway sends.
         connect_args = {"server_settings": {"jit": "off"}}
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=echo,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        # Behind PgBouncer, SQLAlchemy's ping: it wraps the ping in a transaction, so that its
+        # statement is prepared and run on one server connection.
+        pool_pre_ping=pooled,
         connect_args=connect_args,
+        execution_options={POOLED_KEY: pooled},
         **JSON_CODEC,
     )
+    if not pooled:
+        event.listen(engine.sync_engine.pool, "checkout", _ping)
+    return engine
+
+
+def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """SQLAlchemy's pool_pre_ping, without the transaction it wraps the ping in (BEGIN, the
+    ping, ROLLBACK: three round trips before every read, for pgbouncer's transaction mode,
+    which only engines behind a pooler need): one empty statement. A connection that does not answer
+    is replaced by a fresh one (DisconnectionError), as pool_pre_ping does."""
+    try:
+        await_(dbapi_connection.driver_connection.fetchrow(";"))
+    except Exception as exc:
+        raise DisconnectionError("the pooled connection did not answer its ping") from exc
 
 
 #: Where a session finds the change hub of its process (see app/events/hub.py).
@@ -102,3 +126,18 @@ def create_session_factory(engine: AsyncEngine, hub: object | None = None) -> Se
     return async_sessionmaker(
         engine, class_=AsyncSession, expire_on_commit=False, info={HUB_KEY: hub}
     )
+
+
+def create_read_session_factory(engine: AsyncEngine) -> SessionFactory:
+    """Sessions for reads that write nothing (queries, loaders): on PostgreSQL in autocommit,
+    so a read is its statements alone, without a BEGIN and a ROLLBACK round trip around them.
+    Each statement sees the data committed when it starts, as it did in READ COMMITTED
+    transactions of their own; every read was already its own short session. SQLite's driver
+    opens no transaction for a SELECT in the first place, so its sessions stay as they are.
+    Behind PgBouncer's transaction pooling reads stay in transactions too: outside one, each
+    round trip may reach another server connection, and a statement prepared in one round trip
+    would be missing in the next."""
+    if engine.dialect.name != "postgresql" or engine.get_execution_options().get(POOLED_KEY):
+        return create_session_factory(engine)
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return async_sessionmaker(autocommit, class_=AsyncSession, expire_on_commit=False)

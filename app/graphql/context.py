@@ -42,6 +42,9 @@ class Context:
     connection_params: dict[str, object] | None = None
     #: What the operation's tree reads need (None: everything), see trees.columns.
     tree_columns: TreeColumns | None = None
+    #: Sessions for reads (autocommit on PostgreSQL, see create_read_session_factory);
+    #: None: `db`'s. Mutations write through `db`.
+    read_db: SessionFactory | None = None
     #: Spans of DataLoader batches and tree reads, when tracing is on (app/tracing).
     tracer: Tracer | None = None
 
@@ -52,9 +55,14 @@ class Context:
         return self.viewer_or_none
 
     @property
+    def reads(self) -> SessionFactory:
+        """Sessions for reads that write nothing (query resolvers and loaders)."""
+        return self.read_db or self.db
+
+    @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            self._loaders = Loaders(self.db, self.viewer, self.tree_columns, self.tracer)
+            self._loaders = Loaders(self.reads, self.viewer, self.tree_columns, self.tracer)
         return self._loaders
 
     def for_operation(self) -> Context:

@@ -1,29 +1,47 @@
-"""A compiled execution path for whole trees, plugged into graphql-core as an executor class.
+"""The compiled read path, plugged into graphql-core as an executor class.
 
-Reading a 25-level tree means completing ~22,000 fields over objects already in memory;
-graphql-core spends most of that time on per-field machinery (resolve info, awaitable checks,
-paths). Here, when a `LinkedServiceJobs` object is completed, its selection set is compiled
-once per request and level into plain Python steps (fields collected by graphql-core itself,
-so aliases, fragments and @skip/@include follow the spec), then walked.
+graphql-core completes every field of a response through its per-field machinery (resolve
+info, awaitable checks, paths, a DataLoader future per object): for a 100-job page that is
+most of the request. Here a query's root field that declares its read (`reads(root=...)` in
+its metadata, app/graphql/read_path/sources.py) is planned once per document, operation,
+position and the values of the variables used beneath it: its selection is compiled into one
+generated Python function per selection set (fields collected by graphql-core itself, so
+aliases, fragments, @skip/@include and __typename follow the spec) and a list of batched
+relations. Executing it reads the root's rows (only the columns the document reads), fetches
+each relation for every parent of a level in one statement, and runs the walk. Trees read
+whole (`LinkedServiceJobs`) are completed by the same compiler wherever graphql-core meets
+them: their line items are in memory already.
 
-The fast path only ever produces a result when everything is clean: an unsupported field (an
-abstract type, @defer, an async resolver without an in-memory answer), a value that does not
-serialise, or a null in a non-null position makes it step aside, and graphql-core completes the
-same value the ordinary way, errors and all. A differential test suite
-(tests/api/test_fast_path.py) requires identical responses from both paths.
+What the walk steps aside from, to graphql-core, by design (it cannot answer them exactly):
+- at planning: an abstract type, @defer/@stream, a field whose source says graphql-core
+  resolves it (a relation that is not batched yet: appointments, serviceData, a job's tree
+  and link from a page), an async resolver or a resolver taking info without a source, and a
+  root field with permission classes or field extensions (counted as `graphql_core`);
+- at execution: any error or null in a non-null position (graphql-core reports them, with
+  their paths), a non-null root that reads nothing, and a result near the response budget
+  (graphql-core keeps the exact tally), counted as `field_error`.
+Anything else the compiled path raises is a bug: it is logged with the request id, counted as
+`failure` (in /metrics as jobtree_read_path_total{outcome="failure"}), and graphql-core
+answers; the test suite fails on any failure. A differential suite
+(tests/api/test_fast_path.py, tests/api/test_read_path.py) requires identical responses from
+both paths.
 """
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from operator import attrgetter
 from typing import Any
 
+import orjson
 from graphql import (
     FragmentSpreadNode,
     GraphQLEnumType,
+    GraphQLField,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
@@ -39,108 +57,223 @@ from graphql.execution.collect_fields import FieldDetailsList
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.schema.types import base_scalars
+from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
-from app.domain.localized import resolve_text
 from app.graphql.common.lru import MAX_CACHED_TEXT, Lru
+from app.graphql.read_path.sources import Getter, Relation, RootRead, StepAside, source_of
 from app.graphql.response_budget import BudgetedExecutor
+from app.metrics import record_read_path
 
-#: Object types whose completion goes through the compiled walk.
+#: Object types whose completion goes through the compiled walk wherever graphql-core meets
+#: them: a tree read whole is in memory (its line items included).
 ROOTS = frozenset({"LinkedServiceJobs"})
 BACKREF = "strawberry-definition"
 
-Getter = Callable[[Any], Any]
 Completer = Callable[[Any], Any]
 
+log = logging.getLogger("app.graphql.read_path")
 
-class StepAside(Exception):
-    """The fast path cannot produce this value exactly; graphql-core will."""
-
-
-def _localized(
-    attribute: str, context: Any, args: Mapping[str, Any], required: bool = False
-) -> Getter:
-    """A localized text in the caller's locales; "" for a missing required one."""
-    locale = args.get("locale")
-    preferred = context.preferred_locales
-    if locale is not None:
-        preferred = (getattr(locale, "name", locale), *preferred)
-    read = attrgetter(attribute)
-
-    def get(obj: Any) -> Any:
-        return resolve_text(read(obj), preferred)
-
-    def get_required(obj: Any) -> Any:
-        return resolve_text(read(obj), preferred) or ""
-
-    return get_required if required else get
+#: How often each outcome happened in this process (also counted in /metrics); the tests
+#: require `failure` to stay at 0.
+OUTCOMES: Counter[str] = Counter()
 
 
-def _line_items(context: Any, args: Mapping[str, Any]) -> Getter:
-    """The driver rows themselves: LineItem's fields are named like the row's columns, and
-    its article is the stored JSON object (see _json_or_attribute)."""
-
-    def get(obj: Any) -> Any:
-        if obj._line_item_rows is None:
-            raise StepAside
-        return obj._line_item_rows
-
-    return get
+def _record(outcome: str) -> None:
+    OUTCOMES[outcome] += 1
+    record_read_path(outcome)
 
 
-def _json_or_attribute(key: str, attribute: str) -> Callable[[Any, Mapping[str, Any]], Getter]:
-    """A field read from a stored JSON object or from the GraphQL object made of it."""
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """A selection set's compiled walk, and what must be fetched before it runs."""
 
-    def make(context: Any, args: Mapping[str, Any]) -> Getter:
-        read = attrgetter(attribute)
-
-        def get(obj: Any) -> Any:
-            return obj.get(key) if isinstance(obj, dict) else read(obj)
-
-        get.json_key = key  # type: ignore[attr-defined]  # the generated walk inlines it
-        return get
-
-    return make
+    run: Getter
+    fetches: tuple[Fetch, ...]
 
 
-def _inherited_line_items(context: Any, args: Mapping[str, Any]) -> Getter:
-    def get(obj: Any) -> Any:
-        if obj._snapshot is None:
-            raise StepAside
-        return obj.inherited_in(obj._snapshot)
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    """Work before a level is completed: a batched relation's fetch for every parent of the
+    level (`relation`), or a descent through a plain object field (`getter`) to the relations
+    beneath it; `child` is the plan of the objects it reaches."""
 
-    return get
-
-
-#: Resolvers with an in-memory answer, by (type, field): build a getter for the arguments.
-RESOLVERS: dict[tuple[str, str], Callable[[Any, Mapping[str, Any]], Getter]] = {
-    ("ServiceJob", "name"): lambda c, a: _localized("name_localized", c, a, required=True),
-    ("ServiceJob", "description"): lambda c, a: _localized("description_localized", c, a),
-    ("ServiceJob", "lineItems"): _line_items,
-    ("ServiceJob", "inheritedLineItems"): _inherited_line_items,
-    ("ServiceJobAdditionalInformation", "name"): lambda c, a: _localized(
-        "name_localized", c, a, required=True
-    ),
-    ("Article", "tenantArticleId"): _json_or_attribute("tenantArticleId", "tenant_article_id"),
-    ("Article", "title"): _json_or_attribute("title", "title"),
-    ("Article", "imageUrl"): _json_or_attribute("imageUrl", "image_url"),
-    ("Article", "attributes"): lambda c, a: (
-        lambda obj: obj.get("attributes") or [] if isinstance(obj, dict) else obj.attributes
-    ),
-    ("ArticleAttribute", "key"): _json_or_attribute("key", "key"),
-    ("ArticleAttribute", "value"): _json_or_attribute("value", "value"),
-    ("ArticleAttribute", "category"): _json_or_attribute("category", "category"),
-    ("ArticleAttribute", "priority"): _json_or_attribute("priority", "priority"),
-}
+    relation: Relation | None
+    getter: Getter | None
+    is_list: bool
+    child: Compiled | None
 
 
-class TreeExecutor(BudgetedExecutor):
-    """graphql-core's executor (with the response budget) and the compiled walk for tree
-    roots."""
+async def prefetch(context: Any, fetches: tuple[Fetch, ...], parents: list[Any]) -> None:
+    """Each relation fetched once per level for every parent of it (one statement each,
+    whatever the number of parents), level after level."""
+    for fetch in fetches:
+        if not parents:
+            return
+        if fetch.relation is not None:
+            children = list(await fetch.relation.fetch(context, parents))
+        else:
+            assert fetch.getter is not None
+            children = []
+            for parent in parents:
+                value = fetch.getter(parent)
+                if value is None:
+                    continue
+                if fetch.is_list:
+                    children.extend(v for v in value if v is not None)
+                else:
+                    children.append(value)
+        if fetch.child is not None and fetch.child.fetches:
+            await prefetch(context, fetch.child.fetches, children)
+
+
+class ReadPathExecutor(BudgetedExecutor):
+    """graphql-core's executor (with the response budget) and the compiled read path: root
+    query fields that declare a read are read, fetched level by level and completed by a
+    compiled walk; so are tree roots (ROOTS) wherever they are met. What the walk cannot
+    answer exactly (module doc) goes to graphql-core."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._plans: dict[tuple[str, int], tuple[FieldDetailsList, Getter | None]] = {}
+        self._plans: dict[tuple[str, int, bool], tuple[FieldDetailsList, Compiled | None]] = {}
+
+    # Root fields ---------------------------------------------------------------------------
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        if path.prev is None and parent_type is self.schema.query_type:
+            root = self._root_read(parent_type, field_details_list)
+            if root is not None:
+                plan = self._root_plan(parent_type, field_details_list, path, in_tree=False)
+                if plan is not None:
+                    return self._read_root(
+                        root, plan, parent_type, source, field_details_list, path, position_context
+                    )
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
+
+    def _root_read(
+        self, parent_type: GraphQLObjectType, fields: FieldDetailsList
+    ) -> tuple[GraphQLField, StrawberryField, RootRead] | None:
+        field_def = parent_type.fields.get(fields[0].node.name.value)
+        if field_def is None:
+            return None
+        definition = field_def.extensions.get(BACKREF)
+        source = source_of(definition)
+        if source is None or source.root is None:
+            return None
+        assert isinstance(definition, StrawberryField)
+        if definition.extensions or definition.permission_classes:
+            return None
+        return field_def, definition, source.root
+
+    async def _read_root(
+        self,
+        root: tuple[GraphQLField, StrawberryField, RootRead],
+        plan: Compiled,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        fields: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        field_def, definition, read = root
+        failed: Exception | None = None
+        try:
+            completed = await self._complete_root(field_def, definition, read, plan, fields)
+        except StepAside:
+            _record("stepped_aside")
+        except Exception as error:
+            failed = error
+        else:
+            _record("compiled")
+            return completed
+        try:
+            result = super().execute_field(parent_type, source, fields, path, position_context)
+            if self.is_awaitable(result):
+                result = await result
+        except Exception:
+            if failed is not None:
+                _record("field_error")
+            raise
+        if failed is not None:
+            self._judge(failed, path)
+        return result
+
+    def _judge(self, error: Exception, path: Path) -> None:
+        """After graphql-core answered what the compiled path raised on: a field error when
+        graphql-core reported an error beneath the same position too (a resolver's or a
+        value's own failure, which graphql-core reports with its path), else a failure of the
+        compiled path (a bug: logged, counted, and the tests fail)."""
+        where = path.as_list()
+        for reported in self.collected_errors.errors:
+            if reported.path is not None and list(reported.path[: len(where)]) == where:
+                _record("field_error")
+                return
+        log.error(
+            "the compiled read path failed where graphql-core did not; graphql-core answered "
+            "request_id=%s path=%s",
+            getattr(self.context_value, "request_id", "-"),
+            ".".join(map(str, where)),
+            exc_info=error,
+        )
+        _record("failure")
+
+    async def _complete_root(
+        self,
+        field_def: GraphQLField,
+        definition: StrawberryField,
+        read: RootRead,
+        plan: Compiled,
+        fields: FieldDetailsList,
+    ) -> Any:
+        first = fields[0]
+        args = (
+            get_argument_values(
+                field_def,
+                first.node,
+                self.variable_values,
+                first.fragment_variable_values,
+                self.hide_suggestions,
+            )
+            if field_def.args or first.node.arguments
+            else {}
+        )
+        strawberry_schema = self.schema._strawberry_schema  # type: ignore[attr-defined]
+        arguments = convert_arguments(
+            args,
+            definition.arguments,
+            scalar_registry=strawberry_schema.schema_converter.scalar_registry,
+            config=strawberry_schema.config,
+        )
+        value = await read.read(self.context_value, arguments)
+        if value is None:
+            if isinstance(field_def.type, GraphQLNonNull):
+                raise StepAside
+            return None
+        await prefetch(self.context_value, plan.fetches, [value])
+        completed = plan.run(value)
+        self._spend(completed)
+        return completed
+
+    def _spend(self, completed: Any) -> None:
+        """The walk's share of the response budget: its encoded size. Near the budget (where
+        the size could understate the tally graphql-core keeps: up to 4 times for lists of
+        short leaves), graphql-core completes the field instead and counts exactly."""
+        budget = self.response_budget
+        size = len(orjson.dumps(completed))
+        if budget is not None and self.response_bytes + 4 * size > budget:
+            raise StepAside
+        self.response_bytes += size
+
+    # Tree roots, wherever graphql-core meets them ------------------------------------------
 
     def complete_object_value(
         self,
@@ -152,26 +285,70 @@ class TreeExecutor(BudgetedExecutor):
         position_context: Any,
     ) -> Any:
         if return_type.name in ROOTS:
-            plan = self._root_plan(return_type, field_details_list, path)
+            plan = self._root_plan(return_type, field_details_list, path, in_tree=True)
             if plan is not None:
                 try:
-                    return plan(result)
+                    completed = plan.run(result)
                 except StepAside:
-                    pass
-                except Exception:
-                    pass
+                    _record("stepped_aside")
+                except Exception as error:
+                    return self._complete_judged(
+                        error, return_type, field_details_list, info, path, result, position_context
+                    )
+                else:
+                    _record("compiled")
+                    return completed
         return super().complete_object_value(
             return_type, field_details_list, info, path, result, position_context
         )
 
+    def _complete_judged(
+        self,
+        error: Exception,
+        return_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core completes what the walk raised on, and judges it (see _judge)."""
+        try:
+            completed = super().complete_object_value(
+                return_type, field_details_list, info, path, result, position_context
+            )
+        except Exception:
+            _record("field_error")
+            raise
+        if not self.is_awaitable(completed):
+            self._judge(error, path)
+            return completed
+
+        async def judged() -> Any:
+            try:
+                value = await completed
+            except Exception:
+                _record("field_error")
+                raise
+            self._judge(error, path)
+            return value
+
+        return judged()
+
+    # Planning ------------------------------------------------------------------------------
+
     def _root_plan(
-        self, object_type: GraphQLObjectType, fields: FieldDetailsList, path: Path
-    ) -> Getter | None:
+        self,
+        object_type: GraphQLObjectType,
+        fields: FieldDetailsList,
+        path: Path,
+        in_tree: bool,
+    ) -> Compiled | None:
         """The compiled walk of a root, shared by every request with the same query text,
         operation, position, values of the variables used beneath it and caller locales."""
         query = getattr(self.context_value, "query_text", None)
         if not query:
-            return self._plan(object_type, fields)
+            return self._value_plan(object_type, fields, in_tree)
         position = tuple(key for key in path.as_list() if isinstance(key, str))
         operation = self.operation.name.value if self.operation.name else None
         names_key = (query, operation, position)
@@ -182,30 +359,52 @@ class TreeExecutor(BudgetedExecutor):
         coerced = self.variable_values.coerced
         key = (
             names_key,
+            in_tree,
             tuple((name, repr(coerced.get(name))) for name in names),
             getattr(self.context_value, "preferred_locales", ()),
         )
         if key in _PLANS:
             return _PLANS[key]
-        plan = self._plan(object_type, fields)
+        plan = self._value_plan(object_type, fields, in_tree)
+        if plan is None:
+            _record("graphql_core")
         _PLANS.put(key, plan)
         return plan
 
-    def _plan(self, object_type: GraphQLObjectType, fields: FieldDetailsList) -> Getter | None:
-        key = (object_type.name, id(fields))
+    def _value_plan(
+        self, object_type: GraphQLObjectType, fields: FieldDetailsList, in_tree: bool
+    ) -> Compiled | None:
+        """The plan of a root: a tree root's own, or for a root field the plan of the object
+        type it returns (its arguments are read per request)."""
+        if object_type is self.schema.query_type:
+            inner = object_type.fields[fields[0].node.name.value].type
+            if isinstance(inner, GraphQLNonNull):
+                inner = inner.of_type
+            if not isinstance(inner, GraphQLObjectType):
+                return None
+            return self._plan(inner, fields, in_tree)
+        return self._plan(object_type, fields, in_tree)
+
+    def _plan(
+        self, object_type: GraphQLObjectType, fields: FieldDetailsList, in_tree: bool
+    ) -> Compiled | None:
+        key = (object_type.name, id(fields), in_tree)
         cached = self._plans.get(key)
         if cached is None:
-            cached = (fields, self._compile(object_type, fields))
+            cached = (fields, self._compile(object_type, fields, in_tree))
             self._plans[key] = cached
         return cached[1]
 
-    def _compile(self, object_type: GraphQLObjectType, fields: FieldDetailsList) -> Getter | None:
+    def _compile(
+        self, object_type: GraphQLObjectType, fields: FieldDetailsList, in_tree: bool
+    ) -> Compiled | None:
         if object_type.is_type_of is not None:
             return None
         grouped, new_defer_usages, forbidden = self.collect_subfields(object_type, fields)
         if new_defer_usages or forbidden:
             return None
         steps: list[Step] = []
+        fetches: list[Fetch] = []
         for response_key, details in grouped.items():
             first = details[0]
             name = first.node.name.value
@@ -225,27 +424,31 @@ class TreeExecutor(BudgetedExecutor):
                 if field_def.args or first.node.arguments
                 else {}
             )
-            getter = self._getter(object_type.name, name, field_def.extensions.get(BACKREF), args)
+            definition = field_def.extensions.get(BACKREF)
+            getter = self._getter(definition, args, in_tree)
             if getter is None:
                 return None
-            attribute = (
-                field_def.extensions[BACKREF].python_name
-                if isinstance(getter, attrgetter)
-                else None
-            )
-            objects = self._object_plans(field_def.type, details)
+            source = source_of(definition)
+            # The walk reads the attribute inline when the getter is the field's attribute.
+            plain = isinstance(getter, attrgetter) and (source is None or source.getter is None)
+            attribute = definition.python_name if plain else None
+            objects = self._object_plans(field_def.type, details, in_tree)
+            if source is not None and source.relation is not None and not in_tree:
+                child = objects.plan if objects is not None else None
+                fetches.append(Fetch(source.relation, None, False, child))
+            elif objects is not None and objects.plan.fetches:
+                fetches.append(Fetch(None, getter, objects.is_list, objects.plan))
             if objects is not None:
                 steps.append(Step(response_key, getter, _identity, attribute, objects))
                 continue
-            completer = self._completer(field_def.type, details)
+            completer = self._completer(field_def.type, details, in_tree)
             if completer is None:
                 return None
             steps.append(Step(response_key, getter, completer, attribute))
-
-        return _generate(steps)
+        return Compiled(_generate(steps), tuple(fetches))
 
     def _object_plans(
-        self, graphql_type: GraphQLOutputType, fields: FieldDetailsList
+        self, graphql_type: GraphQLOutputType, fields: FieldDetailsList, in_tree: bool
     ) -> ObjectShape | None:
         """How an object or a list of non-null objects is completed, when it is one: the
         generated walk then calls the object's plan inline instead of through completers."""
@@ -259,17 +462,21 @@ class TreeExecutor(BudgetedExecutor):
             inner = inner.of_type.of_type
         if not isinstance(inner, GraphQLObjectType):
             return None
-        plan = self._plan(inner, fields)
+        plan = self._plan(inner, fields, in_tree)
         return None if plan is None else ObjectShape(plan, non_null, is_list)
 
-    def _getter(
-        self, type_name: str, field_name: str, field: Any, args: Mapping[str, Any]
-    ) -> Getter | None:
-        special = RESOLVERS.get((type_name, field_name))
-        if special is not None:
-            return special(self.context_value, args)
+    def _getter(self, field: Any, args: Mapping[str, Any], in_tree: bool) -> Getter | None:
+        """How the walk reads a field: as its source says, else as its attribute or its plain
+        method; None when graphql-core must resolve it (a source saying so, an async resolver
+        or one taking arguments, info or root, without a source's getter)."""
         if not isinstance(field, StrawberryField):
             return None
+        source = source_of(field)
+        if source is not None:
+            if source.graphql_core is not None or (source.tree_only and not in_tree):
+                return None
+            if source.getter is not None:
+                return source.getter(self.context_value, args)
         resolver = field.base_resolver
         if resolver is None:
             return attrgetter(field.python_name)
@@ -285,12 +492,12 @@ class TreeExecutor(BudgetedExecutor):
         return method if callable(method) else None
 
     def _completer(
-        self, graphql_type: GraphQLOutputType, fields: FieldDetailsList
+        self, graphql_type: GraphQLOutputType, fields: FieldDetailsList, in_tree: bool
     ) -> Completer | None:
         if isinstance(graphql_type, GraphQLNonNull):
             if is_leaf_type(graphql_type.of_type):
                 return _leaf(graphql_type.of_type, nullable=False)
-            inner = self._completer(graphql_type.of_type, fields)
+            inner = self._completer(graphql_type.of_type, fields, in_tree)
             if inner is None:
                 return None
 
@@ -302,7 +509,7 @@ class TreeExecutor(BudgetedExecutor):
 
             return non_null
         if isinstance(graphql_type, GraphQLList):
-            item = self._completer(graphql_type.of_type, fields)
+            item = self._completer(graphql_type.of_type, fields, in_tree)
             if item is None:
                 return None
             return lambda value: None if value is None else [item(v) for v in value]
@@ -311,18 +518,23 @@ class TreeExecutor(BudgetedExecutor):
         if isinstance(graphql_type, GraphQLObjectType):
             # Compiled now, not on first use: the closures must not hold the executor (a
             # reference cycle would keep every request's objects alive until a full GC).
-            plan = self._plan(graphql_type, fields)
-            if plan is None:
+            plan = self._plan(graphql_type, fields, in_tree)
+            if plan is None or plan.fetches:
                 return None
-            return lambda value: None if value is None else plan(value)
+            run = plan.run
+            return lambda value: None if value is None else run(value)
         return None
+
+
+#: The name the schema and the tests know the executor by.
+TreeExecutor = ReadPathExecutor
 
 
 @dataclass(frozen=True, slots=True)
 class ObjectShape:
     """A field whose value is an object, or a list of non-null objects, with its plan."""
 
-    plan: Getter
+    plan: Compiled
     non_null: bool
     is_list: bool
 
@@ -361,7 +573,7 @@ def _generate(steps: list[Step]) -> Getter:
         key = repr(step.key)
         if step.objects is not None:
             shape = step.objects
-            namespace[f"p{index}"] = shape.plan
+            namespace[f"p{index}"] = shape.plan.run
             done = (
                 f"[p{index}(x) if x is not None else aside() for x in v]"
                 if shape.is_list
@@ -467,7 +679,7 @@ def _remembered(complete: Completer) -> Completer:
 
 
 #: Compiled root walks and the variables each root's selection uses, across requests.
-_PLANS: Lru[Any, Getter | None] = Lru(256, MAX_CACHED_TEXT)
+_PLANS: Lru[Any, Compiled | None] = Lru(256, MAX_CACHED_TEXT)
 _VARIABLES_USED: Lru[tuple[str, str | None, tuple[str, ...]], tuple[str, ...]] = Lru(
     256, MAX_CACHED_TEXT
 )

@@ -36,7 +36,7 @@ from app.graphql.extensions import (
 )
 from app.graphql.facility_connections.mutations import FacilityConnectionMutation
 from app.graphql.facility_connections.queries import FacilityConnectionQuery
-from app.graphql.fast_path import TreeExecutor
+from app.graphql.fast_path import ReadPathExecutor
 from app.graphql.orders.mutations import OrderMutation
 from app.graphql.orders.queries import OrderQuery
 from app.graphql.response_budget import BudgetedExecutor
@@ -257,7 +257,7 @@ def build_schema(settings: Settings, tracer: Tracer | None = None) -> strawberry
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        execution_context_class=TreeExecutor if settings.fast_tree_path else BudgetedExecutor,
+        execution_context_class=(ReadPathExecutor if settings.fast_tree_path else BudgetedExecutor),
         config=StrawberryConfig(
             disable_field_suggestions=not settings.is_development, scalar_map=SCALARS
         ),

@@ -16,7 +16,12 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from app.db.engine import create_engine, create_session_factory, normalize_url
+from app.db.engine import (
+    create_engine,
+    create_read_session_factory,
+    create_session_factory,
+    normalize_url,
+)
 from app.db.statements import StatementCountMiddleware, count_statements
 from app.events.hub import create_hub
 from app.events.outbox import CHANNEL
@@ -65,6 +70,7 @@ def create_app(
         build_schema(settings, tracer),
         settings=settings,
         db=db,
+        read_db=create_read_session_factory(engine),
         hub=hub,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),

@@ -119,12 +119,14 @@ class GatewayGraphQL(GraphQL[Context, None]):
         settings: Settings,
         db: SessionFactory,
         hub: ChangeHub | None = None,
+        read_db: SessionFactory | None = None,
         tracer: Tracer | None = None,
         **kwargs: object,
     ):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.settings = settings
         self.db = db
+        self.read_db = read_db
         self.hub = hub
         self.tracer = tracer
         #: The development token and when it was made: GraphiQL keeps a tab per distinct
@@ -231,6 +233,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             response=response,
             settings=self.settings,
             db=self.db,
+            read_db=self.read_db,
             request_id=request.scope.get("state", {}).get("request_id", "-"),
             viewer_or_none=viewer,
             auth_error=error,

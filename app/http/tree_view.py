@@ -6,7 +6,8 @@ scope, same limits), lays the jobs out server-side (app.http.tree_layout) and an
 self-contained HTML page: an outline of boxes joined by elbow lines, folded with <details>
 beneath the first levels so that a big tree opens on its root. No script, no external URL: the
 Content-Security-Policy allows nothing but the page's own <style> element (by nonce) and data:
-images. Everything that comes from data is HTML-escaped.
+images. The page is rendered by Jinja2 templates (app/http/templates) with autoescape on, so
+everything that comes from data is HTML-escaped.
 
 Authorisation is that of the API: `Authorization: Bearer <JWT>` is required (401 without it or
 with a bad one); in development mode a loopback caller without the header is pre-authorised for
@@ -20,9 +21,10 @@ import re
 import secrets
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
-from html import escape
+from dataclasses import dataclass, field
 from typing import Any
 
+from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
@@ -63,6 +65,13 @@ STATUS_COLOURS: dict[str, tuple[str, str, str]] = {
 _UNKNOWN_STATUS = ("#ffffff", "#000000", "unknown")
 
 NAME_CHARS = 40
+NOT_FOUND = "There is no tree with this id that you may see."
+_TEMPLATES = Environment(
+    loader=PackageLoader("app.http", "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 #: `?levels=all`: more levels than any tree has.
 ALL_LEVELS = 1_000_000
 
@@ -99,7 +108,7 @@ def tree_view_endpoint(graphql: GatewayGraphQL) -> Callable[[Request], Awaitable
             )
         ident = request.path_params["ident"]
         if not _ID.fullmatch(ident):
-            return _page(404, "Tree not found", _not_found_body())
+            return _page(404, "Tree not found", message=NOT_FOUND)
         result = await graphql.schema.execute(
             TREE_QUERY,
             variable_values={"id": ident},
@@ -110,18 +119,18 @@ def tree_view_endpoint(graphql: GatewayGraphQL) -> Callable[[Request], Awaitable
             first = result.errors[0]
             code = (first.extensions or {}).get("code")
             if code == "UNAUTHENTICATED":
-                return _page(401, "Not authorised", f"<p>{escape(first.message)}</p>")
-            request_id = escape(str(context.request_id))
+                return _page(401, "Not authorised", message=first.message)
             return _page(
                 500,
                 "The tree could not be read",
-                f"<p>The tree could not be read (request id <code>{request_id}</code>).</p>",
+                message="The tree could not be read",
+                request_id=str(context.request_id),
             )
         tree = (result.data or {}).get("linkedServiceJobs")
         if tree is None:
-            return _page(404, "Tree not found", _not_found_body())
+            return _page(404, "Tree not found", message=NOT_FOUND)
         title = f"Tree {tree['id']} \u2013 {_jobs(len(tree['allServiceJobLinks']))}"
-        return _page(200, title, render_tree(tree, _levels(request.query_params.get("levels"))))
+        return _page(200, title, tree=tree_page(tree, _levels(request.query_params.get("levels"))))
 
     return tree_view
 
@@ -140,21 +149,23 @@ def _jobs(count: int) -> str:
     return f"{count} job" if count == 1 else f"{count:,} jobs"
 
 
-def _not_found_body() -> str:
-    return "<p>There is no tree with this id that you may see.</p>"
-
-
-def _page(status: int, title: str, body: str) -> HTMLResponse:
+def _page(
+    status: int,
+    title: str,
+    *,
+    tree: TreePage | None = None,
+    message: str | None = None,
+    request_id: str | None = None,
+) -> HTMLResponse:
     nonce = secrets.token_urlsafe(18)
-    html = (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="referrer" content="no-referrer">'
-        '<link rel="icon" href="data:,">'
-        f"<title>{escape(title)}</title>"
-        f'<style nonce="{nonce}">{_CSS}</style></head>'
-        f"<body><h1>{escape(title)}</h1>{body}</body></html>\n"
+    html = _TEMPLATES.get_template("page.html").render(
+        title=title,
+        nonce=nonce,
+        tree=tree,
+        message=message,
+        request_id=request_id,
+        colours=STATUS_COLOURS,
+        unknown=_UNKNOWN_STATUS,
     )
     return HTMLResponse(
         html,
@@ -168,9 +179,39 @@ def _page(status: int, title: str, body: str) -> HTMLResponse:
     )
 
 
-def render_tree(tree: Mapping[str, Any], levels: int | None = None) -> str:
-    """The page's body for one `linkedServiceJobs` result of TREE_QUERY: jobs on the first
-    `levels` levels unfolded (None: as many as keep the first view small)."""
+@dataclass(slots=True)
+class JobRow:
+    """One job's box in the outline, with its prerequisites beneath it."""
+
+    ident: str
+    css_status: str
+    label: str
+    short_name: str
+    short_id: str | None
+    tooltip: str
+    #: (reason code, text) of why it is not ready.
+    reasons: list[tuple[str, str]]
+    count: str
+    beneath: str
+    open: bool
+    children: list[JobRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class TreePage:
+    """What tree.html shows of one tree."""
+
+    facts: list[tuple[str, str]]
+    summary: str
+    #: (label, ?levels= value, whether it is the current choice); empty for one level.
+    level_links: list[tuple[str, str, bool]]
+    jobs: str
+    roots: list[JobRow]
+
+
+def tree_page(tree: Mapping[str, Any], levels: int | None = None) -> TreePage:
+    """One `linkedServiceJobs` result of TREE_QUERY as a page: jobs on the first `levels`
+    levels unfolded (None: as many as keep the first view small)."""
     links: list[Mapping[str, Any]] = tree["allServiceJobLinks"]
     by_id = {link["id"]: link for link in links}
     shape = outline(
@@ -191,23 +232,12 @@ def render_tree(tree: Mapping[str, Any], levels: int | None = None) -> str:
         ("Target time", tree["targetTime"]),
         ("Version", tree["version"]),
     ]
-    dl = "".join(
-        f"<div><dt>{escape(k)}</dt><dd>{escape(str(v))}</dd></div>"
-        for k, v in facts
-        if v is not None
-    )
-    rows = _Rows(by_id, shape, unfolded)
-    body = "".join(rows.item(root) for root in shape.roots)
-    return (
-        f'<dl class="facts">{dl}</dl>'
-        f"{_summary(links, depth)}"
-        f"{_legend()}"
-        '<p class="hint">Each box is a job; the jobs indented beneath it are its prerequisites '
-        "and run first. Click a job marked \u25b8 to unfold its prerequisites; hover over a "
-        "job for its line items.</p>"
-        f"{_level_links(depth, unfolded)}"
-        f'<div class="canvas"><ul class="tree" aria-label="{escape(_jobs(len(links)))}">'
-        f"{body}</ul></div>"
+    return TreePage(
+        facts=[(name, str(value)) for name, value in facts if value is not None],
+        summary=_summary(links, depth),
+        level_links=_level_links(depth, unfolded),
+        jobs=_jobs(len(links)),
+        roots=[_row(by_id, shape, unfolded, root) for root in shape.roots],
     )
 
 
@@ -219,53 +249,33 @@ def _summary(links: list[Mapping[str, Any]], depth: int) -> str:
         for status, (_, _, label) in STATUS_COLOURS.items()
         if counts[status]
     ]
-    parts += [f"{n:,} {escape(s)}" for s, n in counts.items() if s not in STATUS_COLOURS]
+    parts += [f"{n:,} {s}" for s, n in counts.items() if s not in STATUS_COLOURS]
     levels = "1 level" if depth == 1 else f"{depth} levels"
-    return f'<p class="summary">{_jobs(len(links))} on {levels}: {", ".join(parts)}.</p>'
+    return f"{_jobs(len(links))} on {levels}: {', '.join(parts)}."
 
 
-def _level_links(depth: int, unfolded: int) -> str:
+def _level_links(depth: int, unfolded: int) -> list[tuple[str, str, bool]]:
     """Links that unfold the first n levels (the page has no script: each is a new page)."""
     if depth <= 1:
-        return ""
+        return []
     unfolded = min(unfolded, depth)
     choices = sorted({n for n in (1, 2, 3, 5, 10) if n < depth} | {unfolded, depth})
-    links = []
-    for n in choices:
-        label = f"all {n}" if n >= depth else str(n)
-        target = "all" if n >= depth else str(n)
-        if n == unfolded:
-            links.append(f'<strong aria-current="page">{label}</strong>')
-        else:
-            links.append(f'<a href="?levels={target}">{label}</a>')
-    joined = " \u00b7 ".join(links)
-    return f'<p class="levels">Levels unfolded: {joined}</p>'
+    return [
+        (f"all {n}" if n >= depth else str(n), "all" if n >= depth else str(n), n == unfolded)
+        for n in choices
+    ]
 
 
-class _Rows:
-    """The outline's list items, each job once."""
-
-    def __init__(
-        self, links: Mapping[str, Mapping[str, Any]], shape: Outline, unfolded: int
-    ) -> None:
-        self.links = links
-        self.shape = shape
-        self.unfolded = unfolded
-
-    def item(self, link_id: str) -> str:
-        children = self.shape.children[link_id]
-        link = self.links[link_id]
-        prerequisites = [_status(self.links[c]["serviceJob"]["status"]) for c in children]
-        box = _node(link, prerequisites, self.shape.beneath[link_id])
-        if not children:
-            return f'<li><div class="row"><span class="toggle"></span>{box}</div></li>'
-        is_open = " open" if self.shape.level[link_id] < self.unfolded else ""
-        inner = "".join(self.item(child) for child in children)
-        return (
-            f'<li><details{is_open}><summary class="row">'
-            f'<span class="toggle" aria-hidden="true"></span>{box}</summary>'
-            f"<ul>{inner}</ul></details></li>"
-        )
+def _row(
+    links: Mapping[str, Mapping[str, Any]], shape: Outline, unfolded: int, link_id: str
+) -> JobRow:
+    """A job's row and, beneath it, its prerequisites' rows: each job once."""
+    children = shape.children[link_id]
+    prerequisites = [_status(links[c]["serviceJob"]["status"]) for c in children]
+    row = _job_row(links[link_id], prerequisites, shape.beneath[link_id])
+    row.open = bool(children) and shape.level[link_id] < unfolded
+    row.children = [_row(links, shape, unfolded, child) for child in children]
+    return row
 
 
 def _status(value: Any) -> JobStatus | None:
@@ -275,21 +285,12 @@ def _status(value: Any) -> JobStatus | None:
         return None
 
 
-def _legend() -> str:
-    items = "".join(
-        f'<li><span class="swatch s-{status}"></span>{escape(label)}</li>'
-        for status, (_, _, label) in STATUS_COLOURS.items()
-    )
-    return f'<ul class="legend" aria-label="Status colours">{items}</ul>'
-
-
-def _node(link: Mapping[str, Any], prerequisites: list[JobStatus | None], beneath: int) -> str:
+def _job_row(
+    link: Mapping[str, Any], prerequisites: list[JobStatus | None], beneath: int
+) -> JobRow:
     job: Mapping[str, Any] = link["serviceJob"]
     status = str(job["status"])
-    label = STATUS_COLOURS.get(status, _UNKNOWN_STATUS)[2]
-    css_status = status if status in STATUS_COLOURS else "UNKNOWN"
     name = str(job["name"] or "")
-    short = name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1] + "\u2026"
     ident = str(job["id"])
     known = _status(status)
     waiting = (
@@ -314,19 +315,18 @@ def _node(link: Mapping[str, Any], prerequisites: list[JobStatus | None], beneat
     if required:
         tooltip.append("required line items:")
         tooltip += [_item_line(item) for item in required]
-    count = f"{len(items)} item" if len(items) == 1 else f"{len(items)} items"
-    reasons = "".join(
-        f'<span class="why w-{w.reason.value}">{escape(w.text)}</span>' for w in waiting
-    )
-    # Always there, so that the columns of sibling boxes line up.
-    extra = f'<span class="beneath">{f"{beneath:,} beneath" if beneath else ""}</span>'
-    short_id = f'<span class="sid">{escape(str(job["shortId"]))}</span>' if job["shortId"] else ""
-    return (
-        f'<div class="job s-{css_status}" data-job-id="{escape(ident)}" '
-        f'title="{escape(chr(10).join(tooltip))}">'
-        f'<span class="name">{escape(short)}</span>{short_id}'
-        f'<span class="state"><span class="label">{escape(label)}</span>{reasons}</span>'
-        f'<span class="count">{escape(count)}</span>{extra}</div>'
+    return JobRow(
+        ident=ident,
+        css_status=status if status in STATUS_COLOURS else "UNKNOWN",
+        label=STATUS_COLOURS.get(status, _UNKNOWN_STATUS)[2],
+        short_name=name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1] + "\u2026",
+        short_id=str(job["shortId"]) if job["shortId"] else None,
+        tooltip="\n".join(tooltip),
+        reasons=[(w.reason.value, w.text) for w in waiting],
+        count=f"{len(items)} item" if len(items) == 1 else f"{len(items)} items",
+        # Always there, so that the columns of sibling boxes line up.
+        beneath=f"{beneath:,} beneath" if beneath else "",
+        open=False,
     )
 
 
@@ -334,64 +334,3 @@ def _item_line(item: Mapping[str, Any]) -> str:
     article = item["article"]
     title = article["title"] or article["tenantArticleId"]
     return f"  {item['quantity']} \u00d7 {title} ({article['tenantArticleId']})"
-
-
-def _status_css() -> str:
-    rules = [
-        f".s-{status}{{background:{fill};border-color:{stroke}}}"
-        f".s-{status} .label{{color:{stroke}}}"
-        for status, (fill, stroke, _) in STATUS_COLOURS.items()
-    ]
-    fill, stroke, _ = _UNKNOWN_STATUS
-    rules.append(f".s-UNKNOWN{{background:{fill};border-color:{stroke}}}")
-    rules.append(".job.s-OBSOLETE{border-style:dashed}")
-    rules.append(".s-CANCELLED .name{text-decoration:line-through}")
-    return "".join(rules)
-
-
-#: Elbow lines: each item draws the corner into its own box (::before) and, unless it is
-#: the last sibling, the line down to the next sibling (::after).
-_LINE = "1.5px solid #cbd5e1"
-_CSS = (
-    "body{font:14px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:16px;"
-    "color:#111827;background:#f9fafb}"
-    "h1{font-size:18px;margin:0 0 8px;overflow-wrap:anywhere}"
-    ".facts{display:flex;flex-wrap:wrap;gap:4px 20px;margin:0 0 6px}"
-    ".facts div{display:flex;gap:6px}.facts dt{color:#6b7280}.facts dd{margin:0}"
-    ".summary{margin:0 0 6px}"
-    ".legend{list-style:none;display:flex;flex-wrap:wrap;gap:6px 16px;padding:0;margin:0 0 6px}"
-    ".legend li{display:flex;align-items:center;gap:6px}"
-    ".swatch{display:inline-block;width:12px;height:12px;border:1.5px solid;border-radius:3px}"
-    ".hint,.levels{color:#6b7280;margin:0 0 6px}.hint{font-size:13px}"
-    ".levels a{color:#2563eb}.levels strong{color:#111827}"
-    ".canvas{overflow:auto;background:#fff;border:1px solid #e5e7eb;border-radius:8px;"
-    "padding:8px 12px 12px}"
-    ".tree,.tree ul{list-style:none;margin:0;padding:0}"
-    ".tree ul{margin-left:9px}"
-    ".tree ul>li{position:relative;padding-left:16px}"
-    f".tree ul>li::before{{content:'';position:absolute;left:0;top:0;width:14px;height:17px;"
-    f"border-left:{_LINE};border-bottom:{_LINE};border-bottom-left-radius:6px}}"
-    f".tree ul>li::after{{content:'';position:absolute;left:0;top:17px;bottom:0;"
-    f"border-left:{_LINE}}}"
-    ".tree ul>li:last-child::after{display:none}"
-    ".row{display:flex;align-items:center;padding-top:4px}"
-    "summary.row{list-style:none;cursor:pointer}"
-    "summary.row::-webkit-details-marker{display:none}"
-    ".toggle{flex:none;width:18px;color:#6b7280;font-size:12px}"
-    "details>summary .toggle::before{content:'\\25B8'}"
-    "details[open]>summary .toggle::before{content:'\\25BE'}"
-    ".job{display:flex;align-items:baseline;gap:10px;box-sizing:border-box;width:600px;"
-    "padding:3px 10px;"
-    "border:1.5px solid;border-left-width:5px;border-radius:6px;font-size:12px}"
-    "summary:hover .job,.job:hover{box-shadow:0 1px 4px rgba(0,0,0,.25)}"
-    ".job .name{flex:0 1 12em;min-width:6em;font-size:13px;font-weight:600;"
-    "white-space:nowrap;overflow:hidden;text-overflow:ellipsis}"
-    ".job .sid,.job .count,.job .beneath{flex:none;font-family:ui-monospace,monospace;"
-    "font-size:11px;color:#6b7280;white-space:nowrap}"
-    ".job .state{flex:1 1 auto;display:flex;flex-wrap:wrap;gap:0 8px}"
-    ".job .label{font-weight:600}"
-    ".job .why{color:#92400e}"
-    ".job .why::before{content:'\\2013  '}"
-    ".job .w-REQUIRED_LINE_ITEMS_UNFULFILLABLE{color:#b91c1c}"
-    ".job .beneath{min-width:7em;text-align:right}" + _status_css()
-)

@@ -25,6 +25,7 @@ from app.domain.job_search import (
 from app.domain.localized import SUPPORTED_LOCALES
 from app.repositories.keyset import SortKey, Window, fetch_keyset_page
 from app.repositories.pagination import Page
+from app.repositories.tree_reads import LazyRow, job_columns, job_rows
 
 JOB = tables.ServiceJob
 TREE = tables.LinkedServiceJobs
@@ -188,6 +189,21 @@ class JobSearch:
     ) -> Page[tables.ServiceJob]:
         statement = self.statement(flt)
         return await fetch_keyset_page(self.session, statement, key, col(JOB.id), window)
+
+    async def page_rows(
+        self, flt: ServiceJobFilter, key: SortKey, window: Window, columns: frozenset[str] | None
+    ) -> Page[LazyRow]:
+        """A page of driver rows with only these job columns (None: all) besides the id, the
+        facility and the sort key (see tree_reads.job_columns)."""
+        # keyset_statement works on any select; it is typed for the ORM's.
+        statement: Any = select(*job_columns(columns, frozenset({key.attribute}))).where(
+            *self.conditions(flt)
+        )
+
+        async def read(final: Any) -> list[LazyRow]:
+            return await job_rows(self.session, final, columns)
+
+        return await fetch_keyset_page(self.session, statement, key, col(JOB.id), window, read)
 
     async def count(self, flt: ServiceJobFilter) -> int:
         result = await self.session.exec(

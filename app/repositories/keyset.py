@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -101,9 +102,13 @@ async def fetch_keyset_page(
     key: SortKey,
     id_col: Any,
     window: Window,
+    read: Callable[[Any], Awaitable[Sequence[Any]]] | None = None,
 ) -> Page[Any]:
-    """Run `statement` (already filtered) in the key's order, within the window's cursors."""
-    rows = list((await session.exec(keyset_statement(statement, key, id_col, window))).all())
+    """Run `statement` (already filtered) in the key's order, within the window's cursors;
+    `read` runs the final statement when its rows are not ORM objects (they need the sort
+    key's attribute and an `id`)."""
+    final = keyset_statement(statement, key, id_col, window)
+    rows = list(await read(final) if read else (await session.exec(final)).all())
     size, backwards = _size(window), _backwards(window)
     more = len(rows) > size
     rows = rows[:size]

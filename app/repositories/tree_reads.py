@@ -18,6 +18,7 @@ from sqlalchemy import (
     Row,
     Table,
     Text,
+    bindparam,
     cast,
     select,
     type_coerce,
@@ -168,7 +169,7 @@ class TreeSnapshot:
         return dict(self.shape.preorder())
 
 
-def _driver_rows(result: CursorResult[Any]) -> list[Sequence[Any]]:
+def driver_rows(result: CursorResult[Any]) -> list[Sequence[Any]]:
     """The driver's own rows (asyncpg records, sqlite3 tuples) of a statement whose columns
     need no result processing (see _undecoded): SQLAlchemy's Row objects would only be copied
     into LazyRows again. The result is closed, as `all()` would."""
@@ -194,13 +195,93 @@ class TreeColumns:
     items: frozenset[str] | None = None
 
 
-def _selected(
+def selected_columns(
     columns: list[ColumnElement[Any]], always: frozenset[str], wanted: frozenset[str] | None
 ) -> list[ColumnElement[Any]]:
     if wanted is None:
         return columns
     keep = always.union(wanted)
     return [column for column in columns if column.name in keep]
+
+
+async def line_item_rows(
+    session: AsyncSession, tenant: str, job_ids: Sequence[str], columns: frozenset[str] | None
+) -> dict[str, list[LazyRow]]:
+    """The line items of these jobs in one statement, by job, in each job's order; `columns`
+    limits what is read (None: every column a line item field reads)."""
+    statement = _statement(
+        ("items of jobs", columns),
+        lambda: (
+            select(*selected_columns(ITEM_COLUMNS, TREE_ITEM_COLUMNS, columns))
+            .where(
+                col(ITEM.service_job_id).in_(bindparam("job_ids", expanding=True)),
+                col(ITEM.tenant) == bindparam("tenant"),
+            )
+            .order_by(col(ITEM.service_job_id), col(ITEM.position))
+        ),
+    )
+    connection = await session.connection()
+    result = await connection.execute(statement, {"job_ids": list(job_ids), "tenant": tenant})
+    names = list(result.keys())
+    items: dict[str, list[LazyRow]] = {job_id: [] for job_id in job_ids}
+    for item in decoded_rows(driver_rows(result), names, ITEM_DECODERS, ITEM_NOW):
+        items[item.service_job_id].append(item)
+    return items
+
+
+#: Columns a job read always selects: its id, and its facility to check the caller's scope.
+READ_JOB_COLUMNS = frozenset({"id", "facility_ref"})
+
+
+def job_columns(
+    columns: frozenset[str] | None, also: frozenset[str] = frozenset()
+) -> list[ColumnElement[Any]]:
+    """The job columns of a read: those given (None: all) with READ_JOB_COLUMNS and `also`."""
+    return selected_columns(JOB_COLUMNS, READ_JOB_COLUMNS | also, columns)
+
+
+#: Statements of the reads that run for every request, built once per column set and kept:
+#: building a select and working out its cache key cost more than running it for one job.
+_STATEMENTS: dict[tuple[str, frozenset[str] | None], Any] = {}
+#: Column sets are few per deployment (one per kind of document); the bound only guards memory.
+_MAX_STATEMENTS = 256
+
+
+def _statement(key: tuple[str, frozenset[str] | None], build: Callable[[], Any]) -> Any:
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        if len(_STATEMENTS) >= _MAX_STATEMENTS:
+            _STATEMENTS.clear()
+        statement = _STATEMENTS[key] = build()
+    return statement
+
+
+async def job_rows(
+    session: AsyncSession,
+    statement: Any,
+    columns: Collection[str] | None = None,
+    parameters: Mapping[str, Any] | None = None,
+) -> list[LazyRow]:
+    """The rows of a statement over job columns (job_columns), decoded at once when the
+    columns were pruned to a document's (each will be read), else when first read."""
+    connection = await session.connection()
+    result = await connection.execute(statement, parameters)
+    names = list(result.keys())
+    return decoded_rows(driver_rows(result), names, JOB_DECODERS, names if columns else ())
+
+
+async def job_by_id(
+    session: AsyncSession, tenant: str, job_id: str, columns: frozenset[str] | None
+) -> LazyRow | None:
+    """One job of the tenant with these columns (None: all), in one statement."""
+    statement = _statement(
+        ("job by id", columns),
+        lambda: select(*job_columns(columns)).where(
+            col(JOB.id) == bindparam("job_id"), col(JOB.tenant) == bindparam("tenant")
+        ),
+    )
+    rows = await job_rows(session, statement, columns, {"job_id": job_id, "tenant": tenant})
+    return rows[0] if rows else None
 
 
 async def load_tree(
@@ -225,7 +306,9 @@ async def load_tree(
         select(
             col(LINK.id).label("link_id"),
             col(LINK.parent_link_id),
-            *_selected(JOB_COLUMNS, TREE_JOB_COLUMNS, None if columns is None else columns.jobs),
+            *selected_columns(
+                JOB_COLUMNS, TREE_JOB_COLUMNS, None if columns is None else columns.jobs
+            ),
         )
         .join(JOB, col(JOB.id) == col(LINK.service_job_id))
         .where(col(LINK.linked_service_jobs_id) == tree_id, col(LINK.tenant) == tenant)
@@ -240,14 +323,16 @@ async def load_tree(
     now = names if columns is not None else ()
     shape = TreeShape()
     jobs: dict[str, LazyRow] = {}
-    for job in decoded_rows(_driver_rows(result), names, JOB_DECODERS, now):
+    for job in decoded_rows(driver_rows(result), names, JOB_DECODERS, now):
         shape.add(Link(job.link_id, job.id, job.parent_link_id))
         jobs[job.id] = job
     if columns is not None and columns.items is None:
         return TreeSnapshot(tree=tree, shape=shape, jobs=jobs, items_by_job=None)
     result = await connection.execute(
         select(
-            *_selected(ITEM_COLUMNS, TREE_ITEM_COLUMNS, None if columns is None else columns.items)
+            *selected_columns(
+                ITEM_COLUMNS, TREE_ITEM_COLUMNS, None if columns is None else columns.items
+            )
         )
         .where(col(ITEM.linked_service_jobs_id) == tree_id, col(ITEM.tenant) == tenant)
         # Grouped by job below, which keeps this order within each job: positions are unique
@@ -257,6 +342,6 @@ async def load_tree(
     )
     items: dict[str, list[LazyRow]] = defaultdict(list)
     names = list(result.keys())
-    for item in decoded_rows(_driver_rows(result), names, ITEM_DECODERS, ITEM_NOW):
+    for item in decoded_rows(driver_rows(result), names, ITEM_DECODERS, ITEM_NOW):
         items[item.service_job_id].append(item)
     return TreeSnapshot(tree=tree, shape=shape, jobs=jobs, items_by_job=dict(items))

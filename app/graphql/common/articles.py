@@ -9,22 +9,48 @@ import strawberry
 from app.domain.custom_services import Article as ArticleValue
 from app.domain.custom_services import ArticleItem as ArticleItemValue
 from app.graphql.common.build import build
+from app.graphql.read_path.sources import json_or_attribute, reads
 
 
 @strawberry.type(description="A descriptive attribute of an article.")
 class ArticleAttribute:
-    key: str = strawberry.field(description="Name of the attribute.")
-    value: str = strawberry.field(description="Value of the attribute.")
-    category: str | None = strawberry.field(description="Optional grouping of attributes.")
-    priority: int | None = strawberry.field(description="Display order; lower comes first.")
+    # The compiled walk may hand over the stored JSON object itself (see Article).
+    key: str = strawberry.field(
+        description="Name of the attribute.", metadata=reads(getter=json_or_attribute("key", "key"))
+    )
+    value: str = strawberry.field(
+        description="Value of the attribute.",
+        metadata=reads(getter=json_or_attribute("value", "value")),
+    )
+    category: str | None = strawberry.field(
+        description="Optional grouping of attributes.",
+        metadata=reads(getter=json_or_attribute("category", "category")),
+    )
+    priority: int | None = strawberry.field(
+        description="Display order; lower comes first.",
+        metadata=reads(getter=json_or_attribute("priority", "priority")),
+    )
 
 
 @strawberry.type(description="A product as the tenant knows it.")
 class Article:
-    tenant_article_id: str = strawberry.field(description="The tenant's own article id.")
-    title: str | None = strawberry.field(description="Display title.")
-    image_url: str | None = strawberry.field(description="Address of an image of the article.")
-    attributes: list[ArticleAttribute] = strawberry.field(description="Further attributes.")
+    # The compiled walk hands over a line item's stored article (its JSON object) as the
+    # Article: each field reads it from there, or from the object graphql-core gets.
+    tenant_article_id: str = strawberry.field(
+        description="The tenant's own article id.",
+        metadata=reads(getter=json_or_attribute("tenantArticleId", "tenant_article_id")),
+    )
+    title: str | None = strawberry.field(
+        description="Display title.", metadata=reads(getter=json_or_attribute("title", "title"))
+    )
+    image_url: str | None = strawberry.field(
+        description="Address of an image of the article.",
+        metadata=reads(getter=json_or_attribute("imageUrl", "image_url")),
+    )
+    attributes: list[ArticleAttribute] = strawberry.field(
+        description="Further attributes.",
+        metadata=reads(getter=json_or_attribute("attributes", "attributes", default=[])),
+    )
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Article:

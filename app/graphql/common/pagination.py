@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated, Generic, TypeVar
+from operator import attrgetter
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.engine import SessionFactory
 from app.domain.errors import BadRequest
+from app.graphql.read_path.sources import reads, row_value
 from app.repositories.keyset import Window
 from app.repositories.pagination import Page, PageRequest
 from app.settings import Settings
@@ -45,6 +47,20 @@ class Edge(Generic[NodeT]):
     node: NodeT = strawberry.field(description="The item.")
 
 
+class TotalCounts:
+    """`totalCount` for the compiled walk: counted (one statement per connection) before the
+    level is completed, only when the document asks for it."""
+
+    async def fetch(self, context: object, parents: Sequence[Any]) -> Sequence[Any]:
+        for connection in parents:
+            if "_total_count" not in connection.__dict__:
+                connection.__dict__["_total_count"] = await connection._count()
+        return ()
+
+
+TOTAL_COUNTS = TotalCounts()
+
+
 @strawberry.type(
     description="A page of a list, in a stable order (the list's own or the one asked for)."
 )
@@ -53,7 +69,10 @@ class Connection(Generic[NodeT]):
     page_info: PageInfo = strawberry.field(description="Paging information.")
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
 
-    @strawberry.field(description="How many items the whole list holds, over all pages.")
+    @strawberry.field(
+        description="How many items the whole list holds, over all pages.",
+        metadata=reads(getter=row_value(attrgetter("_total_count")), relation=TOTAL_COUNTS),
+    )
     async def total_count(self) -> int:
         return await self._count()
 

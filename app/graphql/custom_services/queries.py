@@ -53,7 +53,7 @@ class CustomServiceQuery:
         )
         tenant = context.viewer.tenant
         return await paged(
-            context.db,
+            context.reads,
             lambda s: CustomServiceRepository(s, tenant).list_page(flt, page),
             lambda s: CustomServiceRepository(s, tenant).count(flt),
             CustomService.from_row,

@@ -55,7 +55,7 @@ class EventQuery:
         flt = (filter or EventFilterInput()).to_filter()
         viewer = context.viewer
         return await paged(
-            context.db,
+            context.reads,
             lambda s: EventRepository(s, viewer.tenant).page(flt, page, viewer.facilities),
             lambda s: EventRepository(s, viewer.tenant).count(flt, viewer.facilities),
             Event.from_row,

@@ -47,7 +47,7 @@ class FacilityConnectionQuery:
             # Out of scope looks exactly like a facility without connections.
             return to_connection(Page([], [], False, page.after is not None), _to_type, _no_count)
         return await paged(
-            context.db,
+            context.reads,
             lambda s: FacilityConnectionRepository(s, viewer.tenant).list_for_facility(
                 facility, page
             ),

@@ -13,7 +13,7 @@ from app.repositories.service_jobs import ServiceJobRepository
 
 async def load_order(context: Context, tenant_order_id: str) -> Order | None:
     viewer = context.viewer
-    async with context.db() as session:
+    async with context.reads() as session:
         repo = ServiceJobRepository(session, viewer.tenant)
         row = await repo.order(tenant_order_id)
         if row is None or not viewer.sees_facility(row.facility_ref):

@@ -16,6 +16,15 @@ from app.graphql.common.scalars import JSONObject, LocalizedText
 from app.graphql.context import Context
 from app.graphql.custom_services.enums import AdditionalInformationValueType
 from app.graphql.custom_services.types import LocaleArg, localized
+from app.graphql.read_path.relations import LINE_ITEMS_OF_JOBS
+from app.graphql.read_path.sources import (
+    StepAside,
+    localized_text,
+    reads,
+    resolved_by_graphql_core,
+    row_value,
+    source_of,
+)
 from app.graphql.service_jobs.enums import ServiceJobStatus, ServiceJobSubStatus
 from app.repositories.tree_reads import TreeSnapshot
 
@@ -36,11 +45,20 @@ def _read_through(convert: Callable[[Any], Any]) -> property:
 
 @strawberry.type(description="An item a service job works on.")
 class LineItem:
-    id: strawberry.ID = strawberry.field(description="Id of the line item.")
-    article: Article = strawberry.field(description="The article.")
-    quantity: int = strawberry.field(description="How many (at least 1).")
-    scannable_codes: list[str] = strawberry.field(description="Barcodes and the like.")
-    custom_attributes: JSONObject | None = strawberry.field(description="Free-form attributes.")
+    # The compiled walk reads a line item's row itself: its article is the stored JSON object
+    # (see Article's sources).
+    id: strawberry.ID = strawberry.field(description="Id of the line item.", metadata=reads("id"))
+    article: Article = strawberry.field(description="The article.", metadata=reads("article"))
+    quantity: int = strawberry.field(
+        description="How many (at least 1).", metadata=reads("quantity")
+    )
+    scannable_codes: list[str] = strawberry.field(
+        description="Barcodes and the like.",
+        metadata=reads("scannable_codes", getter=row_value(lambda o: o.scannable_codes or [])),
+    )
+    custom_attributes: JSONObject | None = strawberry.field(
+        description="Free-form attributes.", metadata=reads("custom_attributes")
+    )
 
     @classmethod
     def from_row(cls, row: Any) -> LineItem:
@@ -68,16 +86,6 @@ class TreeLineItem(LineItem):
 
 for _name, _make in LINE_ITEM_FIELDS.items():
     setattr(TreeLineItem, _name, _read_through(_make))
-
-#: The columns of its row each field of a LineItem reads (a test requires an entry for every
-#: field of the type).
-ITEM_COLUMNS_OF_FIELD: dict[str, tuple[str, ...]] = {
-    "id": ("id",),
-    "article": ("article",),
-    "quantity": ("quantity",),
-    "scannable_codes": ("scannable_codes",),
-    "custom_attributes": ("custom_attributes",),
-}
 
 
 @strawberry.type(description="A line item a job inherits from a job beneath it in its tree.")
@@ -110,11 +118,17 @@ class ServiceJobAdditionalInformation:
         description="The answer given so far, as text (true/false for BOOLEAN); null if none."
     )
 
-    @strawberry.field(description="The question in the caller's locale.")
+    @strawberry.field(
+        description="The question in the caller's locale.",
+        metadata=reads(getter=localized_text("name_localized", required=True)),
+    )
     def name(self, info: strawberry.Info[Context, None], locale: LocaleArg = None) -> str:
         return localized(info, self.name_localized, locale) or ""
 
-    @strawberry.field(description="The description in the caller's locale; null if none.")
+    @strawberry.field(
+        description="The description in the caller's locale; null if none.",
+        metadata=reads(getter=localized_text("description_localized")),
+    )
     def description(
         self, info: strawberry.Info[Context, None], locale: LocaleArg = None
     ) -> str | None:
@@ -195,44 +209,98 @@ def _answer(value: object) -> str | None:
     return str(value)
 
 
+def _item_rows(job: Any) -> list[Any]:
+    """The line item rows attached to a job (by its tree's read, or LINE_ITEMS_OF_JOBS)."""
+    rows = job._line_item_rows
+    if rows is None:
+        raise StepAside
+    return rows  # type: ignore[no-any-return]
+
+
+def _inherited_in_snapshot(job: Any) -> list[InheritedLineItem]:
+    snapshot = job._snapshot
+    if snapshot is None:
+        raise StepAside
+    return job.inherited_in(snapshot)  # type: ignore[no-any-return]
+
+
 @strawberry.type(description="An instance of a custom service in a facility.")
 class ServiceJob:
-    id: strawberry.ID = strawberry.field(description="Id of the service job.")
-    status: ServiceJobStatus = strawberry.field(description="Where the job stands.")
-    facility_ref: str = strawberry.field(description="The facility that does the job.")
-    target_time: datetime = strawberry.field(description="When the job should be done (UTC).")
-    process_ref: str = strawberry.field(description="The process the job belongs to.")
-    operative_process_ref: str | None = strawberry.field(description="The operative process.")
-    short_id: str | None = strawberry.field(description="A short id for people.")
-    tenant_order_id: str | None = strawberry.field(description="The order it belongs to.")
+    # Each field's metadata says which columns of the job's row it reads (reads(...)): a row
+    # read selects only those of the fields a document asks for.
+    id: strawberry.ID = strawberry.field(description="Id of the service job.", metadata=reads("id"))
+    status: ServiceJobStatus = strawberry.field(
+        description="Where the job stands.", metadata=reads("status")
+    )
+    facility_ref: str = strawberry.field(
+        description="The facility that does the job.", metadata=reads("facility_ref")
+    )
+    target_time: datetime = strawberry.field(
+        description="When the job should be done (UTC).", metadata=reads("target_time")
+    )
+    process_ref: str = strawberry.field(
+        description="The process the job belongs to.", metadata=reads("process_ref")
+    )
+    operative_process_ref: str | None = strawberry.field(
+        description="The operative process.", metadata=reads("operative_process_ref")
+    )
+    short_id: str | None = strawberry.field(
+        description="A short id for people.", metadata=reads("short_id")
+    )
+    tenant_order_id: str | None = strawberry.field(
+        description="The order it belongs to.", metadata=reads("tenant_order_id")
+    )
     custom_service_ref: strawberry.ID | None = strawberry.field(
-        description="The custom service it was made from."
+        description="The custom service it was made from.", metadata=reads("custom_service_id")
     )
     tenant_custom_service_id: str | None = strawberry.field(
         description="The tenant's id of that custom service, as it was when the job was made "
-        "(copied, like the service's other fields); null if it had none."
+        "(copied, like the service's other fields); null if it had none.",
+        metadata=reads("tenant_custom_service_id"),
     )
-    linked_service_jobs_ref: strawberry.ID = strawberry.field(description="Its tree.")
-    name_localized: LocalizedText = strawberry.field(description="Name, per locale (copied).")
+    linked_service_jobs_ref: strawberry.ID = strawberry.field(
+        description="Its tree.", metadata=reads("linked_service_jobs_id")
+    )
+    name_localized: LocalizedText = strawberry.field(
+        description="Name, per locale (copied).", metadata=reads("name_localized")
+    )
     description_localized: LocalizedText | None = strawberry.field(
-        description="Description, per locale (copied)."
+        description="Description, per locale (copied).", metadata=reads("description_localized")
     )
-    items_required: str = strawberry.field(description="MANDATORY or NONE (copied).")
-    items_returnable: bool = strawberry.field(description="Whether items can be returned.")
+    items_required: str = strawberry.field(
+        description="MANDATORY or NONE (copied).", metadata=reads("items_required")
+    )
+    items_returnable: bool = strawberry.field(
+        description="Whether items can be returned.", metadata=reads("items_returnable")
+    )
     execution_time_in_min: int | None = strawberry.field(
-        description="Duration: the facility connection's, else the service's."
+        description="Duration: the facility connection's, else the service's.",
+        metadata=reads("execution_time_in_min"),
     )
-    custom_attributes: JSONObject | None = strawberry.field(description="Free-form attributes.")
-    marketplace_id: str | None = strawberry.field(description="Marketplace of the job, if any.")
-    service_type: str | None = strawberry.field(description="Service type, e.g. heavybulky.")
+    custom_attributes: JSONObject | None = strawberry.field(
+        description="Free-form attributes.", metadata=reads("custom_attributes")
+    )
+    marketplace_id: str | None = strawberry.field(
+        description="Marketplace of the job, if any.", metadata=reads("marketplace_id")
+    )
+    service_type: str | None = strawberry.field(
+        description="Service type, e.g. heavybulky.", metadata=reads("service_type")
+    )
     sub_status: ServiceJobSubStatus | None = strawberry.field(
         description="Why a NOT_READY job that needs items waits for them: LINE_ITEMS_MISSING, "
         "or REQUIRED_LINE_ITEMS_UNFULFILLABLE when the tree's service data cannot provide them; "
-        "null once they are there (its own, selected, or passed on from the jobs beneath)."
+        "null once they are there (its own, selected, or passed on from the jobs beneath).",
+        metadata=reads("sub_status"),
     )
-    created: datetime = strawberry.field(description="When it was created (UTC).")
-    last_modified: datetime = strawberry.field(description="When it last changed (UTC).")
-    version: int = strawberry.field(description="Optimistic-locking version.")
+    created: datetime = strawberry.field(
+        description="When it was created (UTC).", metadata=reads("created")
+    )
+    last_modified: datetime = strawberry.field(
+        description="When it last changed (UTC).", metadata=reads("last_modified")
+    )
+    version: int = strawberry.field(
+        description="Optimistic-locking version.", metadata=reads("version")
+    )
     _row: strawberry.Private[Any]
     #: Driver rows of the job's line items when its tree is loaded whole.
     _line_item_rows: strawberry.Private[list[Any] | None] = None
@@ -240,11 +308,17 @@ class ServiceJob:
 
     # Nested details are computed when asked for: a tree read builds a thousand jobs.
 
-    @strawberry.field(description="Every target time the job was given, oldest first.")
+    @strawberry.field(
+        description="Every target time the job was given, oldest first.",
+        metadata=reads("target_time_history"),
+    )
     def target_times(self) -> list[datetime]:
         return [datetime.fromisoformat(t["targetTime"]) for t in self._row.target_time_history]
 
-    @strawberry.field(description="The questions of the job with their answers.")
+    @strawberry.field(
+        description="The questions of the job with their answers.",
+        metadata=reads("additional_information", "additional_information_values"),
+    )
     def additional_information(self) -> list[ServiceJobAdditionalInformation]:
         values = self._row.additional_information_values or {}
         return [
@@ -266,19 +340,29 @@ class ServiceJob:
 
     @strawberry.field(
         description="Items the job requires (the service's article items, and in orders those "
-        "of the jobs beneath it)."
+        "of the jobs beneath it).",
+        metadata=reads("required_line_items"),
     )
     def required_line_items(self) -> list[ArticleItem]:
         return [ArticleItem.from_json(i) for i in self._row.required_line_items or ()]
 
-    @strawberry.field(description="Users assigned (≤ 10).")
+    @strawberry.field(description="Users assigned (≤ 10).", metadata=reads("assigned_users"))
     def assigned_users(self) -> list[AssignedUser]:
         return [
             AssignedUser(user_id=u.get("userId"), username=u.get("username"))
             for u in self._row.assigned_users or ()
         ]
 
-    @strawberry.field(description="Status and the reason of its last change.")
+    @strawberry.field(
+        description="Status and the reason of its last change.",
+        metadata=reads(
+            "status",
+            "status_reason",
+            "status_reason_localized",
+            "status_reason_code",
+            "last_modified",
+        ),
+    )
     def status_information(self) -> StatusInformation:
         return StatusInformation(
             status=ServiceJobStatus[self._row.status],
@@ -287,17 +371,26 @@ class ServiceJob:
             last_modified=self._row.last_modified,
         )
 
-    @strawberry.field(description="The name in the caller's locale.")
+    @strawberry.field(
+        description="The name in the caller's locale.",
+        metadata=reads("name_localized", getter=localized_text("name_localized", required=True)),
+    )
     def name(self, info: strawberry.Info[Context, None], locale: LocaleArg = None) -> str:
         return localized(info, self.name_localized, locale) or ""
 
-    @strawberry.field(description="The description in the caller's locale.")
+    @strawberry.field(
+        description="The description in the caller's locale.",
+        metadata=reads("description_localized", getter=localized_text("description_localized")),
+    )
     def description(
         self, info: strawberry.Info[Context, None], locale: LocaleArg = None
     ) -> str | None:
         return localized(info, self.description_localized, locale)
 
-    @strawberry.field(description="The service data of the job's tree.")
+    @strawberry.field(
+        description="The service data of the job's tree.",
+        metadata=resolved_by_graphql_core("not a batched relation yet: loaded per tree"),
+    )
     async def service_data(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated[ServiceData, strawberry.lazy(ServiceDataModule)] | None:
@@ -305,7 +398,10 @@ class ServiceJob:
 
         return await service_data_of_tree(info, str(self.linked_service_jobs_ref))
 
-    @strawberry.field(description="The job's appointments, oldest first.")
+    @strawberry.field(
+        description="The job's appointments, oldest first.",
+        metadata=resolved_by_graphql_core("not a batched relation yet: a DataLoader per job"),
+    )
     async def appointments(
         self, info: strawberry.Info[Context, None]
     ) -> list[Annotated[Appointment, strawberry.lazy(AppointmentsModule)]]:
@@ -316,7 +412,8 @@ class ServiceJob:
 
     @strawberry.field(
         description="The job's line items (≤ 50): those it was created with and, one per item, "
-        "the units it selected from its tree's service data (they leave on unselect)."
+        "the units it selected from its tree's service data (they leave on unselect).",
+        metadata=reads(getter=row_value(_item_rows), relation=LINE_ITEMS_OF_JOBS, line_items=()),
     )
     async def line_items(self, info: strawberry.Info[Context, None]) -> list[LineItem]:
         if self._line_item_rows is not None:
@@ -342,7 +439,12 @@ class ServiceJob:
 
     @strawberry.field(
         description="Line items of every job beneath this one in its tree, with their origin: "
-        "passed on to this job, they count towards its requiredLineItems."
+        "passed on to this job, they count towards its requiredLineItems.",
+        metadata=reads(
+            getter=row_value(_inherited_in_snapshot),
+            line_items=("article", "quantity", "scannable_codes"),
+            tree_only=True,
+        ),
     )
     async def inherited_line_items(
         self, info: strawberry.Info[Context, None]
@@ -362,7 +464,10 @@ class ServiceJob:
             for row in snapshot.line_items_of(job_id)
         ]
 
-    @strawberry.field(description="The tree the job belongs to.")
+    @strawberry.field(
+        description="The tree the job belongs to.",
+        metadata=resolved_by_graphql_core("not a batched relation yet: a tree read per tree"),
+    )
     async def linked_service_jobs(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated[LinkedServiceJobs, strawberry.lazy(TreesModule)]:
@@ -370,7 +475,10 @@ class ServiceJob:
 
         return tree_view(await self._tree(info), info.context.loaders.tree_views).tree
 
-    @strawberry.field(description="The job's link in its tree.")
+    @strawberry.field(
+        description="The job's link in its tree.",
+        metadata=resolved_by_graphql_core("not a batched relation yet: a tree read per tree"),
+    )
     async def service_job_link(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated[ServiceJobLink, strawberry.lazy(TreesModule)]:
@@ -400,30 +508,9 @@ class ServiceJob:
         return build(TreeServiceJob, _row=row, _line_item_rows=line_item_rows, _snapshot=snapshot)
 
 
-#: The fields of a ServiceJob that are a column of its row as they are.
-COLUMN_OF_FIELD: dict[str, str] = {
-    "id": "id",
-    "facility_ref": "facility_ref",
-    "target_time": "target_time",
-    "process_ref": "process_ref",
-    "operative_process_ref": "operative_process_ref",
-    "short_id": "short_id",
-    "tenant_order_id": "tenant_order_id",
-    "custom_service_ref": "custom_service_id",
-    "tenant_custom_service_id": "tenant_custom_service_id",
-    "linked_service_jobs_ref": "linked_service_jobs_id",
-    "name_localized": "name_localized",
-    "description_localized": "description_localized",
-    "items_required": "items_required",
-    "items_returnable": "items_returnable",
-    "execution_time_in_min": "execution_time_in_min",
-    "custom_attributes": "custom_attributes",
-    "marketplace_id": "marketplace_id",
-    "service_type": "service_type",
-    "created": "created",
-    "last_modified": "last_modified",
-    "version": "version",
-}
+#: The fields of a ServiceJob that are a column of its row as they are (filled in below, from
+#: the fields' sources).
+COLUMN_OF_FIELD: dict[str, str] = {}
 
 
 #: Members by name (a C-level lookup; indexing the Enum class runs Python code).
@@ -441,50 +528,28 @@ CONVERTED_FIELDS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-#: The columns of its row each field of a ServiceJob reads. A tree read selects only the
-#: columns of the fields its document asks for (app.graphql.trees.columns), plus
-#: TREE_JOB_COLUMNS; a test requires an entry for every field of the type.
-COLUMNS_OF_FIELD: dict[str, tuple[str, ...]] = {
-    **{name: (column,) for name, column in COLUMN_OF_FIELD.items()},
-    "status": ("status",),
-    "sub_status": ("sub_status",),
-    "target_times": ("target_time_history",),
-    "additional_information": ("additional_information", "additional_information_values"),
-    "required_line_items": ("required_line_items",),
-    "assigned_users": ("assigned_users",),
-    "status_information": (
-        "status",
-        "status_reason",
-        "status_reason_localized",
-        "status_reason_code",
-        "last_modified",
-    ),
-    "name": ("name_localized",),
-    "description": ("description_localized",),
-    # Read from the tree, its service data or other tables, by the job's id and tree.
-    "service_data": (),
-    "appointments": (),
-    # Line items: see ITEM_COLUMNS_OF_JOB_FIELD.
-    "line_items": (),
-    "inherited_line_items": (),
-    "linked_service_jobs": (),
-    "service_job_link": (),
-}
-
-#: The fields of a ServiceJob that make a tree read take its line items, with the item
-#: columns they read themselves: a job's own items read those of the LineItem fields asked for
-#: (ITEM_COLUMNS_OF_FIELD); inherited items are built whole from their rows (inherited_in).
-ITEM_COLUMNS_OF_JOB_FIELD: dict[str, tuple[str, ...]] = {
-    "line_items": (),
-    "inherited_line_items": ("article", "quantity", "scannable_codes"),
-}
-
-
 class TreeServiceJob(ServiceJob):
     """A ServiceJob of a tree read whole, whose fields read through to its row (a tree read
     builds a thousand jobs, and a query reads a few fields of each): plain columns through
     C-level getters, the rest converted when read."""
 
+
+def _plain_columns() -> dict[str, str]:
+    """Fields without a resolver whose value is one column as it is (not converted)."""
+    plain: dict[str, str] = {}
+    for definition in ServiceJob.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        source = source_of(definition)
+        if (
+            definition.base_resolver is None
+            and source is not None
+            and len(source.columns) == 1
+            and definition.python_name not in CONVERTED_FIELDS
+        ):
+            plain[definition.python_name] = source.columns[0]
+    return plain
+
+
+COLUMN_OF_FIELD.update(_plain_columns())
 
 for _field, _column in COLUMN_OF_FIELD.items():
     setattr(TreeServiceJob, _field, property(attrgetter(f"_row.{_column}")))

@@ -4,13 +4,15 @@ A whole tree is read before its fields are resolved, so the read cannot ask the 
 instead every field of `ServiceJob` and `LineItem` the document selects anywhere (every
 operation, every fragment) is collected once per document text, with graphql-core's TypeInfo,
 after validation and the limits (never for an anonymous caller or an oversized document),
-and mapped to the columns it reads (`COLUMNS_OF_FIELD`, `ITEM_COLUMNS_OF_FIELD`,
-`ITEM_COLUMNS_OF_JOB_FIELD`): a TreeColumns for the read. A superset is always safe; a field
-without an entry makes the read take every column.
+and mapped to the columns it reads, as each field's source declares them (its metadata, see
+app/graphql/read_path/sources.py): a TreeColumns for the read. Row reads of `serviceJob` and
+`serviceJobs` use the same columns. A superset is always safe; a field without a source makes
+the read take every column.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from graphql import (
@@ -25,11 +27,7 @@ from graphql import (
 )
 
 from app.graphql.common.lru import MAX_CACHED_TEXT, Lru
-from app.graphql.service_jobs.types import (
-    COLUMNS_OF_FIELD,
-    ITEM_COLUMNS_OF_FIELD,
-    ITEM_COLUMNS_OF_JOB_FIELD,
-)
+from app.graphql.read_path.sources import Source, source_of
 from app.repositories.tree_reads import TreeColumns
 
 JOB_TYPE = "ServiceJob"
@@ -45,13 +43,13 @@ class ColumnPlanner:
         self.schema = schema
         self._cache: Lru[str, TreeColumns | None] = Lru(maxsize, MAX_CACHED_TEXT)
         #: GraphQL field name -> columns of its row; None for a field without an entry.
-        self.columns_of = _by_graphql_name(schema, JOB_TYPE, COLUMNS_OF_FIELD)
-        self.item_columns_of = _by_graphql_name(schema, ITEM_TYPE, ITEM_COLUMNS_OF_FIELD)
+        self.columns_of = _by_graphql_name(schema, JOB_TYPE, lambda source: source.columns)
+        self.item_columns_of = _by_graphql_name(schema, ITEM_TYPE, lambda source: source.columns)
         #: ServiceJob fields that need the line items, with the item columns they read.
         self.items_of_job_field = {
             name: columns
             for name, columns in _by_graphql_name(
-                schema, JOB_TYPE, ITEM_COLUMNS_OF_JOB_FIELD
+                schema, JOB_TYPE, lambda source: source.line_items
             ).items()
             if columns is not None
         }
@@ -86,16 +84,18 @@ class ColumnPlanner:
 
 
 def _by_graphql_name(
-    schema: GraphQLSchema, type_name: str, by_python_name: dict[str, tuple[str, ...]]
+    schema: GraphQLSchema,
+    type_name: str,
+    of_source: Callable[[Source], tuple[str, ...] | None],
 ) -> dict[str, tuple[str, ...] | None]:
-    """A mapping by Python field name, by the type's GraphQL field names (None for a field
-    without an entry); __typename reads nothing."""
+    """What each field's source says (`of_source`), by the type's GraphQL field names (None
+    for a field without a source); __typename reads nothing."""
     graphql_type = schema.type_map[type_name]
     assert isinstance(graphql_type, GraphQLObjectType)
-    mapped: dict[str, tuple[str, ...] | None] = {
-        name: by_python_name.get(field.extensions[BACKREF].python_name)
-        for name, field in graphql_type.fields.items()
-    }
+    mapped: dict[str, tuple[str, ...] | None] = {}
+    for name, field in graphql_type.fields.items():
+        source = source_of(field.extensions[BACKREF])
+        mapped[name] = None if source is None else of_source(source)
     mapped["__typename"] = ()
     return mapped
 

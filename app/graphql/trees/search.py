@@ -165,7 +165,7 @@ class TreeSearchQuery:
         )
         key = tree_sort_key(order.field.name, order.direction is OrderDirection.DESC)
         viewer = context.viewer
-        async with context.db() as session:
+        async with context.reads() as session:
             page = await TreeSearch(session, viewer.tenant, viewer.facilities).page(
                 condition, key, window
             )
@@ -185,7 +185,7 @@ class TreeSearchQuery:
         )
 
         async def total() -> int:
-            async with context.db() as session:
+            async with context.reads() as session:
                 return await TreeSearch(session, viewer.tenant, viewer.facilities).count(condition)
 
         return to_connection(shown, lambda row: views[row.id], total)

@@ -1,0 +1,140 @@
+"""Where a field's value comes from, declared once in the field's own definition.
+
+A field of a type the read path serves says, in its Strawberry `metadata` under READ, what it
+needs: the columns of its object's row it reads (a row read selects only the columns of the
+fields a document asks for), how to read it from the object when that is not a plain
+attribute or method of it (a getter made for the field's arguments and the request), and, for
+a value that lives elsewhere, the batched relation that fetches it for every parent of a level
+in one statement before the level is completed. A field the compiled walk cannot answer
+exactly says why, and graphql-core answers it.
+
+    status: ServiceJobStatus = strawberry.field(description=..., metadata=reads("status"))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any, Protocol
+
+from app.domain.localized import resolve_text
+
+#: The metadata key of a field's Source.
+READ = "read"
+
+#: Reads a field's value from its object.
+Getter = Callable[[Any], Any]
+#: Makes a field's getter for one request (its context) and the field's arguments.
+GetterFactory = Callable[[Any, Mapping[str, Any]], Getter]
+
+
+class StepAside(Exception):
+    """The compiled walk cannot produce this value exactly; graphql-core will (it reports
+    the error or the null the value makes)."""
+
+
+class Relation(Protocol):
+    """Fetches a field's values for every parent object of a level at once (one statement,
+    whatever the number of parents) and attaches them to the parents, where the field's
+    getter reads them. Returns the fetched child objects (the next level's parents)."""
+
+    async def fetch(self, context: Any, parents: Sequence[Any]) -> Sequence[Any]: ...
+
+
+class RootRead(Protocol):
+    """Reads a root field's value (objects of row-backed types, with only the columns the
+    document reads) for its converted arguments."""
+
+    async def read(self, context: Any, arguments: Mapping[str, Any]) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where one field's value comes from (see the module's doc)."""
+
+    #: Columns of the object's row the value is made of.
+    columns: tuple[str, ...] = ()
+    #: How the compiled walk reads the value, when not as the field's attribute or method.
+    getter: GetterFactory | None = None
+    #: Fetched for a whole level before it is completed.
+    relation: Relation | None = None
+    #: A root field's read.
+    root: RootRead | None = None
+    #: The field needs its job's line items, and reads these line item columns itself.
+    line_items: tuple[str, ...] | None = None
+    #: The value is in memory only in a tree read whole (a tree snapshot).
+    tree_only: bool = False
+    #: Why graphql-core resolves this field rather than the compiled walk (None: it does not).
+    graphql_core: str | None = None
+
+
+def reads(
+    *columns: str,
+    getter: GetterFactory | None = None,
+    relation: Relation | None = None,
+    root: RootRead | None = None,
+    line_items: tuple[str, ...] | None = None,
+    tree_only: bool = False,
+) -> dict[str, Source]:
+    """A field's metadata: the Source of its value."""
+    return {READ: Source(columns, getter, relation, root, line_items, tree_only, graphql_core=None)}
+
+
+def resolved_by_graphql_core(reason: str, *columns: str) -> dict[str, Source]:
+    """A field's metadata when graphql-core resolves it (the reason is documented and
+    counted); `columns` are those of the object's row it reads."""
+    return {READ: Source(columns, graphql_core=reason)}
+
+
+def source_of(field: Any) -> Source | None:
+    """The Source a Strawberry field declares, if any."""
+    metadata = getattr(field, "metadata", None)
+    if not metadata:
+        return None
+    source = metadata.get(READ)
+    return source if isinstance(source, Source) else None
+
+
+def localized_text(attribute: str, required: bool = False) -> GetterFactory:
+    """A localized text in the caller's locales (the `locale` argument first); "" for a
+    missing required one."""
+
+    def make(context: Any, args: Mapping[str, Any]) -> Getter:
+        locale = args.get("locale")
+        preferred = context.preferred_locales
+        if locale is not None:
+            preferred = (getattr(locale, "name", locale), *preferred)
+        read = attrgetter(attribute)
+        if required:
+            return lambda obj: resolve_text(read(obj), preferred) or ""
+        return lambda obj: resolve_text(read(obj), preferred)
+
+    return make
+
+
+def json_or_attribute(key: str, attribute: str, default: Any = None) -> GetterFactory:
+    """A field read from the stored JSON object the compiled walk hands over as the object
+    (an article of a line item row), or from the GraphQL object graphql-core gets."""
+
+    def make(context: Any, args: Mapping[str, Any]) -> Getter:
+        read = attrgetter(attribute)
+        if default is not None:
+
+            def get_or_default(obj: Any) -> Any:
+                return (obj.get(key) or default) if type(obj) is dict else read(obj)
+
+            return get_or_default
+
+        def get(obj: Any) -> Any:
+            return obj.get(key) if type(obj) is dict else read(obj)
+
+        get.json_key = key  # type: ignore[attr-defined]  # the generated walk inlines it
+        return get
+
+    return make
+
+
+def row_value(read: Getter) -> GetterFactory:
+    """A value made of the object's row by `read` (the same for every request)."""
+    return lambda context, args: read
