@@ -76,3 +76,6 @@ def configure_logging(level: str, fmt: str = "json") -> None:
     logging.getLogger("app").setLevel(level.upper())
     # Our access log (app.http.observability) replaces uvicorn's: it knows the operation.
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs each webhook request's url at INFO, and a callback url may carry a token;
+    # the delivery worker logs its outcomes itself, by delivery and event id.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.crypto import derive_key
 from app.jwt_keys import check_jwt_keys, is_symmetric
 
 #: Used only in development when JWT_SECRET is unset; production refuses to start with it.
@@ -88,6 +89,27 @@ class Settings(BaseSettings):
     #: Seconds a stopping worker waits for in-flight requests before it closes them.
     shutdown_grace_seconds: int = Field(default=20, ge=0, le=600)
 
+    #: Webhooks (README "Webhooks"): whether this process runs the delivery loop; how often it
+    #: looks for work when nothing wakes it (a committed change wakes it at once); a request's
+    #: timeout; attempts before a delivery is DEAD; the back-off's first step and cap; how long
+    #: a claimed delivery stays with its worker before another may take it over (longer than
+    #: the timeout); deliveries claimed (and sent at once) per round.
+    webhooks_enabled: bool = True
+    webhook_poll_interval_seconds: float = Field(default=2.0, gt=0, le=300)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    webhook_max_attempts: int = Field(default=10, ge=1, le=100)
+    webhook_backoff_base_seconds: float = Field(default=5.0, gt=0, le=3600)
+    webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0, le=86_400)
+    webhook_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    webhook_batch_size: int = Field(default=20, ge=1, le=500)
+    #: Days DELIVERED and DEAD deliveries stay listed in webhookDeliveries.
+    webhook_retention_days: float = Field(default=7.0, gt=0, le=3650)
+    #: Callbacks to private, loopback and link-local addresses (refused by default).
+    webhook_allow_private: bool = False
+    #: Seals the subscriptions' signing secrets; default: derived from JWT_SECRET (changing
+    #: whichever is used makes the stored secrets unreadable: subscribe again).
+    webhook_secret_key: SecretStr | None = None
+
     @model_validator(mode="after")
     def _keys_are_usable(self) -> Settings:
         """Keys are checked at start-up (app/jwt_keys.py): a known algorithm; HS* with a secret
@@ -105,6 +127,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"APP_ENV=production needs JWT_SECRET of at least {MIN_SECRET_LENGTH} "
                 f"characters (it {uses} upload urls)"
+            )
+        if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
+            raise ValueError(
+                "WEBHOOK_LEASE_SECONDS must be longer than WEBHOOK_TIMEOUT_SECONDS: a delivery "
+                "still in flight would be taken over by another worker"
             )
         return self
 
@@ -159,6 +186,13 @@ class Settings(BaseSettings):
         if self.jwt_secret is not None:
             return self.jwt_secret.get_secret_value()
         return DEVELOPMENT_JWT_SECRET
+
+    @cached_property
+    def webhook_sealing_key(self) -> bytes:
+        """The AES-256 key that seals webhook signing secrets at rest."""
+        secret = self.webhook_secret_key or self.jwt_secret
+        raw = secret.get_secret_value() if secret is not None else DEVELOPMENT_JWT_SECRET
+        return derive_key(raw, b"jobtree webhook secrets")
 
     @property
     def verification_key(self) -> str:

@@ -498,3 +498,73 @@ class Event(SQLModel, table=True):
     version: int
     payload: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
     occurred_at: datetime = _timestamp()
+
+
+class WebhookSubscription(SQLModel, table=True):
+    """A callback url that receives the tenant's events of some types (in some facilities).
+    The signing secret is kept sealed (AES-256-GCM, app/crypto.py); `last_event_id` is how far
+    the tenant's events have been turned into deliveries for it."""
+
+    __tablename__ = "webhook_subscription"
+    __table_args__ = (Index("ix_webhook_subscription_tenant_created", "tenant", "created", "id"),)
+
+    id: str = _id(primary_key=True)
+    tenant: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    callback_url: str = Field(sa_column=Column(String(2048), nullable=False))
+    events: list[str] = _json(nullable=False)
+    #: None: every facility of the tenant.
+    facility_refs: list[str] | None = _json(nullable=True)
+    sealed_secret: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    active: bool = True
+    last_event_id: int = Field(
+        default=0, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), nullable=False)
+    )
+    created_by: str = Field(sa_column=Column(String(REF_LENGTH), nullable=False))
+    created: datetime = _timestamp()
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event for one subscription, attempted until the receiver answers 2xx or the attempts
+    run out (DEAD). A worker claims it by moving `next_attempt_at` a lease ahead and writing its
+    `claim`: if that worker dies, the delivery is due again once the lease has passed."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "event_id", name="uq_webhook_delivery_event"),
+        Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+        Index("ix_webhook_delivery_subscription_created", "subscription_id", "created", "id"),
+    )
+
+    id: str = _id(primary_key=True)
+    tenant: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    subscription_id: str = Field(
+        sa_column=Column(
+            String(ID_LENGTH),
+            ForeignKey("webhook_subscription.id", ondelete="CASCADE"),
+            nullable=False,
+        )
+    )
+    event_id: int = Field(
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"),
+            ForeignKey("event.id", ondelete="CASCADE"),
+            nullable=False,
+        )
+    )
+    event_type: str = Field(sa_column=Column(String(48), nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
+    #: The worker's claim on the attempt in flight (None when none is).
+    claim: str | None = Field(default=None, sa_column=Column(String(ID_LENGTH), nullable=True))
+    last_attempt_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
+    last_http_status: int | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(String(500), nullable=True))
+    delivered_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
+    created: datetime = _timestamp()

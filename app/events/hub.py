@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any, Final
 
 from sqlalchemy.engine import URL
@@ -67,6 +67,7 @@ class ChangeHub:
         self._queue_size = queue_size
         self._subscriptions: dict[Topic, set[Subscription]] = defaultdict(set)
         self._closed = False
+        self._observers: list[Callable[[], None]] = []
 
     @contextlib.asynccontextmanager
     async def subscribe(self, topic: Topic) -> AsyncIterator[Subscription]:
@@ -83,10 +84,20 @@ class ChangeHub:
                 if not subscribers:
                     del self._subscriptions[topic]
 
+    def observe(self, callback: Callable[[], None]) -> None:
+        """Call `callback` whenever committed changes arrive, whatever their topic (the webhook
+        worker wakes up on it)."""
+        self._observers.append(callback)
+
     def publish(self, notices: Iterable[ChangeNotice]) -> None:
+        seen = False
         for notice in notices:
+            seen = True
             for subscription in self._subscriptions.get(notice.topic, ()):
                 subscription.put(notice)
+        if seen:
+            for callback in self._observers:
+                callback()
 
     def committed(self, notices: Iterable[ChangeNotice]) -> None:
         """Called by a unit of work after it committed."""

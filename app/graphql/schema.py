@@ -49,6 +49,8 @@ from app.graphql.trees.columns import ColumnPlanner
 from app.graphql.trees.mutations import TreeMutation
 from app.graphql.trees.queries import TreeQuery
 from app.graphql.trees.search import TreeSearchQuery
+from app.graphql.webhooks.mutations import WebhookMutation
+from app.graphql.webhooks.queries import WebhookQuery
 from app.metrics import operation_label, record_operation
 from app.settings import Settings
 from app.tracing.graphql import TracedPhases, carrier_of, end_operation, operation_span
@@ -65,6 +67,7 @@ class Query(
     ServiceDataQuery,
     AppointmentQuery,
     EventQuery,
+    WebhookQuery,
 ):
     pass
 
@@ -82,6 +85,7 @@ class Mutation(
     ServiceDataMutation,
     ServiceDataMaintenanceMutation,
     AppointmentMutation,
+    WebhookMutation,
 ):
     pass
 

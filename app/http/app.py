@@ -35,6 +35,7 @@ from app.http.request_id import RequestIdMiddleware
 from app.http.tree_view import tree_view_endpoint
 from app.logs import configure_logging
 from app.metrics import watch_pool
+from app.services.webhook_delivery import WebhookDeliverer
 from app.settings import Settings
 from app.tracing import Tracing, tracing_from_environment
 from app.tracing.sql import trace_statements
@@ -66,6 +67,8 @@ def create_app(
     )
     hub = create_hub(listen_url, CHANNEL)
     db = create_session_factory(engine, hub)
+    deliverer = WebhookDeliverer(db, settings)
+    hub.observe(deliverer.wake)
     graphql = GatewayGraphQL(
         build_schema(settings, tracer),
         settings=settings,
@@ -94,9 +97,12 @@ def create_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         tune_garbage_collector(settings.gc_gen0_threshold)
         await hub.start()
+        if settings.webhooks_enabled:
+            await deliverer.start()
         try:
             yield
         finally:
+            await deliverer.stop()
             await hub.stop()
             await engine.dispose()
             worker_exited()
@@ -134,6 +140,7 @@ def create_app(
     app.state.db = db
     app.state.hub = hub
     app.state.tracing = tracing
+    app.state.webhooks = deliverer
     return app
 
 

@@ -16,8 +16,10 @@ not bound to a facility. A facility-scoped caller reads every one of them (exact
 and may connect them to its own facilities (that is how its world is made), but it may not
 create or change any: those mutations answer FORBIDDEN whatever the id, so the answer tells
 nothing about the id. Everything else (connections, jobs, trees, links, service data,
-appointments, documents, orders, events) belongs to a facility, and another facility's is as
-foreign to it as another tenant's.
+appointments, documents, orders, events, webhook subscriptions and their deliveries) belongs to
+a facility, and another facility's is as foreign to it as another tenant's. (A facility-scoped
+caller's webhook subscription covers facilities within its scope only, and it sees only such
+subscriptions: never a tenant-wide one.)
 
 For each intruder, `test_an_intruder_can_neither_read_nor_change_tenant_a_data` runs every case
 generated from the schema and reports every violation together:
@@ -56,6 +58,7 @@ import httpx
 import pytest
 from graphql import GraphQLSchema
 from graphql import build_schema as schema_from_sdl
+from starlette.applications import Starlette
 
 from app.auth import issue_token
 from app.graphql.schema import build_schema
@@ -203,6 +206,11 @@ QUERY_CASES: dict[str, QueryCase] = {
     "order": lambda w: [{"tenantOrderId": w.order_id}],
     "serviceData": lambda w: [{"serviceJobId": w.selecting_job}, {"serviceJobId": w.lone_job}],
     "cancellationReasonCodes": lambda w: [{"marketplaceId": DE}],
+    "webhookSubscriptions": lambda w: [{}],
+    "webhookDeliveries": lambda w: [
+        {"subscriptionId": w.webhook_subscription},
+        {"subscriptionId": w.webhook_subscription, "status": "PENDING"},
+    ],
     "events": lambda w: [
         {},
         {"filter": {"entityId": w.appointment_job}},
@@ -621,6 +629,21 @@ def _assign_resources(t: Target) -> list[Attempt]:
     ]
 
 
+def _subscribe(t: Target) -> list[Attempt]:
+    hook = {"callbackUrl": "https://probe.hooks.example.com/", "events": ["SERVICE_JOB_CREATED"]}
+    if t.facility_scoped:
+        return [
+            Attempt("to A's facility", {**hook, "facilityRefs": [t.a.facility]}, "NOT_FOUND"),
+            Attempt(
+                "to its own and A's facility",
+                {**hook, "facilityRefs": [t.own.facility, t.a.facility]},
+                "NOT_FOUND",
+            ),
+        ]
+    # Facility ids are the tenant's own: tenant B's `fac-1` is its own facility.
+    return [Attempt("to its fac-1", {**hook, "facilityRefs": [t.own.facility]}, "ACCEPTED")]
+
+
 MUTATION_CASES: dict[str, MutationCase] = {
     "createCustomService": _custom_services,
     "updateCustomService": _update_custom_service,
@@ -655,6 +678,10 @@ MUTATION_CASES: dict[str, MutationCase] = {
     "createServiceDocumentUploadDestination": _destination,
     "setAppointmentFulfillmentData": _fulfil,
     "assignAppointmentResources": _assign_resources,
+    "createWebhookSubscription": _subscribe,
+    "deleteWebhookSubscription": lambda t: [
+        Attempt("A's subscription", {"id": t.a.webhook_subscription}, "NOT_FOUND")
+    ],
 }
 
 #: Isolation bugs this matrix found in app/ and that are not fixed yet, by intruder and case
@@ -800,24 +827,33 @@ async def snapshot(runner: Runner, scenario: Scenario) -> dict[str, Any]:
 
 @pytest.fixture(params=INTRUDERS)
 async def scenario(
-    request: pytest.FixtureRequest, gql: GraphQLClient, http: httpx.AsyncClient, settings: Settings
+    request: pytest.FixtureRequest,
+    gql: GraphQLClient,
+    http: httpx.AsyncClient,
+    settings: Settings,
+    app: Starlette,
 ) -> Scenario:
     """A's world, the intruder's, A's read of its own, and the values foreign to the intruder:
     every id A's calls naming A's data show, and A's labels, less (for the facility-scoped
     caller) the tenant-wide blueprints."""
     name: str = request.param
     schema = live_schema(settings)
-    a = await build_world(gql, gql, http, label="acme", facility="fac-1")
+    fan_out = app.state.webhooks.fan_out
+    a = await build_world(gql, gql, http, label="acme", facility="fac-1", fan_out=fan_out)
     if name == "tenant-b":
         client = gql.as_tenant("tenant-b")
-        own = await build_world(client, client, http, label="tenant-b", facility="fac-1")
+        own = await build_world(
+            client, client, http, label="tenant-b", facility="fac-1", fan_out=fan_out
+        )
     else:
         token = issue_token(
             settings, tenant="acme", facilities=[SCOPED_FACILITY], subject=SCOPED_SUBJECT
         )
         client = gql.with_token(token)
         # Its blueprints come from a tenant-wide caller; everything else it makes itself.
-        own = await build_world(gql, client, http, label=SCOPED_LABEL, facility=SCOPED_FACILITY)
+        own = await build_world(
+            gql, client, http, label=SCOPED_LABEL, facility=SCOPED_FACILITY, fan_out=fan_out
+        )
     intruder = Intruder(name, client, own, facility_scoped=name != "tenant-b")
     # Orders may span facilities (a job carries its order's id as a label): a fac-1 job of A
     # for the order the facility-scoped caller placed in its own facility.

@@ -2,10 +2,12 @@
 schema has data: custom services (with questions, a prerequisite and required articles), their
 facility connections, an order whose jobs form a four-level linked service jobs tree, items
 selected from the tree's service data, an appointment with fulfilment data and an uploaded
-document, a lone job with answers, and an upload not yet recorded anywhere."""
+document, a lone job with answers, an upload not yet recorded anywhere, and a webhook
+subscription to the world's facility with deliveries of its events."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +34,9 @@ SELECT = """mutation($input: ServiceJobItemsInput!) { selectItemsForServiceJob(i
   userErrors { code message field } } }"""
 TREE = """query($id: ID!) { linkedServiceJobs(id: $id) {
   includedServiceJobRefs includedServiceJobLinkIds } }"""
+SUBSCRIBE = """mutation($input: CreateWebhookSubscriptionInput!) {
+  createWebhookSubscription(input: $input) {
+    webhookSubscription { id } userErrors { code message field } } }"""
 
 
 @dataclass
@@ -61,6 +66,8 @@ class World:
     selecting_job: str = ""
     #: The service data of the order's tree (its items are `items`).
     service_data: str = ""
+    #: A webhook subscription to the world's facility (its deliveries: the world's events).
+    webhook_subscription: str = ""
 
     def roles(self) -> dict[str, str]:
         """What each id or label of the world is, for messages."""
@@ -71,6 +78,7 @@ class World:
             self.service_data: "service data",
             self.document: "recorded document",
             self.unattached_document: "unrecorded upload",
+            self.webhook_subscription: "webhook subscription",
             f"{self.label}-part": "article",
             f"{self.label}-thread": "article",
             f"{self.label}-user": "assigned user",
@@ -113,6 +121,7 @@ class World:
             self.appointment,
             self.document,
             self.unattached_document,
+            self.webhook_subscription,
         }
 
 
@@ -164,10 +173,26 @@ async def build_world(
     *,
     label: str,
     facility: str,
+    fan_out: Callable[[], Awaitable[object]],
 ) -> World:
     """`blueprints` makes the custom services (tenant-wide: a facility-scoped caller may not),
-    `actor` everything else, in `facility`. Labels keep every tenant id and order id apart."""
+    `actor` everything else, in `facility`. Labels keep every tenant id and order id apart.
+    `fan_out` turns the events into webhook deliveries (the app's worker, one round; nothing
+    is sent)."""
     world = World(label=label, facility=facility)
+    subscribed = await actor(
+        SUBSCRIBE,
+        {
+            "input": {
+                "callbackUrl": f"https://{label}.hooks.example.com/events",
+                "events": ["SERVICE_JOB_CREATED", "LINKED_SERVICE_JOBS_CHANGED"],
+                "facilityRefs": [facility],
+            }
+        },
+    )
+    payload = subscribed["createWebhookSubscription"]
+    assert payload["userErrors"] == [], payload["userErrors"]
+    world.webhook_subscription = payload["webhookSubscription"]["id"]
     question = {"nameLocalized": {"en_US": "Serial number"}, "valueType": "STRING"}
     base = await _service(
         blueprints,
@@ -288,4 +313,5 @@ async def build_world(
         world.jobs += tree["includedServiceJobRefs"]
         world.links += tree["includedServiceJobLinkIds"]
     assert len(world.jobs) == 5 and len(world.links) == 5
+    await fan_out()
     return world

@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions to the outbox's events, delivered by POST to a callback url."""

@@ -1,0 +1,63 @@
+"""Reading webhook subscriptions and their deliveries."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from app.domain.webhooks import DeliveryStatus
+from app.graphql.common.pagination import After, Connection, First, page_request, to_connection
+from app.graphql.context import Context
+from app.graphql.webhooks.types import WebhookDelivery, WebhookDeliveryStatus, WebhookSubscription
+from app.services import webhooks
+
+
+@strawberry.type
+class WebhookQuery:
+    @strawberry.field(
+        description="The tenant's webhook subscriptions, oldest first. A facility-scoped caller "
+        "sees those limited to facilities within its own."
+    )
+    async def webhook_subscriptions(
+        self, info: strawberry.Info[Context, None], first: First = None, after: After = None
+    ) -> Connection[WebhookSubscription]:
+        context = info.context
+        page = page_request(context.settings, first, after)
+        viewer = context.viewer
+        rows = await webhooks.subscriptions(context.db, viewer, page)
+
+        async def total() -> int:
+            return await webhooks.count_subscriptions(context.db, viewer)
+
+        return to_connection(rows, WebhookSubscription.from_row, total)
+
+    @strawberry.field(
+        description="A subscription's deliveries, oldest first: status, attempts, the last "
+        "error or HTTP status, the next attempt. Empty for a subscription the caller cannot "
+        "see, as for one that does not exist."
+    )
+    async def webhook_deliveries(
+        self,
+        info: strawberry.Info[Context, None],
+        subscription_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The subscription.")
+        ],
+        first: First = None,
+        after: After = None,
+        status: Annotated[
+            WebhookDeliveryStatus | None,
+            strawberry.argument(description="Only deliveries in this status."),
+        ] = None,
+    ) -> Connection[WebhookDelivery]:
+        context = info.context
+        page = page_request(context.settings, first, after)
+        viewer = context.viewer
+        ident = str(subscription_id)
+        wanted = DeliveryStatus[status.name] if status is not None else None
+        rows = await webhooks.deliveries(context.db, viewer, ident, wanted, page)
+
+        async def total() -> int:
+            return await webhooks.count_deliveries(context.db, viewer, ident, wanted)
+
+        return to_connection(rows, WebhookDelivery.from_row, total)
