@@ -9,7 +9,9 @@ PgBouncer is restarted; then every promise is checked against the database:
   see an id twice or out of order;
 - no open subscription missed a change without being told: a subscriber whose socket closes
   reconnects, subscribes and re-reads; when the load stops, every subscriber knows each of its
-  jobs' final version.
+  jobs' final version;
+- every job event reached a webhook receiver on loopback at least once, signed with the
+  subscription's secret, and de-duplicates by its event id to exactly the events there are.
 
 The report prints requests served, errors by kind, and p50/p99 latency before, during and after
 the faults. Exit status 1 if a promise was broken.
@@ -42,6 +44,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from tests.support.cluster import Cluster, running_cluster
 from tests.support.graphql import GraphQLClient
 from tests.support.jobs import TARGET, service
+from tests.support.webhook_receiver import Receiver, running_receiver
 from tests.support.ws import graphql_ws
 
 PHASES = ("before", "during", "after")
@@ -54,6 +57,22 @@ ACT = """mutation($id: ID!, $v: Int!) {{ {name}ServiceJob(input: {{id: $id, vers
 EVENTS = """query($after: String) { events(first: 50, after: $after) {
   pageInfo { endCursor } nodes { id } } }"""
 CHANGED = """subscription($id: ID!) { serviceJobChanged(id: $id) { version } }"""
+WEBHOOK = """mutation($input: CreateWebhookSubscriptionInput!) {
+  createWebhookSubscription(input: $input) { secret userErrors { code message } } }"""
+JOB_EVENTS = ["SERVICE_JOB_CREATED", "SERVICE_JOB_CHANGED"]
+#: How long deliveries may take to catch up once the load stops.
+DELIVERY_PATIENCE_SECONDS = 60.0
+
+#: The nodes' webhook settings for a soak: attempts retried within a second or two, and a dead
+#: node's leased deliveries taken over after 10 s, so that everything arrives within the run.
+NODE_SETTINGS = {
+    "WEBHOOK_POLL_INTERVAL_SECONDS": "0.5",
+    "WEBHOOK_BACKOFF_BASE_SECONDS": "0.5",
+    "WEBHOOK_BACKOFF_MAX_SECONDS": "4",
+    "WEBHOOK_TIMEOUT_SECONDS": "5",
+    "WEBHOOK_LEASE_SECONDS": "10",
+    "WEBHOOK_MAX_ATTEMPTS": "30",
+}
 
 
 @dataclass
@@ -86,6 +105,7 @@ class Result:
     subscription_errors: int = 0
     notices: int = 0
     checked: dict[str, int] = field(default_factory=dict)
+    webhooks: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         phases: dict[str, Any] = {}
@@ -112,6 +132,7 @@ class Result:
             "subscription_errors": self.subscription_errors,
             "subscription_messages": self.notices,
             "checked": self.checked,
+            "webhooks": self.webhooks,
             "violations": self.violations,
         }
 
@@ -148,6 +169,7 @@ class Soak:
         self.unacked_creates: set[str] = set()
         self.acked_versions: list[tuple[str, int]] = []
         self.known: list[dict[str, int]] = []  # per subscriber: job -> latest version it knows
+        self.event_ids: list[int] = []
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -347,10 +369,23 @@ class Soak:
     settling = False
 
     async def run(self) -> Result:
+        with running_receiver() as receiver:
+            return await self.run_with(receiver)
+
+    async def run_with(self, receiver: Receiver) -> Result:
         options = self.options
         async with self.client() as http:
             gql = GraphQLClient(http, self.cluster.settings, tenant=None, token=self.token)
             self.service_id = await service(gql, "soak-step")
+            hook = (
+                await gql(
+                    WEBHOOK,
+                    {"input": {"callbackUrl": receiver.url("/ok/soak"), "events": JOB_EVENTS}},
+                )
+            )["createWebhookSubscription"]
+            if hook["userErrors"]:
+                raise RuntimeError(f"the soak could not subscribe its receiver: {hook}")
+            secret: str = hook["secret"]
         async with self.client() as http:
             for n in range(options.subscribers * options.jobs_per_subscriber):
                 await self.create(http, f"soak-setup-{n}")
@@ -378,7 +413,39 @@ class Soak:
         self.settling = False
         await asyncio.gather(*subscribers)
         await self.verify(watched)
+        await self.verify_webhooks(receiver, secret)
         return self.result
+
+    async def verify_webhooks(self, receiver: Receiver, secret: str) -> None:
+        """Every job event delivered at least once, signed; by event id, exactly once."""
+        expected = {str(ident) for ident in self.event_ids}
+        began = time.monotonic()
+        while time.monotonic() - began < DELIVERY_PATIENCE_SECONDS:
+            if expected <= {r.event_id for r in receiver.received("/ok/soak")}:
+                break
+            await asyncio.sleep(0.25)
+        waited = time.monotonic() - began
+        received = receiver.received("/ok/soak")
+        ids = [r.event_id for r in received]
+        missing = expected - set(ids)
+        if missing:
+            self.violate(
+                f"{len(missing)} of {len(expected)} events never reached the webhook receiver "
+                f"(in {DELIVERY_PATIENCE_SECONDS:.0f} s), e.g. {sorted(missing, key=int)[:5]}"
+            )
+        if set(ids) - expected:
+            self.violate(f"the receiver got events that are not there: {set(ids) - expected}")
+        for delivery in received:
+            if not delivery.signed_with(secret):
+                self.violate(f"delivery of event {delivery.event_id} is not signed right")
+            if str(delivery.json.get("eventId")) != delivery.event_id:
+                self.violate(f"event {delivery.event_id}: body and X-Event-Id differ")
+        self.result.webhooks = {
+            "events": len(expected),
+            "deliveries": len(ids),
+            "duplicates": len(ids) - len(set(ids)),
+            "caught_up_after_s": round(waited, 1),
+        }
 
     async def verify(self, watched: list[list[str]]) -> None:
         connection = await asyncpg.connect(self.cluster.direct_database_url.replace("+asyncpg", ""))
@@ -395,12 +462,13 @@ class Soak:
                 )
             )
             events = await connection.fetch(
-                "SELECT entity_id, event_type, version FROM event "
+                "SELECT id, entity_id, event_type, version FROM event "
                 "WHERE tenant = $1 AND entity_type = 'ServiceJob' ORDER BY id",
                 tenant,
             )
         finally:
             await connection.close()
+        self.event_ids = [row["id"] for row in events]
         by_marker = {row["tenant_order_id"]: list(row["ids"]) for row in markers}
         for marker, ident in self.acked_creates.items():
             if by_marker.get(marker) != [ident]:
@@ -468,6 +536,14 @@ def report(result: Result, out: Any = None) -> None:
         file=out,
     )
     print("checked: " + ", ".join(f"{k} {v}" for k, v in summary["checked"].items()), file=out)
+    hooks = summary["webhooks"]
+    if hooks:
+        print(
+            f"webhooks: {hooks['events']} events, {hooks['deliveries']} deliveries received "
+            f"({hooks['duplicates']} duplicates, dropped by event id), all caught up "
+            f"{hooks['caught_up_after_s']} s after the load stopped",
+            file=out,
+        )
     if summary["violations"]:
         print(f"VIOLATIONS ({len(summary['violations'])}):", file=out)
         for violation in summary["violations"][:50]:
@@ -525,6 +601,7 @@ def main(argv: list[str] | None = None) -> int:
             nodes=args.nodes,
             workers=args.workers,
             postgres_admin_url=args.postgres,
+            settings=NODE_SETTINGS,
         ) as cluster,
     ):
         result = asyncio.run(soak(cluster, options))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.soak import NODE_SETTINGS
 from tests.support.cluster import Cluster, missing_tools, running_cluster
 
 HERE = Path(__file__).resolve().parent
@@ -33,5 +34,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     with running_cluster(
         tmp_path_factory.mktemp("cluster"),
         postgres_admin_url=os.environ.get("TEST_POSTGRES_ADMIN_URL"),
+        settings=NODE_SETTINGS,
     ) as running:
         yield running

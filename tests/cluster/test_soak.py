@@ -1,7 +1,8 @@
 """The soak's short form (bench/soak.py) on the package's cluster: mixed reads and writes
 through the balancer while node 1 is killed with SIGKILL and started again and PgBouncer is
 restarted. What it asserts are the promises, never timings: every acknowledged write there
-exactly once, versions monotonic, no subscriber left behind. Its figures go to the log."""
+exactly once, versions monotonic, no subscriber left behind, every event delivered to a webhook
+receiver at least once and, by event id, exactly once. Its figures go to the log."""
 
 from __future__ import annotations
 
@@ -24,3 +25,4 @@ async def test_promises_hold_while_a_node_dies_and_pgbouncer_restarts(
     assert result.checked["acknowledged_creates"] > 0
     assert result.checked["acknowledged_changes"] > 0
     assert result.notices > 0
+    assert result.webhooks["events"] == result.checked["events"] > 0
