@@ -76,27 +76,35 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _migrate(settings: Settings) -> None:
-    from app.db.engine import create_engine
-    from app.db.migrate import upgrade
+async def _migrate(settings: Settings, *, sample: bytes | None = None) -> str | None:
+    """Migrate over a direct connection (DATABASE_MIGRATE_URL), one process at a time; with
+    `sample`, also load it when the database is empty, under the same lock."""
+    from app.db.engine import create_engine, create_session_factory
+    from app.db.migrate import startup_lock, upgrade
+    from app.services.seeding import is_empty, seed
 
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.migrate_url)
     try:
-        await upgrade(engine)
+        async with startup_lock(engine):
+            await upgrade(engine)
+            if sample is None:
+                return None
+            db = create_session_factory(engine)
+            if not await is_empty(db):
+                return "database not empty: sample data not loaded"
+            counts = await seed(db, settings.sample_tenant, orjson.loads(sample))
+            return "loaded " + ", ".join(f"{n} {kind}" for kind, n in counts.items())
     finally:
         await engine.dispose()
 
 
-async def _seed(settings: Settings, document: bytes, tenant: str, *, only_if_empty: bool) -> str:
+async def _seed(settings: Settings, document: bytes, tenant: str) -> str:
     from app.db.engine import create_engine, create_session_factory
-    from app.services.seeding import is_empty, seed
+    from app.services.seeding import seed
 
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pooler=settings.database_pooler)
     try:
-        db = create_session_factory(engine)
-        if only_if_empty and not await is_empty(db):
-            return "database not empty: sample data not loaded"
-        counts = await seed(db, tenant, orjson.loads(document))
+        counts = await seed(create_session_factory(engine), tenant, orjson.loads(document))
         return "loaded " + ", ".join(f"{n} {kind}" for kind, n in counts.items())
     finally:
         await engine.dispose()
@@ -183,7 +191,8 @@ def _reset(settings: Settings, *, yes: bool, force: bool, load_sample: bool = Tr
         return 2
 
     async def run(confirmed: bool) -> Contents:
-        engine = create_engine(settings.database_url)
+        # DDL over the direct connection, as migrations (DATABASE_MIGRATE_URL).
+        engine = create_engine(settings.migrate_url)
         try:
             found = await contents(engine)
             if confirmed:
@@ -211,9 +220,7 @@ def _reset(settings: Settings, *, yes: bool, force: bool, load_sample: bool = Tr
         print("reset: every table dropped")
         return 0
     asyncio.run(_migrate(settings))
-    loaded = asyncio.run(
-        _seed(settings, SAMPLE_FIXTURE.read_bytes(), settings.sample_tenant, only_if_empty=False)
-    )
+    loaded = asyncio.run(_seed(settings, SAMPLE_FIXTURE.read_bytes(), settings.sample_tenant))
     print(f"reset: done; {loaded}")
     return 0
 
@@ -257,12 +264,7 @@ def _serve(
         status = _reset(settings, yes=True, force=False, load_sample=False)
         if status != 0:
             return status
-    asyncio.run(_migrate(settings))
-    print(
-        asyncio.run(
-            _seed(settings, SAMPLE_FIXTURE.read_bytes(), settings.sample_tenant, only_if_empty=True)
-        )
-    )
+    print(asyncio.run(_migrate(settings, sample=SAMPLE_FIXTURE.read_bytes())))
     print(f"GraphQL at http://{host}:{port}/graphql ({settings.app_env})")
     with _metrics_directory(workers):
         uvicorn.run(
@@ -335,7 +337,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("migrated")
     elif args.command == "seed":
         tenant = args.tenant or settings.sample_tenant
-        print(asyncio.run(_seed(settings, args.file.read_bytes(), tenant, only_if_empty=False)))
+        print(asyncio.run(_seed(settings, args.file.read_bytes(), tenant)))
     elif args.command == "token":
         from app.auth import issue_token
         from app.jwt_keys import is_symmetric

@@ -25,6 +25,14 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./jobtree.db"
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
+    #: "pgbouncer": DATABASE_URL goes through PgBouncer in transaction pooling mode, so no
+    #: statement is prepared under a reusable name and no session state is relied on
+    #: (app/db/engine.py); LISTEN and migrations then need direct connections (below).
+    database_pooler: Literal["none", "pgbouncer"] = "none"
+    #: A direct connection (not through a transaction pooler) for LISTEN; default DATABASE_URL.
+    database_listen_url: str | None = None
+    #: A direct connection for migrations; default DATABASE_LISTEN_URL, else DATABASE_URL.
+    database_migrate_url: str | None = None
 
     jwt_secret: SecretStr | None = None
     jwt_public_key: str | None = None
@@ -150,6 +158,34 @@ class Settings(BaseSettings):
         if self.rate_limit_enabled and self.rate_limit_anonymous_cost > self.rate_limit_cost:
             raise ValueError("RATE_LIMIT_ANONYMOUS_COST must be at most RATE_LIMIT_COST")
         return self
+
+    @model_validator(mode="after")
+    def _pooler_has_direct_urls(self) -> Settings:
+        """Transaction pooling hands each transaction any server connection: LISTEN (which
+        lives as long as its session) cannot go through it."""
+        if self.database_pooler == "pgbouncer":
+            if not self.database_url.startswith("postgres"):
+                raise ValueError("DATABASE_POOLER=pgbouncer needs a PostgreSQL DATABASE_URL")
+            if not self.database_listen_url:
+                raise ValueError(
+                    "DATABASE_POOLER=pgbouncer needs DATABASE_LISTEN_URL, a direct connection "
+                    "to PostgreSQL for LISTEN (transaction pooling cannot keep one)"
+                )
+        for name in ("database_listen_url", "database_migrate_url"):
+            value = getattr(self, name)
+            if value and not value.startswith("postgres"):
+                raise ValueError(f"{name.upper()} must be a PostgreSQL url")
+        return self
+
+    @property
+    def listen_url(self) -> str:
+        """Where this process LISTENs for committed changes (a direct connection)."""
+        return self.database_listen_url or self.database_url
+
+    @property
+    def migrate_url(self) -> str:
+        """Where migrations (and the start-up seeding) run: a direct connection."""
+        return self.database_migrate_url or self.database_listen_url or self.database_url
 
     @property
     def rate_limit_enabled(self) -> bool:

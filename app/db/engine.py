@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 import orjson
 from sqlalchemy import event
@@ -46,31 +47,69 @@ def _json_dumps(value: Any) -> str:
 JSON_CODEC: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
+#: An execution option marking an engine whose connections go through a transaction pooler.
+POOLED_KEY = "jobtree_pooled"
+
+
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid4().hex}__"
+
+
 def create_engine(
-    database_url: str, *, pool_size: int = 10, max_overflow: int = 10, echo: bool = False
+    database_url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    echo: bool = False,
+    pooler: str = "none",
 ) -> AsyncEngine:
+    """An engine for DATABASE_URL. `pooler="pgbouncer"`: the url leads to PgBouncer in
+    transaction pooling mode, where consecutive transactions of one client connection may run
+    on different server connections (see README, "Several machines")."""
     url = normalize_url(database_url)
     if url.drivername.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **JSON_CODEC)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    connect_args: dict[str, Any]
+    pooled = pooler == "pgbouncer"
+    if pooled:
+        # A statement prepared on one server connection does not exist on the next, and a
+        # name reused by another client clashes: cache no prepared statement (asyncpg's cache
+        # and SQLAlchemy's) and give each one a name of its own, as the asyncpg and SQLAlchemy
+        # documentation prescribe for PgBouncer. PgBouncer runs DISCARD ALL when a server
+        # connection changes hands (scripts/cluster), which drops them. Startup parameters
+        # other than a few are refused by PgBouncer, so JIT is switched off on the database
+        # (ALTER DATABASE ... SET jit = off) rather than per connection.
+        url = url.update_query_dict({"prepared_statement_cache_size": "0"})
+        connect_args = {
+            "statement_cache_size": 0,
+            "prepared_statement_name_func": _unique_statement_name,
+        }
+    else:
+        # JIT compilation costs far more than it saves on the short queries a gateway sends.
+        connect_args = {"server_settings": {"jit": "off"}}
     engine = create_async_engine(
         url,
         echo=echo,
         pool_size=pool_size,
         max_overflow=max_overflow,
+        # Behind PgBouncer, SQLAlchemy's ping: it wraps the ping in a transaction, so that its
+        # statement is prepared and run on one server connection.
+        pool_pre_ping=pooled,
+        connect_args=connect_args,
+        execution_options={POOLED_KEY: pooled},
         **JSON_CODEC,
-        # JIT compilation costs far more than it saves on the short queries a gateway sends.
-        connect_args={"server_settings": {"jit": "off"}},
     )
-    event.listen(engine.sync_engine.pool, "checkout", _ping)
+    if not pooled:
+        event.listen(engine.sync_engine.pool, "checkout", _ping)
     return engine
 
 
 def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     """SQLAlchemy's pool_pre_ping, without the transaction it wraps the ping in (BEGIN, the
     ping, ROLLBACK: three round trips before every read, for pgbouncer's transaction mode,
-    which the gateway does not use): one empty statement. A connection that does not answer
+    which only engines behind a pooler need): one empty statement. A connection that does not answer
     is replaced by a fresh one (DisconnectionError), as pool_pre_ping does."""
     try:
         await_(dbapi_connection.driver_connection.fetchrow(";"))
@@ -94,8 +133,11 @@ def create_read_session_factory(engine: AsyncEngine) -> SessionFactory:
     so a read is its statements alone, without a BEGIN and a ROLLBACK round trip around them.
     Each statement sees the data committed when it starts, as it did in READ COMMITTED
     transactions of their own; every read was already its own short session. SQLite's driver
-    opens no transaction for a SELECT in the first place, so its sessions stay as they are."""
-    if engine.dialect.name != "postgresql":
+    opens no transaction for a SELECT in the first place, so its sessions stay as they are.
+    Behind PgBouncer's transaction pooling reads stay in transactions too: outside one, each
+    round trip may reach another server connection, and a statement prepared in one round trip
+    would be missing in the next."""
+    if engine.dialect.name != "postgresql" or engine.get_execution_options().get(POOLED_KEY):
         return create_session_factory(engine)
     autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
     return async_sessionmaker(autocommit, class_=AsyncSession, expire_on_commit=False)

@@ -18,6 +18,7 @@ from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from app.db.errors import database_unavailable
 from app.domain.errors import AccessDenied, BadRequest, DomainError
 from app.graphql.common.lru import Lru
 from app.graphql.context import Context, NotAuthenticated
@@ -106,6 +107,16 @@ def _translate(error: GraphQLError, request_id: str) -> GraphQLError:
     if error.path is None and isinstance(original, GraphQLError | ValueError):
         # Variable and literal coercion failures (scalar parsers) happen before execution.
         return _with_code(error, error.message, "BAD_REQUEST")
+    if database_unavailable(original):
+        # A restarting pooler or server, a dropped connection: not a bug, and worth a retry
+        # (a write's outcome is unknown: read it back first).
+        log.warning("database unavailable request_id=%s: %s", request_id, type(original).__name__)
+        return _with_code(
+            error,
+            f"The database is unavailable for a moment; retry (request id {request_id}).",
+            "DATABASE_UNAVAILABLE",
+            requestId=request_id,
+        )
     log.error(
         "unexpected error request_id=%s path=%s",
         request_id,

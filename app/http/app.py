@@ -16,7 +16,12 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from app.db.engine import create_engine, create_read_session_factory, create_session_factory
+from app.db.engine import (
+    create_engine,
+    create_read_session_factory,
+    create_session_factory,
+    normalize_url,
+)
 from app.db.statements import StatementCountMiddleware, count_statements
 from app.domain.fair_use import Policy
 from app.domain.persisted_documents import Mode
@@ -54,11 +59,17 @@ def create_app(
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        pooler=settings.database_pooler,
     )
     count_statements(engine)
     watch_pool(engine)
     untrace = trace_statements(engine, tracer) if tracer is not None else None
-    hub = create_hub(engine.url, CHANNEL)
+    # LISTEN needs a connection of its own for as long as it listens: a direct one when
+    # DATABASE_URL goes through a transaction pooler.
+    listen_url = (
+        normalize_url(settings.database_listen_url) if settings.database_listen_url else engine.url
+    )
+    hub = create_hub(listen_url, CHANNEL)
     db = create_session_factory(engine, hub)
     deliverer = WebhookDeliverer(db, settings)
     hub.observe(deliverer.wake)

@@ -158,7 +158,7 @@ def _quiet_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("CRITICAL", logger="app.graphql")
 
 
-async def test_a_dropped_connection_is_masked_and_the_next_request_succeeds(
+async def test_a_dropped_connection_is_told_apart_and_the_next_request_succeeds(
     gql: GraphQLClient, engine: AsyncEngine, db_kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if db_kind != "postgres":
@@ -183,7 +183,10 @@ async def test_a_dropped_connection_is_masked_and_the_next_request_succeeds(
 
     monkeypatch.setattr(custom_services.CustomServiceRepository, "list_page", drop_then_list)
     body = await gql.raw("{ customServices { totalCount edges { node { id } } } }")
-    assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    # Not a bug but the database out of reach for a moment: a code a client may retry on.
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "DATABASE_UNAVAILABLE", body
+    assert error["message"].startswith("The database is unavailable for a moment; retry")
     monkeypatch.undo()
     data = await gql("{ customServices { totalCount } }")
     assert data["customServices"]["totalCount"] == 1

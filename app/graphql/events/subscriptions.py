@@ -10,6 +10,8 @@ that follow each other faster than a subscriber reads them arrive as the latest 
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Annotated, TypeVar
@@ -17,6 +19,7 @@ from typing import Annotated, TypeVar
 import strawberry
 from graphql import GraphQLError
 
+from app.db.errors import database_unavailable
 from app.domain.events import FINAL_EVENTS, ChangeNotice, EntityType, Topic
 from app.events.hub import CLOSED, Subscription
 from app.graphql.context import Context
@@ -67,9 +70,7 @@ async def _changes(
                 return
             if message.version <= last:
                 continue
-        # Fresh loaders: what an earlier delivery loaded is stale now.
-        context.release()
-        current = await load()
+        current = await _reload(context, load)
         if current is None:
             return
         version = version_of(current)
@@ -77,6 +78,27 @@ async def _changes(
             last = version
             yield current
         del current
+
+
+#: How long a subscription waits for the database to come back (a restarting PgBouncer or
+#: server) before it ends with DATABASE_UNAVAILABLE.
+RELOAD_PATIENCE_SECONDS = 30.0
+
+
+async def _reload(context: Context, load: Callable[[], Awaitable[T | None]]) -> T | None:
+    """The entity's current state; while the database is out of reach for a moment, try
+    again with back-off rather than end the subscription."""
+    delay, deadline = 0.2, time.monotonic() + RELOAD_PATIENCE_SECONDS
+    while True:
+        # Fresh loaders: what an earlier delivery (or a failed attempt) loaded is stale now.
+        context.release()
+        try:
+            return await load()
+        except Exception as exc:
+            if not database_unavailable(exc) or time.monotonic() + delay > deadline:
+                raise
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 2.0)
 
 
 @strawberry.type
