@@ -10,6 +10,7 @@ from typing import TypeGuard
 import jwt
 
 from app.domain.access import Viewer
+from app.graphql.common.lru import Lru
 from app.settings import Settings
 
 #: Claims are stored as they come (`tenant` on every row, `sub` as an upload's creator, facility
@@ -20,6 +21,17 @@ MAX_TENANT_LENGTH = 64
 MAX_SUBJECT_LENGTH = 255
 MAX_FACILITY_LENGTH = 255
 MAX_FACILITIES = 1000
+
+#: Tokens verified lately, by token text and the key, algorithm and audience they were checked
+#: against, with the caller they name: a client sends the same token with every request, and
+#: checking its signature and claims again costs more than the rest of a one-job read. Only
+#: tokens that passed are kept (what makes one fail later is its `exp`, checked on every use);
+#: at most this many, holding at most VERIFIED_TOKEN_TEXT characters of token text in all.
+VERIFIED_TOKENS = 1024
+VERIFIED_TOKEN_TEXT = 4_000_000
+_verified: Lru[tuple[str, str, str, str | None], Viewer] = Lru(
+    VERIFIED_TOKENS, max_text=VERIFIED_TOKEN_TEXT
+)
 
 
 class AuthenticationFailed(Exception):
@@ -55,9 +67,22 @@ def viewer_from_authorization(settings: Settings, header: str | None) -> Viewer:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationFailed("The Authorization header must be 'Bearer <JWT>'.")
+    token = token.strip()
+    key = (token, settings.verification_key, settings.jwt_algorithm, settings.jwt_audience)
+    viewer = _verified.get(key)
+    if viewer is not None and not viewer.has_expired(time.time()):
+        return viewer
+    # Not seen, or expired since: PyJWT decides (and says why it refuses).
+    viewer = _verify(settings, token)
+    if viewer.expires_at is not None:
+        _verified.put(key, viewer)
+    return viewer
+
+
+def _verify(settings: Settings, token: str) -> Viewer:
     try:
         claims = jwt.decode(
-            token.strip(),
+            token,
             settings.verification_key,
             algorithms=[settings.jwt_algorithm],
             audience=settings.jwt_audience,

@@ -18,7 +18,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.db.tables import ID_LENGTH
 from app.domain.errors import BadRequest
-from app.repositories.pagination import Page
+from app.repositories.pagination import LazyCursors, Page
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +116,9 @@ async def fetch_keyset_page(
         rows.reverse()
     return Page(
         rows=rows,
-        cursors=[encode_cursor(key, getattr(row, key.attribute), row.id) for row in rows],
+        cursors=LazyCursors(
+            rows, lambda row: encode_cursor(key, getattr(row, key.attribute), row.id)
+        ),
         has_next_page=window.before is not None if backwards else more,
         has_previous_page=more if backwards else window.after is not None,
     )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 import orjson
 from sqlalchemy import ColumnElement, func, tuple_
@@ -25,6 +25,37 @@ T = TypeVar("T")
 class PageRequest:
     first: int
     after: str | None = None
+
+
+class LazyCursors(Sequence[str]):
+    """The cursors of a page's rows, each encoded the first time it is read: a page whose
+    document selects no cursor (`nodes { ... }`) encodes none."""
+
+    __slots__ = ("_done", "_encode", "_rows")
+
+    def __init__(self, rows: Sequence[T], encode: Callable[[T], str]) -> None:
+        self._rows: Sequence[Any] = rows
+        self._encode: Callable[[Any], str] = encode
+        self._done: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._rows)))]
+        if index < 0:
+            index += len(self._rows)
+        cursor = self._done.get(index)
+        if cursor is None:
+            cursor = self._done[index] = self._encode(self._rows[index])
+        return cursor
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +106,7 @@ async def fetch_page(
     rows = rows[: page.first]
     return Page(
         rows=rows,
-        cursors=[encode_cursor(row.created, row.id) for row in rows],
+        cursors=LazyCursors(rows, lambda row: encode_cursor(row.created, row.id)),
         has_next_page=has_next,
         has_previous_page=page.after is not None,
     )

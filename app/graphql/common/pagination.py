@@ -41,10 +41,25 @@ class PageInfo:
     )
 
 
+def _edge_cursor(edge: Edge[Any]) -> str:
+    return edge._cursors[edge._index]
+
+
+def _cursor(root: Edge[Any]) -> str:
+    # The page's cursors are encoded when read (app/repositories/pagination.py).
+    return _edge_cursor(root)
+
+
 @strawberry.type(description="An item of a list with its cursor.")
 class Edge(Generic[NodeT]):
-    cursor: str = strawberry.field(description="Opaque position of this item in the list.")
+    cursor: str = strawberry.field(
+        description="Opaque position of this item in the list.",
+        resolver=_cursor,
+        metadata=reads(getter=row_value(_edge_cursor)),
+    )
     node: NodeT = strawberry.field(description="The item.")
+    _cursors: strawberry.Private[Sequence[str]]
+    _index: strawberry.Private[int]
 
 
 class TotalCounts:
@@ -114,8 +129,8 @@ def to_connection(
     cursors: Sequence[str] = page.cursors
     return Connection(
         edges=[
-            Edge(cursor=cursor, node=convert(row))
-            for cursor, row in zip(cursors, page.rows, strict=True)
+            Edge(_cursors=cursors, _index=index, node=convert(row))
+            for index, row in enumerate(page.rows)
         ],
         page_info=PageInfo(
             has_next_page=page.has_next_page,
