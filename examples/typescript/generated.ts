@@ -7,9 +7,9 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 /** An answer to a job's question, naming the question by exactly one of its ids. */
 export type AdditionalInformationValueInput = {
-  /** The question's id. */
+  /** The question's id: what `ServiceJobAdditionalInformation.id` shows. */
   additionalInformationRef?: string | number | null | undefined;
-  /** The question's tenant id. */
+  /** The question's tenant id: the value a job's question shows as `tenantAdditionalInformationId` (an input naming something is a `…Ref`, the field that shows it is an `…Id`). */
   tenantAdditionalInformationRef?: string | null | undefined;
   /** The answer as text: a number for NUMBER, true/false for BOOLEAN, one line for STRING, any text for INPUT_MULTILINE_STRING, null for NOVALUE. */
   value?: string | null | undefined;

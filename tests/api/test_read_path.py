@@ -298,6 +298,8 @@ ROOT_ARGUMENTS = {
     "tenantOrderId": "order-1",
     "serviceJobId": JOB,
     "marketplaceId": "A1PA6795UKMFR9",
+    # A subscription nobody has: its deliveries are an empty page on both paths.
+    "subscriptionId": "nope",
 }
 #: Root fields taking an `id` of something other than a job.
 ROOT_IDS = {"linkedServiceJobs": TREE, "customService": "nope"}
