@@ -61,14 +61,13 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
 from app.graphql.common.lru import MAX_CACHED_TEXT, Lru
-from app.graphql.read_path.sources import Getter, Relation, RootRead, StepAside, source_of
+from app.graphql.read_path.sources import BACKREF, Getter, Relation, RootRead, StepAside, source_of
 from app.graphql.response_budget import BudgetedExecutor
 from app.metrics import record_read_path
 
 #: Object types whose completion goes through the compiled walk wherever graphql-core meets
 #: them: a tree read whole is in memory (its line items included).
 ROOTS = frozenset({"LinkedServiceJobs"})
-BACKREF = "strawberry-definition"
 
 Completer = Callable[[Any], Any]
 
@@ -235,17 +234,7 @@ class ReadPathExecutor(BudgetedExecutor):
         fields: FieldDetailsList,
     ) -> Any:
         first = fields[0]
-        args = (
-            get_argument_values(
-                field_def,
-                first.node,
-                self.variable_values,
-                first.fragment_variable_values,
-                self.hide_suggestions,
-            )
-            if field_def.args or first.node.arguments
-            else {}
-        )
+        args = self._argument_values(field_def, first)
         strawberry_schema = self.schema._strawberry_schema  # type: ignore[attr-defined]
         arguments = convert_arguments(
             args,
@@ -413,17 +402,7 @@ class ReadPathExecutor(BudgetedExecutor):
                 steps.append(Step(response_key, _constant(type_name), _identity))
                 continue
             field_def = object_type.fields[name]
-            args = (
-                get_argument_values(
-                    field_def,
-                    first.node,
-                    self.variable_values,
-                    first.fragment_variable_values,
-                    self.hide_suggestions,
-                )
-                if field_def.args or first.node.arguments
-                else {}
-            )
+            args = self._argument_values(field_def, first)
             definition = field_def.extensions.get(BACKREF)
             getter = self._getter(definition, args, in_tree)
             if getter is None:
@@ -464,6 +443,18 @@ class ReadPathExecutor(BudgetedExecutor):
             return None
         plan = self._plan(inner, fields, in_tree)
         return None if plan is None else ObjectShape(plan, non_null, is_list)
+
+    def _argument_values(self, field_def: GraphQLField, first: Any) -> dict[str, Any]:
+        """A field's argument values (variables resolved), as graphql-core computes them."""
+        if not (field_def.args or first.node.arguments):
+            return {}
+        return get_argument_values(
+            field_def,
+            first.node,
+            self.variable_values,
+            first.fragment_variable_values,
+            self.hide_suggestions,
+        )
 
     def _getter(self, field: Any, args: Mapping[str, Any], in_tree: bool) -> Getter | None:
         """How the walk reads a field: as its source says, else as its attribute or its plain

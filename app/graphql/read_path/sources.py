@@ -20,6 +20,9 @@ from typing import Any, Protocol
 
 from app.domain.localized import resolve_text
 
+#: The key under which Strawberry keeps a GraphQL field's own StrawberryField definition.
+BACKREF = "strawberry-definition"
+
 #: The metadata key of a field's Source.
 READ = "read"
 

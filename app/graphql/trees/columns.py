@@ -27,12 +27,11 @@ from graphql import (
 )
 
 from app.graphql.common.lru import MAX_CACHED_TEXT, Lru
-from app.graphql.read_path.sources import Source, source_of
+from app.graphql.read_path.sources import BACKREF, Source, source_of
 from app.repositories.tree_reads import TreeColumns
 
 JOB_TYPE = "ServiceJob"
 ITEM_TYPE = "LineItem"
-BACKREF = "strawberry-definition"
 
 
 class ColumnPlanner:
