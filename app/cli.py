@@ -115,7 +115,7 @@ async def persist_documents(settings: Settings, files: Sequence[Path]) -> int:
     any is refused, none) and prints `sha256:<hex>  FILE` for each."""
     from app.db.engine import create_engine, create_session_factory
     from app.domain.persisted_documents import document_id
-    from app.graphql.persisted import document_problems
+    from app.graphql.pipeline.persisted import document_problems
     from app.graphql.schema import build_schema
     from app.services.persisted_documents import register
 

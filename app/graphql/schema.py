@@ -1,63 +1,50 @@
-"""The root schema: composes each area's Query and Mutation, with the limits and extensions."""
+"""The root schema: composes each area's Query and Mutation, and runs each operation through
+the request pipeline (app/graphql/pipeline)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from opentelemetry.trace import Span, Tracer
-from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from app.graphql.appointments.mutations import AppointmentMutation
 from app.graphql.appointments.queries import AppointmentQuery
-from app.graphql.common.lru import MAX_CACHED_TEXT
 from app.graphql.common.scalars import SCALARS
 from app.graphql.context import Context
-from app.graphql.cost import Pricing
 from app.graphql.custom_services.mutations import CustomServiceMutation
 from app.graphql.custom_services.queries import CustomServiceQuery
 from app.graphql.events.queries import EventQuery
 from app.graphql.events.subscriptions import LiveSubscription
-from app.graphql.extensions import (
-    AuthenticationGate,
-    BeforeExecution,
-    CachedParse,
-    CachedValidation,
-    ParsedDocuments,
-    QueryCosts,
-    ValidationResults,
-    translate_errors,
-)
 from app.graphql.facility_connections.mutations import FacilityConnectionMutation
 from app.graphql.facility_connections.queries import FacilityConnectionQuery
-from app.graphql.fair_use import FairUseCharge
 from app.graphql.fast_path import ReadPathExecutor
 from app.graphql.orders.mutations import OrderMutation
 from app.graphql.orders.queries import OrderQuery
-from app.graphql.persisted import RememberPersisted
+from app.graphql.pipeline.errors import translate_errors
+from app.graphql.pipeline.outcome import outcome, record
+from app.graphql.pipeline.state import Pipeline
 from app.graphql.response_budget import BudgetedExecutor
 from app.graphql.service_data.maintenance import ServiceDataMaintenanceMutation
 from app.graphql.service_data.mutations import ServiceDataMutation
 from app.graphql.service_data.queries import ServiceDataQuery
 from app.graphql.service_jobs.mutations import ServiceJobMutation
 from app.graphql.service_jobs.queries import ServiceJobQuery
-from app.graphql.trees.columns import ColumnPlanner
 from app.graphql.trees.mutations import TreeMutation
 from app.graphql.trees.queries import TreeQuery
 from app.graphql.trees.search import TreeSearchQuery
 from app.graphql.webhooks.mutations import WebhookMutation
 from app.graphql.webhooks.queries import WebhookQuery
-from app.metrics import operation_label, record_operation
 from app.services.fair_use import Limiter
 from app.services.persisted_documents import PersistedDocuments
 from app.settings import Settings
-from app.tracing.graphql import TracedPhases, carrier_of, end_operation, operation_span
+from app.tracing.graphql import carrier_of, end_operation, operation_span
 
 
 @strawberry.type(description="Read the tenant's custom services, connections, jobs and trees.")
@@ -122,7 +109,7 @@ class GatewaySchema(strawberry.Schema):
             if self.tracer is not None:
                 with _operation_span(self.tracer, context, kwargs, "http") as span:
                     result = await self._execute(context, *args, **kwargs)
-                    end_operation(span, _outcome(result))
+                    end_operation(span, outcome(result))
                 return result
         return await self._execute(context, *args, **kwargs)
 
@@ -136,7 +123,7 @@ class GatewaySchema(strawberry.Schema):
             request_id = context.request_id if isinstance(context, Context) else "-"
             result.errors = translate_errors(result.errors, request_id, self.suggestions)
         if isinstance(context, Context):
-            _record(context, kwargs.get("operation_name"), context.query_text, result)
+            record(context, kwargs.get("operation_name"), context.query_text, result)
         return result
 
     async def stream(self, *args: Any, **kwargs: Any) -> Any:
@@ -158,26 +145,6 @@ class GatewaySchema(strawberry.Schema):
         # translate_errors logs unexpected errors once, with the request id; expected ones
         # (validation, refusals) are not worth a log line each.
         return
-
-
-def _outcome(result: ExecutionResult) -> str:
-    """`ok`, or the code of the first error (as /metrics and the access log count it)."""
-    if not result.errors:
-        return "ok"
-    code = (result.errors[0].extensions or {}).get("code")
-    return code if isinstance(code, str) and code.isupper() and len(code) < 40 else "error"
-
-
-def _record(
-    context: Context, operation_name: str | None, query: str | None, result: ExecutionResult
-) -> None:
-    viewer = context.viewer_or_none
-    record_operation(
-        context.request.scope,
-        operation_label(operation_name, query),
-        _outcome(result),
-        viewer.tenant if viewer else None,
-    )
 
 
 def _operation_span(
@@ -205,15 +172,15 @@ async def _traced_stream(
     """A WebSocket operation in its span: a query or mutation until its one result, a
     subscription for as long as it runs (each result delivered is an event on it)."""
     with _operation_span(tracer, context, kwargs, "websocket") as span:
-        outcome = "ok"
+        latest = "ok"
         try:
             async for result in source:
                 if isinstance(result, ExecutionResult):
-                    outcome = _outcome(result)
-                    span.add_event("graphql.result", {"jobtree.outcome": outcome})
+                    latest = outcome(result)
+                    span.add_event("graphql.result", {"jobtree.outcome": latest})
                 yield result
         finally:
-            end_operation(span, outcome)
+            end_operation(span, latest)
             aclose = getattr(source, "aclose", None)
             if aclose is not None:
                 await aclose()
@@ -244,46 +211,21 @@ def build_schema(
 ) -> strawberry.Schema:
     """The gateway's schema with its pipeline; `limiter` charges fair use budgets and
     `documents` remembers automatic persisted queries (each stage only when given)."""
-    # Shared by the requests of this schema; bounded in entries and in query text.
-    parsed = ParsedDocuments(256, MAX_CACHED_TEXT)
-    validated = ValidationResults(256, MAX_CACHED_TEXT)
-    facts = QueryCosts(256, MAX_CACHED_TEXT)
-    pricing = Pricing(
-        default_page=settings.default_page_size,
-        max_page=settings.max_page_size,
-        tree_size=settings.max_jobs_per_tree,
-    )
-    # The stages in the order they run (each extension's hooks run in list order).
-    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        AuthenticationGate,
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: CachedParse(parsed),
-        lambda: CachedValidation(validated, settings.max_query_depth, settings.max_aliases),
-        # `planner` is made from the schema below, before any request runs.
-        lambda: BeforeExecution(settings.max_query_cost, pricing, facts, planner),
-    ]
-    if limiter is not None:
-        extensions.append(lambda: FairUseCharge(limiter))
-    if documents is not None:
-        extensions.append(lambda: RememberPersisted(documents))
-    if not settings.introspection_enabled:
-        extensions.append(DisableIntrospection)
-    if tracer is not None:
-        # First: its phase spans begin before the other extensions' work and end after it.
-        extensions.insert(0, lambda: TracedPhases(tracer))
+    executor = ReadPathExecutor if settings.fast_tree_path else BudgetedExecutor
     schema = GatewaySchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=extensions,
-        execution_context_class=(ReadPathExecutor if settings.fast_tree_path else BudgetedExecutor),
+        execution_context_class=executor,
         config=StrawberryConfig(
             disable_field_suggestions=not settings.is_development, scalar_map=SCALARS
         ),
     )
+    pipeline = Pipeline.for_schema(schema._schema, settings, tracer, limiter, documents)
+    # The stages need the schema, and the schema runs them: set once, before any request.
+    schema.extensions = tuple(pipeline.extensions())
     schema.suggestions = settings.is_development
     schema.tracer = tracer
-    planner = ColumnPlanner(schema._schema)
     return schema
 
 

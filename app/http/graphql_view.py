@@ -27,7 +27,7 @@ from app.domain.access import Viewer
 from app.domain.persisted_documents import PersistedQueryRefused
 from app.events.hub import ChangeHub
 from app.graphql.context import Context
-from app.graphql.fair_use import RATE_LIMITED
+from app.graphql.pipeline.fair_use import RATE_LIMITED
 from app.http.graphiql import offline_graphiql_html
 from app.http.media import GRAPHQL_RESPONSE, prefers_graphql_response, request_error_status
 from app.http.persisted import (

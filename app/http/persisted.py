@@ -19,7 +19,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 
 from app.domain.access import Viewer
 from app.domain.persisted_documents import PersistedQueryRefused, read_request
-from app.graphql.persisted import PENDING_DOCUMENT, PendingDocument
+from app.graphql.pipeline.persisted import PENDING_DOCUMENT, PendingDocument
 from app.http.refusals import refusal
 from app.http.socket_expiry import ExpiringTransportWSHandler
 from app.services.persisted_documents import PersistedDocuments
@@ -45,7 +45,7 @@ async def resolve_document(
     data: GraphQLRequestData,
 ) -> GraphQLRequestData:
     """The request with the text it names; an automatic persisted query to remember is left
-    in the request scope for app/graphql/persisted.py (raises PersistedQueryRefused)."""
+    in the request scope for app/graphql/pipeline/persisted.py (raises PersistedQueryRefused)."""
     document_id = data.document_id if isinstance(data, RequestWithDocumentId) else None
     request = read_request(data.query, data.extensions, document_id)
     resolution = await documents.resolve(viewer.tenant, request)

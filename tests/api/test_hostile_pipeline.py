@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from app.auth import issue_token
 from app.domain.text_limits import TITLE_LENGTH
 from app.graphql.cost import CAP
-from app.graphql.extensions import ParsedDocuments
+from app.graphql.pipeline.caches import ParsedDocuments
 from app.http.app import create_app
 from app.settings import Settings
 from tests.conftest import TEST_SECRET
@@ -112,7 +112,7 @@ async def test_the_token_limit_stops_the_lexer(
 
 def _parsed_documents(app: Starlette) -> ParsedDocuments:
     """The schema's cache of parsed documents (the CachedParse stage's)."""
-    from app.graphql.extensions import CachedParse
+    from app.graphql.pipeline.caches import CachedParse
 
     graphql = next(r for r in app.routes if getattr(r, "path", "") == "/graphql")
     schema = graphql.endpoint.schema  # type: ignore[attr-defined]

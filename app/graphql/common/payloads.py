@@ -1,6 +1,6 @@
 """How every mutation answers: the use case runs, and a refusal (a `DomainError`) becomes the
 payload's `userErrors` with its other fields null, since nothing was written. Anything else is
-a server error, translated once for the whole response (`app/graphql/extensions.py`)."""
+a server error, translated once for the whole response (`app/graphql/pipeline/errors.py`)."""
 
 from __future__ import annotations
 

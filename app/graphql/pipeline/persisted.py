@@ -1,6 +1,6 @@
-"""Automatic persisted queries are stored only once their operation has passed every check
-before execution (tokens, validation, depth, aliases, input texts, cost, fair use): a text
-that the limits refuse never takes a place in the tenant's store."""
+"""Stage 6: automatic persisted queries are stored only once their operation has passed every
+check before execution (tokens, validation, depth, aliases, input texts, cost, fair use): a
+text that the limits refuse never takes a place in the tenant's store."""
 
 from __future__ import annotations
 

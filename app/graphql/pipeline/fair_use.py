@@ -1,4 +1,4 @@
-"""Fair use before execution: an operation that passed every other check spends its
+"""Stage 5, fair use before execution: an operation that passed every other check spends its
 estimated cost (app/graphql/cost.py) from its caller's budget (app/services/fair_use.py), or
 is refused with RATE_LIMITED (HTTP 429 and Retry-After). Every HTTP answer carries the
 caller's RateLimit-Limit, -Remaining, -Reset and -Policy headers. An operation refused
@@ -30,34 +30,37 @@ def rate_limited_error(decision: Decision) -> GraphQLError:
     )
 
 
+async def charge(limiter: Limiter, ours: Context, cost: int) -> Decision | None:
+    """Charges the operation's caller `cost` once (None: no caller, or charged already), and
+    puts the budget's headers on the response (429 when refused)."""
+    viewer = ours.viewer_or_none
+    if viewer is None or ours.charged:
+        return None
+    ours.charged = True
+    decision = await limiter.charge(caller_of(viewer), cost)
+    if isinstance(ours.response, Response):
+        ours.response.headers.update(decision.headers(limiter.policy))
+        if not decision.allowed:
+            ours.response.status_code = 429
+    return decision
+
+
 class FairUseCharge(SchemaExtension):
     def __init__(self, limiter: Limiter) -> None:
         self.limiter = limiter
-
-    async def _charge(self, ours: Context, cost: int) -> Decision | None:
-        viewer = ours.viewer_or_none
-        if viewer is None or ours.charged:
-            return None
-        ours.charged = True
-        decision = await self.limiter.charge(caller_of(viewer), cost)
-        if isinstance(ours.response, Response):
-            ours.response.headers.update(decision.headers(self.limiter.policy))
-            if not decision.allowed:
-                ours.response.status_code = 429
-        return decision
 
     async def on_operation(self) -> AsyncIterator[None]:
         yield
         ours = self.execution_context.context
         if isinstance(ours, Context):
             # Refused before execution: the work done so far is worth one unit.
-            await self._charge(ours, 1)
+            await charge(self.limiter, ours, 1)
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         ours = context.context
         if context.result is None and isinstance(ours, Context) and ours.query_cost is not None:
-            decision = await self._charge(ours, ours.query_cost)
+            decision = await charge(self.limiter, ours, ours.query_cost)
             if decision is not None and not decision.allowed:
                 error = rate_limited_error(decision)
                 if context.operation_type is OperationType.SUBSCRIPTION:
