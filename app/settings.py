@@ -70,7 +70,9 @@ class Settings(BaseSettings):
     #: Young-generation threshold of Python's garbage collector in the server (default 700).
     gc_gen0_threshold: int = Field(default=50_000, ge=100)
     #: The compiled read path (app/graphql/fast_path.py): root fields that declare a read, and
-    #: whole trees; off, graphql-core completes everything (the differential tests compare).
+    #: whole trees, and the read lane (app/graphql/pipeline/lane.py); off, Strawberry's
+    #: extensions run every stage and graphql-core completes everything (the differential
+    #: tests compare).
     fast_tree_path: bool = True
     upload_url_ttl_minutes: int = Field(default=15, ge=1, le=24 * 60)
     #: Base of the upload urls handed out (e.g. https://gateway.example.com); default: the

@@ -28,6 +28,7 @@ from app.graphql.fast_path import ReadPathExecutor
 from app.graphql.orders.mutations import OrderMutation
 from app.graphql.orders.queries import OrderQuery
 from app.graphql.pipeline.errors import translate_errors
+from app.graphql.pipeline.lane import ReadLane
 from app.graphql.pipeline.outcome import outcome, record
 from app.graphql.pipeline.state import Pipeline
 from app.graphql.response_budget import BudgetedExecutor
@@ -97,6 +98,9 @@ class GatewaySchema(strawberry.Schema):
     suggestions = True
     #: Spans of each operation, when tracing is on (app/tracing); None costs nothing.
     tracer: Tracer | None = None
+    #: Queries whose every check passed, run without Strawberry's extension runner (None:
+    #: every operation goes through the extensions).
+    lane: ReadLane | None = None
 
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         # Subscriptions run over WebSocket only (stream); over HTTP they are refused, 400.
@@ -115,7 +119,18 @@ class GatewaySchema(strawberry.Schema):
 
     async def _execute(self, context: object, *args: Any, **kwargs: Any) -> ExecutionResult:
         try:
-            result = await super().execute(*args, **kwargs)
+            result = None
+            if self.lane is not None and isinstance(context, Context) and not args[1:]:
+                result = await self.lane.run(
+                    context,
+                    context.query_text,
+                    kwargs.get("variable_values"),
+                    kwargs.get("operation_name"),
+                    kwargs.get("allowed_operation_types"),
+                    kwargs.get("operation_extensions"),
+                )
+            if result is None:
+                result = await super().execute(*args, **kwargs)
         finally:
             if isinstance(context, Context):
                 context.release()
@@ -226,6 +241,8 @@ def build_schema(
     schema.extensions = tuple(pipeline.extensions())
     schema.suggestions = settings.is_development
     schema.tracer = tracer
+    if settings.fast_tree_path:
+        schema.lane = ReadLane(pipeline, executor)
     return schema
 
 

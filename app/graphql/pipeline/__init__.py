@@ -11,5 +11,6 @@
 7. execution (app/graphql/fast_path.py), then `errors`: stable codes, masked internals.
 
 `state.Pipeline` holds what the stages share per schema (their caches, the pricing, the column
-planner) and makes the Strawberry extensions that run them.
+planner) and makes the Strawberry extensions that run them. `lane.ReadLane` runs a query whose
+every check has passed before straight on graphql-core's executor, through the same stages.
 """

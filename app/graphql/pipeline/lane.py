@@ -1,0 +1,122 @@
+"""The read lane: a query whose text has been parsed and validated before (by the stages as
+Strawberry extensions) runs through the same stages as plain calls, then straight on
+graphql-core's executor, without Strawberry's extension runner around each phase.
+
+Strawberry runs five extension hooks per phase of every operation, each a generator entered
+and left, and builds its execution context on top: for a one-job read that was about a third
+of the request's time in Python. Here the stages are the same objects with the same caches
+(app/graphql/pipeline/state.py) called in the same order, so the lane answers exactly what
+the extensions would; and it answers only when each of them lets the operation run. Anything
+else — a text not parsed or validated yet, a mutation, a refusal by the limits, the cost or
+the input texts, tracing on, an automatic persisted query to remember — is left to Strawberry
+(`run` returns None), which then does its usual work, errors included. Fair use is charged
+here (once: the context remembers it), and its refusal answered here."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any, cast
+
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode
+from graphql import OperationType as CoreOperationType
+from graphql.execution import ExecutionResult as CoreExecutionResult
+from graphql.execution import execute
+from graphql.utilities import get_operation_ast
+from strawberry.execution import optimized_is_awaitable
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from app.graphql.context import Context
+from app.graphql.pipeline.fair_use import charge, rate_limited_error
+from app.graphql.pipeline.persisted import PENDING_DOCUMENT
+from app.graphql.pipeline.state import Pipeline
+
+
+class ReadLane:
+    """Runs validated queries without Strawberry's extension runner (see the module doc)."""
+
+    def __init__(self, pipeline: Pipeline, executor_class: type[Any]) -> None:
+        self.pipeline = pipeline
+        self.executor_class = executor_class
+        #: Operations the lane answered in this process (the tests read it).
+        self.answered = 0
+
+    def _operation(self, query: str, operation_name: str | None) -> Any:
+        """The document and its query operation, when both stages before execution passed on
+        this text already (else None: Strawberry parses, validates and caches it)."""
+        pipeline = self.pipeline
+        document = pipeline.parsed.get(query)
+        if document is None:
+            return None
+        errors = pipeline.validated.get(query)
+        if errors is None or errors:
+            return None
+        operation = get_operation_ast(document, operation_name)
+        if not isinstance(operation, OperationDefinitionNode):
+            return None
+        if operation.operation is not CoreOperationType.QUERY:
+            return None
+        return document
+
+    async def run(
+        self,
+        context: Context,
+        query: str | None,
+        variables: Mapping[str, Any] | None,
+        operation_name: str | None,
+        allowed: Collection[OperationType] | None,
+        extensions: dict[str, Any] | None,
+    ) -> ExecutionResult | None:
+        """The operation's result, or None when Strawberry's pipeline must run it."""
+        pipeline = self.pipeline
+        if (
+            not query
+            or pipeline.tracer is not None
+            or (allowed is not None and OperationType.QUERY not in allowed)
+            or context.viewer_or_none is None
+            or PENDING_DOCUMENT in context.request.scope
+        ):
+            return None
+        document = self._operation(query, operation_name)
+        if document is None:
+            return None
+        values = variables or {}
+        if pipeline.cost.refusal(query, operation_name, document, values, context) is not None:
+            return None
+        context.tree_columns = pipeline.planner.for_document(query, document)
+        self.answered += 1
+        try:
+            return await self._execute(context, document, values, operation_name, extensions)
+        except Exception as error:
+            # decides (a database out of reach, say, is DATABASE_UNAVAILABLE, not a 500).
+            failure = error if isinstance(error, GraphQLError) else None
+            return ExecutionResult(
+                data=None, errors=[failure or GraphQLError(str(error), original_error=error)]
+            )
+
+    async def _execute(
+        self,
+        context: Context,
+        document: DocumentNode,
+        values: Mapping[str, Any],
+        operation_name: str | None,
+        extensions: dict[str, Any] | None,
+    ) -> ExecutionResult:
+        pipeline = self.pipeline
+        if pipeline.limiter is not None and context.query_cost is not None:
+            decision = await charge(pipeline.limiter, context, context.query_cost)
+            if decision is not None and not decision.allowed:
+                return ExecutionResult(data=None, errors=[rate_limited_error(decision)])
+        result = execute(
+            pipeline.cost.schema,
+            document,
+            context_value=context,
+            variable_values=dict(values),
+            operation_name=operation_name,
+            is_awaitable=cast(Any, optimized_is_awaitable),
+            executor_class=self.executor_class,
+            operation_extensions=extensions,
+        )
+        if not isinstance(result, CoreExecutionResult):
+            result = await result
+        return ExecutionResult(data=result.data, errors=result.errors)
