@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.util import await_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db.row_reads import RowReads
+
 SessionFactory = async_sessionmaker[AsyncSession]
 
 
@@ -141,3 +143,14 @@ def create_read_session_factory(engine: AsyncEngine) -> SessionFactory:
         return create_session_factory(engine)
     autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
     return async_sessionmaker(autocommit, class_=AsyncSession, expire_on_commit=False)
+
+
+def create_row_reads(engine: AsyncEngine, traced: bool) -> RowReads:
+    """Connections for the read path's row reads (app/db/row_reads.py): on the driver's own
+    calls, except behind PgBouncer (reads in a transaction, as create_read_session_factory
+    says) and while statements are traced (their spans come from SQLAlchemy's execution)."""
+    pooled = bool(engine.get_execution_options().get(POOLED_KEY))
+    bind = engine
+    if engine.dialect.name == "postgresql" and not pooled:
+        bind = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return RowReads(bind, direct=not pooled and not traced)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -11,6 +12,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from app.db.engine import SessionFactory
+from app.db.row_reads import ReadConnection, RowReads
 from app.domain.access import Viewer
 from app.domain.localized import locales_from_accept_language
 from app.events.hub import ChangeHub
@@ -51,6 +53,8 @@ class Context:
     query_cost: int | None = None
     #: Whether the operation has been charged to its caller's fair use budget.
     charged: bool = False
+    #: Connections for the read path's row reads (None: SQLAlchemy connections of `reads`).
+    row_reads: RowReads | None = None
 
     @property
     def viewer(self) -> Viewer:
@@ -62,6 +66,12 @@ class Context:
     def reads(self) -> SessionFactory:
         """Sessions for reads that write nothing (query resolvers and loaders)."""
         return self.read_db or self.db
+
+    def read_connection(self) -> AbstractAsyncContextManager[ReadConnection]:
+        """A connection for the read path's row reads (app/db/row_reads.py)."""
+        if self.row_reads is None:
+            self.row_reads = RowReads(self.reads.kw["bind"], direct=False)
+        return self.row_reads.connect()
 
     @property
     def loaders(self) -> Loaders:

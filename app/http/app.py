@@ -19,6 +19,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from app.db.engine import (
     create_engine,
     create_read_session_factory,
+    create_row_reads,
     create_session_factory,
     normalize_url,
 )
@@ -85,6 +86,7 @@ def create_app(
         settings=settings,
         db=db,
         read_db=create_read_session_factory(engine),
+        row_reads=create_row_reads(engine, traced=tracer is not None),
         hub=hub,
         documents=documents,
         anonymous_limiter=anonymous,

@@ -23,6 +23,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from app.auth import AuthenticationFailed, issue_token, viewer_from_authorization
 from app.db.engine import SessionFactory
+from app.db.row_reads import RowReads
 from app.domain.access import Viewer
 from app.domain.persisted_documents import PersistedQueryRefused
 from app.events.hub import ChangeHub
@@ -132,6 +133,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         db: SessionFactory,
         hub: ChangeHub | None = None,
         read_db: SessionFactory | None = None,
+        row_reads: RowReads | None = None,
         tracer: Tracer | None = None,
         documents: PersistedDocuments | None = None,
         anonymous_limiter: Limiter | None = None,
@@ -141,6 +143,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self.db = db
         self.read_db = read_db
+        self.row_reads = row_reads
         self.hub = hub
         self.tracer = tracer
         #: The development token and when it was made: GraphiQL keeps a tab per distinct
@@ -321,6 +324,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             settings=self.settings,
             db=self.db,
             read_db=self.read_db,
+            row_reads=self.row_reads,
             request_id=request.scope.get("state", {}).get("request_id", "-"),
             viewer_or_none=viewer,
             auth_error=error,

@@ -16,18 +16,24 @@ from sqlalchemy import (
     ColumnElement,
     CursorResult,
     Row,
+    String,
     Table,
     Text,
+    any_,
     bindparam,
     cast,
+    func,
+    literal_column,
     select,
     type_coerce,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import NullType
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import tables
+from app.db.row_reads import ReadConnection
 from app.db.types import UTCDateTime, utc_datetime
 from app.domain.trees import Link, TreeShape
 
@@ -204,27 +210,41 @@ def selected_columns(
     return [column for column in columns if column.name in keep]
 
 
+def _items_of_jobs(columns: frozenset[str] | None, postgresql: bool) -> Any:
+    """The line items of a list of jobs (`job_ids`) and a tenant: the list is one parameter
+    (an array on PostgreSQL, JSON text on SQLite), so the statement is the same for any
+    number of jobs and compiled once."""
+    if postgresql:
+        of_jobs = col(ITEM.service_job_id) == any_(bindparam("job_ids", type_=ARRAY(String)))
+    else:
+        of_jobs = col(ITEM.service_job_id).in_(
+            select(literal_column("value")).select_from(
+                func.json_each(bindparam("job_ids", type_=String))
+            )
+        )
+    return (
+        select(*selected_columns(ITEM_COLUMNS, TREE_ITEM_COLUMNS, columns))
+        .where(of_jobs, col(ITEM.tenant) == bindparam("tenant"))
+        .order_by(col(ITEM.service_job_id), col(ITEM.position))
+    )
+
+
 async def line_item_rows(
-    session: AsyncSession, tenant: str, job_ids: Sequence[str], columns: frozenset[str] | None
+    reads: ReadConnection, tenant: str, job_ids: Sequence[str], columns: frozenset[str] | None
 ) -> dict[str, list[LazyRow]]:
     """The line items of these jobs in one statement, by job, in each job's order; `columns`
     limits what is read (None: every column a line item field reads)."""
+    postgresql = reads.postgresql
     statement = _statement(
-        ("items of jobs", columns),
-        lambda: (
-            select(*selected_columns(ITEM_COLUMNS, TREE_ITEM_COLUMNS, columns))
-            .where(
-                col(ITEM.service_job_id).in_(bindparam("job_ids", expanding=True)),
-                col(ITEM.tenant) == bindparam("tenant"),
-            )
-            .order_by(col(ITEM.service_job_id), col(ITEM.position))
-        ),
+        ("items of jobs", columns, postgresql), lambda: _items_of_jobs(columns, postgresql)
     )
-    connection = await session.connection()
-    result = await connection.execute(statement, {"job_ids": list(job_ids), "tenant": tenant})
-    names = list(result.keys())
+    ids = list(job_ids)
+    names, records = await reads.rows(
+        statement,
+        {"job_ids": ids if postgresql else orjson.dumps(ids).decode(), "tenant": tenant},
+    )
     items: dict[str, list[LazyRow]] = {job_id: [] for job_id in job_ids}
-    for item in decoded_rows(driver_rows(result), names, ITEM_DECODERS, ITEM_NOW):
+    for item in decoded_rows(records, names, ITEM_DECODERS, ITEM_NOW):
         items[item.service_job_id].append(item)
     return items
 
@@ -242,12 +262,12 @@ def job_columns(
 
 #: Statements of the reads that run for every request, built once per column set and kept:
 #: building a select and working out its cache key cost more than running it for one job.
-_STATEMENTS: dict[tuple[str, frozenset[str] | None], Any] = {}
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
 #: Column sets are few per deployment (one per kind of document); the bound only guards memory.
 _MAX_STATEMENTS = 256
 
 
-def _statement(key: tuple[str, frozenset[str] | None], build: Callable[[], Any]) -> Any:
+def _statement(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
     statement = _STATEMENTS.get(key)
     if statement is None:
         if len(_STATEMENTS) >= _MAX_STATEMENTS:
@@ -267,11 +287,19 @@ async def job_rows(
     connection = await session.connection()
     result = await connection.execute(statement, parameters)
     names = list(result.keys())
-    return decoded_rows(driver_rows(result), names, JOB_DECODERS, names if columns else ())
+    return job_rows_of(names, driver_rows(result), columns)
+
+
+def job_rows_of(
+    names: list[str], records: Sequence[Sequence[Any]], columns: Collection[str] | None
+) -> list[LazyRow]:
+    """Driver records of job columns as rows: decoded at once when the columns were pruned
+    to a document's (each will be read), else when first read."""
+    return decoded_rows(records, names, JOB_DECODERS, names if columns else ())
 
 
 async def job_by_id(
-    session: AsyncSession, tenant: str, job_id: str, columns: frozenset[str] | None
+    reads: ReadConnection, tenant: str, job_id: str, columns: frozenset[str] | None
 ) -> LazyRow | None:
     """One job of the tenant with these columns (None: all), in one statement."""
     statement = _statement(
@@ -280,7 +308,8 @@ async def job_by_id(
             col(JOB.id) == bindparam("job_id"), col(JOB.tenant) == bindparam("tenant")
         ),
     )
-    rows = await job_rows(session, statement, columns, {"job_id": job_id, "tenant": tenant})
+    names, records = await reads.rows(statement, {"job_id": job_id, "tenant": tenant})
+    rows = job_rows_of(names, records, columns)
     return rows[0] if rows else None
 
 

@@ -18,9 +18,9 @@ class LineItemsOfJobs:
         if missing:
             planned = context.tree_columns
             columns = None if planned is None else planned.items
-            async with context.reads() as session:
+            async with context.read_connection() as reads:
                 rows = await line_item_rows(
-                    session,
+                    reads,
                     context.viewer.tenant,
                     list(dict.fromkeys(str(job.id) for job in missing)),
                     columns,

@@ -49,9 +49,9 @@ class ServiceJobById:
 
     async def read(self, context: Context, arguments: Mapping[str, Any]) -> ServiceJob | None:
         viewer = context.viewer
-        async with context.reads() as session:
+        async with context.read_connection() as reads:
             columns = _job_columns(context)
-            row = await job_by_id(session, viewer.tenant, str(arguments["id"]), columns)
+            row = await job_by_id(reads, viewer.tenant, str(arguments["id"]), columns)
         if row is None or not viewer.sees_facility(row.facility_ref):
             return None
         return row_job(row)

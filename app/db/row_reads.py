@@ -1,0 +1,141 @@
+"""Row reads for the read path: a statement's driver rows, on a pooled connection, with as
+little between the driver and the caller as each deployment allows.
+
+An ORM session around a one-row read cost ~1.8 ms of Python on SQLite (making the session,
+its connection and its transaction, closing them); SQLAlchemy's Core execution alone still
+~0.8 ms. `direct` reads check a connection out of the engine's own pool (its ping and its
+limits included) and send the statement through the driver's own calls: ~0.3 ms. They take
+statements whose every parameter is a named `bindparam` (no literal values, no expanding IN:
+pass a list to an `= ANY(...)` or `json_each` parameter instead, see tree_reads), compiled
+once per statement and dialect. A connection that failed as unavailable is invalidated, as
+SQLAlchemy would. Each statement is announced to the engine's `before_cursor_execute`
+listeners, which count statements per request (app/db/statements.py) and in the tests.
+
+Direct reads need what only SQLAlchemy's execution gives otherwise: they are off behind
+PgBouncer (reads there run in a transaction, see engine.create_read_session_factory) and
+while statements are traced (spans come from SQLAlchemy's cursor events). Then `RowReads`
+runs the same statements through a Core connection of the read engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql import Select
+from sqlalchemy.util import greenlet_spawn
+
+from app.db.errors import database_unavailable
+
+Rows = list[Sequence[Any]]
+
+
+class ReadConnection(Protocol):
+    #: Whether the database is PostgreSQL (else SQLite): list parameters differ.
+    postgresql: bool
+
+    async def rows(
+        self, statement: Select[Any], parameters: Mapping[str, Any]
+    ) -> tuple[list[str], Rows]:
+        """The statement's column names and driver rows."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DriverStatement:
+    """A statement compiled for one dialect: its text, result columns and parameter order."""
+
+    text: str
+    names: list[str]
+    order: tuple[str, ...]
+
+    @classmethod
+    def compile(cls, statement: Select[Any], dialect: Dialect) -> DriverStatement:
+        compiled = statement.compile(dialect=dialect)
+        if compiled.post_compile_params or compiled.literal_execute_params:
+            raise ValueError("direct reads take named bindparams only (no expanding IN)")
+        names = list(statement.selected_columns.keys())
+        return cls(compiled.string, names, tuple(compiled.positiontup or ()))
+
+
+class _DriverConnection:
+    def __init__(self, reads: RowReads, driver: Any) -> None:
+        self.reads = reads
+        self.driver = driver
+        self.postgresql = reads.postgresql
+
+    async def rows(
+        self, statement: Select[Any], parameters: Mapping[str, Any]
+    ) -> tuple[list[str], Rows]:
+        compiled = self.reads.compiled(statement)
+        arguments = [parameters[name] for name in compiled.order]
+        # Announced as SQLAlchemy's execution announces a statement (without a connection
+        # or an execution context), so that what counts statements counts this one.
+        self.reads.announce(None, None, compiled.text, arguments, None, False)
+        if self.reads.postgresql:
+            records = await self.driver.fetch(compiled.text, *arguments)
+        else:
+            records = await self.driver.execute_fetchall(compiled.text, arguments)
+        return compiled.names, list(records)
+
+
+class _CoreConnection:
+    def __init__(self, connection: AsyncConnection, postgresql: bool) -> None:
+        self.connection = connection
+        self.postgresql = postgresql
+
+    async def rows(
+        self, statement: Select[Any], parameters: Mapping[str, Any]
+    ) -> tuple[list[str], Rows]:
+        result = await self.connection.execute(statement, dict(parameters))
+        try:
+            return list(result.keys()), list(result.cursor.fetchall())
+        finally:
+            result.close()
+
+
+#: Compiled statements kept per RowReads; statements are few (one per column set and read).
+MAX_COMPILED = 512
+
+
+class RowReads:
+    """Read connections of one engine (see the module doc); `direct` picks the driver's own
+    calls over SQLAlchemy's execution."""
+
+    def __init__(self, engine: AsyncEngine, direct: bool) -> None:
+        self.engine = engine
+        self.direct = direct
+        self.postgresql = engine.dialect.name == "postgresql"
+        self.announce = engine.sync_engine.dispatch.before_cursor_execute
+        #: id(statement) -> (the statement, kept alive so its id is not reused; its form).
+        self._compiled: dict[int, tuple[Select[Any], DriverStatement]] = {}
+
+    def compiled(self, statement: Select[Any]) -> DriverStatement:
+        entry = self._compiled.get(id(statement))
+        if entry is None or entry[0] is not statement:
+            if len(self._compiled) >= MAX_COMPILED:
+                self._compiled.clear()
+            entry = (statement, DriverStatement.compile(statement, self.engine.dialect))
+            self._compiled[id(statement)] = entry
+        return entry[1]
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[ReadConnection]:
+        if not self.direct:
+            async with self.engine.connect() as connection:
+                yield _CoreConnection(connection, self.postgresql)
+            return
+        pooled = await self.engine.raw_connection()
+        try:
+            yield _DriverConnection(self, pooled.driver_connection)
+        except BaseException as error:
+            if database_unavailable(error):
+                pooled.invalidate(error if isinstance(error, Exception) else None)
+            raise
+        finally:
+            # Back to the pool, which resets it (SQLite's driver needs SQLAlchemy's greenlet
+            # for that; reads here opened no transaction to roll back).
+            await greenlet_spawn(pooled.close)
