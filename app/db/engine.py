@@ -41,6 +41,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_reset(dbapi_connection: Any, _record: Any, reset_state: Any) -> None:
+    """A returned SQLite connection is rolled back only when a transaction is open (sqlite3
+    opens one before a write, never for a read). The pool's default rollback crossed to
+    aiosqlite's thread and back on every return: for a one-row read, as long as the read."""
+    if not reset_state.terminate_only and dbapi_connection.driver_connection.in_transaction:
+        dbapi_connection.rollback()
+
+
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
@@ -70,8 +78,16 @@ def create_engine(
     on different server connections (see README, "Several machines")."""
     url = normalize_url(database_url)
     if url.drivername.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **JSON_CODEC)
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": 30},
+            # The pool's reset is _sqlite_reset's: a rollback only when one is needed.
+            pool_reset_on_return=None,
+            **JSON_CODEC,
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "reset", _sqlite_reset)
         return engine
     connect_args: dict[str, Any]
     pooled = pooler == "pgbouncer"
