@@ -23,8 +23,7 @@ from app.db.errors import database_unavailable
 from app.domain.events import FINAL_EVENTS, ChangeNotice, EntityType, Topic
 from app.events.hub import CLOSED, Subscription
 from app.graphql.context import Context
-from app.graphql.service_jobs.types import ServiceJob
-from app.graphql.trees.types import LinkedServiceJobs, tree_view
+from app.graphql.service_jobs.types import LinkedServiceJobs, ServiceJob, tree_view
 from app.metrics import SUBSCRIPTIONS
 
 T = TypeVar("T")

@@ -10,8 +10,7 @@ import strawberry
 from app.db import tables
 from app.domain.orders import JobEnd, order_status
 from app.graphql.context import Context
-from app.graphql.service_jobs.types import ServiceJob
-from app.graphql.trees.types import LinkedServiceJobs, tree_view
+from app.graphql.service_jobs.types import LinkedServiceJobs, ServiceJob, tree_view
 
 
 @strawberry.enum(description="Where an order stands; derived from its jobs.")

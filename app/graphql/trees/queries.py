@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 
 from app.graphql.context import Context
-from app.graphql.trees.types import LinkedServiceJobs, tree_view
+from app.graphql.service_jobs.types import LinkedServiceJobs, tree_view
 
 
 @strawberry.type

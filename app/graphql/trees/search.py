@@ -29,7 +29,7 @@ from app.graphql.common.pagination import (
 from app.graphql.context import Context
 from app.graphql.service_jobs.enums import ServiceJobStatus
 from app.graphql.service_jobs.filters import TEXT_MATCH, OrderDirection
-from app.graphql.trees.types import LinkedServiceJobs, tree_view
+from app.graphql.service_jobs.types import LinkedServiceJobs, tree_view
 from app.repositories.job_search import TreeSearch, tree_sort_key
 from app.repositories.pagination import Page
 

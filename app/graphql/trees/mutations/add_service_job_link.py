@@ -10,7 +10,7 @@ from app.db import tables
 from app.graphql.common.errors import UserError
 from app.graphql.common.payloads import MutationPayload, answer
 from app.graphql.context import Context
-from app.graphql.trees.types import LinkedServiceJobs, tree_view
+from app.graphql.service_jobs.types import LinkedServiceJobs, tree_view
 from app.services import service_jobs
 
 
