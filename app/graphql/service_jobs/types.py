@@ -311,14 +311,14 @@ class ServiceJob:
         metadata=resolved_by_graphql_core("not a batched relation yet: a tree read per tree"),
     )
     async def linked_service_jobs(self, info: strawberry.Info[Context, None]) -> LinkedServiceJobs:
-        return tree_view(await self._tree(info), info.context.loaders.tree_views).tree
+        return view_of_snapshot(await self._tree(info), info.context.loaders.tree_views).tree
 
     @strawberry.field(
         description="The job's link in its tree.",
         metadata=resolved_by_graphql_core("not a batched relation yet: a tree read per tree"),
     )
     async def service_job_link(self, info: strawberry.Info[Context, None]) -> ServiceJobLink:
-        view = tree_view(await self._tree(info), info.context.loaders.tree_views)
+        view = view_of_snapshot(await self._tree(info), info.context.loaders.tree_views)
         return view.links[view.snapshot.shape.link_of_job[str(self.id)]]
 
     @classmethod
@@ -444,10 +444,9 @@ class TreeView:
     snapshot: TreeSnapshot
     tree: LinkedServiceJobs
     links: dict[str, ServiceJobLink]
-    jobs: dict[str, ServiceJob]
 
 
-def tree_view(snapshot: TreeSnapshot, cache: dict[int, Any]) -> TreeView:
+def view_of_snapshot(snapshot: TreeSnapshot, cache: dict[int, Any]) -> TreeView:
     """The GraphQL objects of a snapshot, built once per request (`cache` is the request's).
     The cache lives outside the snapshot so that no reference cycle keeps a tree alive: a
     request's objects are freed by reference counting as soon as it is answered."""
@@ -504,6 +503,6 @@ def tree_view(snapshot: TreeSnapshot, cache: dict[int, Any]) -> TreeView:
         last_modified=row.last_modified,
         version=row.version,
     )
-    view = TreeView(snapshot=snapshot, tree=tree, links=links, jobs=jobs)
+    view = TreeView(snapshot=snapshot, tree=tree, links=links)
     cache[id(snapshot)] = view
     return view
