@@ -13,12 +13,15 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 
+from app.domain.custom_services import MAX_ADDITIONAL_INFORMATION
 from app.domain.job_status import JobStatus, derive_tree_status
+from app.domain.service_jobs import MAX_ASSIGNED_USERS, MAX_LINE_ITEMS
 from app.domain.trees import inherited_from
 from app.graphql.common.articles import Article, ArticleItem
 from app.graphql.common.build import build, read_through
 from app.graphql.common.scalars import JSONObject, LocalizedText
 from app.graphql.context import Context
+from app.graphql.cost import bounded
 from app.graphql.custom_services.enums import AdditionalInformationValueType
 from app.graphql.custom_services.types import LocaleArg, localized
 from app.graphql.read_path.relations import LINE_ITEMS_OF_JOBS
@@ -163,7 +166,8 @@ class ServiceJob:
 
     @strawberry.field(
         description="The questions of the job with their answers.",
-        metadata=reads("additional_information", "additional_information_values"),
+        metadata=reads("additional_information", "additional_information_values")
+        | bounded(MAX_ADDITIONAL_INFORMATION),
     )
     def additional_information(self) -> list[ServiceJobAdditionalInformation]:
         values = self._row.additional_information_values or {}
@@ -187,12 +191,15 @@ class ServiceJob:
     @strawberry.field(
         description="Items the job requires (the service's article items, and in orders those "
         "of the jobs beneath it).",
-        metadata=reads("required_line_items"),
+        metadata=reads("required_line_items") | bounded(MAX_LINE_ITEMS),
     )
     def required_line_items(self) -> list[ArticleItem]:
         return [ArticleItem.from_json(i) for i in self._row.required_line_items or ()]
 
-    @strawberry.field(description="Users assigned (≤ 10).", metadata=reads("assigned_users"))
+    @strawberry.field(
+        description="Users assigned (≤ 10).",
+        metadata=reads("assigned_users") | bounded(MAX_ASSIGNED_USERS),
+    )
     def assigned_users(self) -> list[AssignedUser]:
         return [
             AssignedUser(user_id=u.get("userId"), username=u.get("username"))
@@ -255,7 +262,8 @@ class ServiceJob:
     @strawberry.field(
         description="The job's line items (≤ 50): those it was created with and, one per item, "
         "the units it selected from its tree's service data (they leave on unselect).",
-        metadata=reads(getter=row_value(_item_rows), relation=LINE_ITEMS_OF_JOBS, line_items=()),
+        metadata=reads(getter=row_value(_item_rows), relation=LINE_ITEMS_OF_JOBS, line_items=())
+        | bounded(MAX_LINE_ITEMS),
     )
     async def line_items(self, info: strawberry.Info[Context, None]) -> list[LineItem]:
         if self._line_item_rows is not None:
