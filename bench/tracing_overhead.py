@@ -30,26 +30,15 @@ from typing import Any
 import httpx
 import orjson
 
+# The tree benchmark's query and trees: bench/run.py, beside this script (whose directory
+# comes first on sys.path, whichever checkout's app is measured; run.py imports only the
+# standard library).
+from run import BIG, SECRET, TENANT, TREES, nested, request
+
 HERE = Path(__file__).resolve().parent
 if not os.environ.get("PYTHONPATH"):
     # This checkout's code, not whatever the virtualenv has installed.
     sys.path.insert(0, str(HERE.parent))
-BIG = "898feb71-1859-5004-8744-d5f03d6bac65"
-SECRET = "bench-secret-that-is-long-enough-for-production-use"
-LEVEL = (
-    "id serviceJob { id name status facilityRef targetTime version "
-    "lineItems { id article { tenantArticleId title } quantity } }"
-)
-
-
-def nested(levels: int = 25) -> str:
-    inner = LEVEL
-    for _ in range(levels - 1):
-        inner = f"{LEVEL} nextServiceJobLinks {{ {inner} }}"
-    return (
-        "query Tree($id: ID!) { linkedServiceJobs(id: $id) { id serviceJobLinks { "
-        f"{inner} }} }} }}"
-    )
 
 
 def _tracing(mode: str) -> Any:
@@ -95,9 +84,9 @@ async def measure(
         raise SystemExit("this checkout has no tracing: measure it with --modes off")
     app = create_app(settings, engine, **arguments)
     tune_garbage_collector(settings.gc_gen0_threshold)
-    body = orjson.dumps({"query": nested(), "variables": {"id": BIG}})
+    body = request(nested(), BIG)
     headers = {
-        "authorization": f"Bearer {issue_token(settings, tenant='bench')}",
+        "authorization": f"Bearer {issue_token(settings, tenant=TENANT)}",
         "content-type": "application/json",
     }
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
@@ -136,9 +125,9 @@ async def prepare(directory: Path) -> Path:
     database = directory / "bench.db"
     engine = create_engine(f"sqlite+aiosqlite:///{database}")
     await upgrade(engine)
-    document = orjson.loads((HERE / "trees.json").read_bytes())
+    document = orjson.loads(TREES.read_bytes())
     document["trees"] = [tree for tree in document["trees"] if tree["id"] == BIG]
-    await seed(create_session_factory(engine), "bench", document)
+    await seed(create_session_factory(engine), TENANT, document)
     await engine.dispose()
     return database
 

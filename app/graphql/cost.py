@@ -29,6 +29,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLField,
     GraphQLList,
     GraphQLNamedType,
     GraphQLNonNull,
@@ -45,31 +46,13 @@ from graphql import (
 )
 from graphql.language import DocumentNode
 
-from app.domain.custom_services import (
-    MAX_ADDITIONAL_INFORMATION,
-    MAX_ARTICLE_ATTRIBUTES,
-    MAX_ARTICLE_ITEMS,
-    MAX_REQUIRED_SERVICES,
-)
 from app.domain.localized import MAX_TEXT_LENGTH
-from app.domain.service_jobs import MAX_ASSIGNED_USERS, MAX_LINE_ITEMS
 from app.domain.text_limits import text_kind
-from app.domain.trees import MAX_DEPTH
+from app.graphql.read_path.sources import BACKREF
 
-#: Largest lengths of the lists the domain bounds, by "Type.field".
-BOUNDED: Mapping[str, int] = {
-    "ServiceJob.lineItems": MAX_LINE_ITEMS,
-    # From the lowest job holding the item up to the root: one job per level at most.
-    "AvailableLineItem.executedServiceJobData": MAX_DEPTH,
-    "ServiceJob.requiredLineItems": MAX_LINE_ITEMS,
-    "ServiceJob.additionalInformation": MAX_ADDITIONAL_INFORMATION,
-    "ServiceJob.assignedUsers": MAX_ASSIGNED_USERS,
-    "CustomService.additionalInformation": MAX_ADDITIONAL_INFORMATION,
-    "CustomService.articleItems": MAX_ARTICLE_ITEMS,
-    "CustomService.requiredCustomServices": MAX_REQUIRED_SERVICES,
-    "CustomService.requiredCustomServiceRefs": MAX_REQUIRED_SERVICES,
-    "Article.attributes": MAX_ARTICLE_ATTRIBUTES,
-}
+#: The metadata key of the largest length the domain allows a list field.
+BOUND = "bound"
+#: The largest length assumed of a list field that declares no bound.
 DEFAULT_LIST = 20
 #: Characters of text one unit of cost pays for: ids, codes and titles cost one, free text
 #: (4,000 characters) four.
@@ -102,6 +85,21 @@ class Shape:
 
     depth: int
     aliases: int
+
+
+def bounded(length: int) -> dict[str, int]:
+    """A list field's metadata: the largest length the domain allows it, read from the
+    domain's constant where the field is defined (`metadata=bounded(MAX_LINE_ITEMS)`, or
+    `reads(...) | bounded(...)`)."""
+    return {BOUND: length}
+
+
+def bound_of(field: GraphQLField) -> int:
+    """The largest length of a list field: the bound its Strawberry definition declares,
+    else DEFAULT_LIST."""
+    metadata = getattr(field.extensions.get(BACKREF), "metadata", None) or {}
+    bound = metadata.get(BOUND)
+    return bound if isinstance(bound, int) else DEFAULT_LIST
 
 
 def leaf_weight(field_name: str, type_name: str) -> int:
@@ -282,7 +280,7 @@ class _Estimator:
                 below += self.total(object_type, node.selection_set, page)
         if is_list and node.name.value in {"edges", "nodes"} and parent.name.endswith("Connection"):
             return 1, min(below, CAP)  # one per item of the connection's page
-        count = BOUNDED.get(f"{parent.name}.{node.name.value}", DEFAULT_LIST) if is_list else 1
+        count = bound_of(field) if is_list else 1
         return min(1 + count * below, CAP), 0
 
     def dearest(self, selection_set: SelectionSetNode) -> int:

@@ -53,7 +53,7 @@ class Loaders:
         #: GraphQL line items of loaded jobs, by job id (see ServiceJob.line_items).
         self.built_line_items: dict[str, list[Any]] = {}
         self.tree_by_id = DataLoader(self._trees, max_batch_size=MAX_BATCH)
-        #: GraphQL views of loaded trees, by id() of their snapshot (see trees.types).
+        #: GraphQL views of loaded trees, by id() of their snapshot (see service_jobs.types).
         self.tree_views: dict[int, Any] = {}
         self.service_data_by_tree_id = DataLoader(self._service_data, max_batch_size=MAX_BATCH)
         self.appointments_by_job_id = DataLoader(self._appointments, max_batch_size=MAX_BATCH)

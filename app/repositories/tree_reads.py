@@ -171,9 +171,6 @@ class TreeSnapshot:
             raise LookupError("this tree was read without its line items")
         return self.items_by_job.get(job_id, [])
 
-    def link_depths(self) -> dict[str, int]:
-        return dict(self.shape.preorder())
-
 
 def driver_rows(result: CursorResult[Any]) -> list[Sequence[Any]]:
     """The driver's own rows (asyncpg records, sqlite3 tuples) of a statement whose columns
@@ -197,8 +194,8 @@ class TreeColumns:
     columns a request's fields read, and the line item columns, or None when it asks for no
     line items (the read then skips them)."""
 
-    jobs: frozenset[str] = frozenset()
-    items: frozenset[str] | None = None
+    job_columns: frozenset[str] = frozenset()
+    item_columns: frozenset[str] | None = None
 
 
 def selected_columns(
@@ -336,7 +333,7 @@ async def load_tree(
             col(LINK.id).label("link_id"),
             col(LINK.parent_link_id),
             *selected_columns(
-                JOB_COLUMNS, TREE_JOB_COLUMNS, None if columns is None else columns.jobs
+                JOB_COLUMNS, TREE_JOB_COLUMNS, None if columns is None else columns.job_columns
             ),
         )
         .join(JOB, col(JOB.id) == col(LINK.service_job_id))
@@ -355,12 +352,12 @@ async def load_tree(
     for job in decoded_rows(driver_rows(result), names, JOB_DECODERS, now):
         shape.add(Link(job.link_id, job.id, job.parent_link_id))
         jobs[job.id] = job
-    if columns is not None and columns.items is None:
+    if columns is not None and columns.item_columns is None:
         return TreeSnapshot(tree=tree, shape=shape, jobs=jobs, items_by_job=None)
     result = await connection.execute(
         select(
             *selected_columns(
-                ITEM_COLUMNS, TREE_ITEM_COLUMNS, None if columns is None else columns.items
+                ITEM_COLUMNS, TREE_ITEM_COLUMNS, None if columns is None else columns.item_columns
             )
         )
         .where(col(ITEM.linked_service_jobs_id) == tree_id, col(ITEM.tenant) == tenant)

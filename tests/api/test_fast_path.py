@@ -21,6 +21,7 @@ from app.graphql.service_jobs.types import ServiceJob
 from app.http.app import create_app
 from app.services.seeding import seed
 from app.settings import Settings
+from tests.support.selections import selections
 
 TREE = "0b5d6f1e-0000-4000-8000-000000000001"
 
@@ -205,25 +206,6 @@ CHILDREN = {
 SCALAR_FIELDS["StatusInformation"] = ["status", "reason"]
 
 
-@st.composite
-def selection(draw: st.DrawFn, type_name: str, depth: int) -> str:
-    parts: list[str] = []
-    fields = draw(st.lists(st.sampled_from(SCALAR_FIELDS[type_name]), min_size=1, max_size=5))
-    for field in fields:
-        alias = draw(st.sampled_from(["", "", "x: ", "y: "]))
-        directive = draw(st.sampled_from(["", "", " @include(if: $yes)", " @skip(if: $yes)"]))
-        alias = alias if "__typename" not in field else ""
-        parts.append(f"{alias}{field}{directive}")
-    if depth < 4:
-        for child, child_type in CHILDREN[type_name]:
-            if draw(st.booleans()):
-                inner = draw(selection(child_type, depth + 1))
-                parts.append(f"{child} {{ {inner} }}")
-    if draw(st.booleans()):
-        parts = [f"... on {type_name} {{ {' '.join(parts)} }}"]
-    return " ".join(parts)
-
-
 async def test_generated_selections_answer_identically(
     clients: tuple[httpx.AsyncClient, httpx.AsyncClient, dict[str, str]],
 ) -> None:
@@ -232,7 +214,7 @@ async def test_generated_selections_answer_identically(
     @settings(
         max_examples=40, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
     )
-    @given(selection("ServiceJobLink", 1), st.booleans())
+    @given(selections(SCALAR_FIELDS, CHILDREN, "ServiceJobLink"), st.booleans())
     def collect(inner: str, flat: bool) -> None:
         root = "allServiceJobLinks" if flat else "serviceJobLinks"
         queries.append(

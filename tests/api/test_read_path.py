@@ -26,6 +26,7 @@ from app.settings import Settings
 from tests.api.test_fast_path import TREE, random_tree, same
 from tests.conftest import StatementCounter
 from tests.support.schema_walk import Walk, render, selection, unwrap
+from tests.support.selections import selections
 
 Clients = tuple[httpx.AsyncClient, httpx.AsyncClient, dict[str, str]]
 JOB = "0b5d6f1e-0000-4000-a000-000000000003"
@@ -191,31 +192,17 @@ CHILDREN = {
 }
 
 
-@st.composite
-def generated(draw: st.DrawFn, type_name: str, depth: int) -> str:
-    parts: list[str] = []
-    fields = draw(st.lists(st.sampled_from(SCALARS[type_name]), min_size=1, max_size=5))
-    for field in fields:
-        alias = draw(st.sampled_from(["", "", "x: ", "y: "]))
-        directive = draw(st.sampled_from(["", "", " @include(if: $yes)", " @skip(if: $yes)"]))
-        alias = alias if "__typename" not in field else ""
-        parts.append(f"{alias}{field}{directive}")
-    if depth < 4:
-        for child, child_type in CHILDREN[type_name]:
-            if draw(st.booleans()):
-                parts.append(f"{child} {{ {draw(generated(child_type, depth + 1))} }}")
-    if draw(st.booleans()):
-        parts = [f"... on {type_name} {{ {' '.join(parts)} }}"]
-    return " ".join(parts)
-
-
 async def test_generated_selections_answer_identically(clients: Clients) -> None:
     queries: list[str] = []
 
     @settings(
         max_examples=30, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
     )
-    @given(generated("ServiceJobConnection", 1), generated("ServiceJob", 1), st.integers(0, 12))
+    @given(
+        selections(SCALARS, CHILDREN, "ServiceJobConnection"),
+        selections(SCALARS, CHILDREN, "ServiceJob"),
+        st.integers(0, 12),
+    )
     def collect(page: str, job: str, first: int) -> None:
         queries.append(
             f"query($id: ID!, $yes: Boolean!) {{ serviceJobs(first: {first}) {{ {page} }} "

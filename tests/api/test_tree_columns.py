@@ -60,7 +60,9 @@ def test_line_item_fields_ask_for_their_columns(settings: Settings) -> None:
         "query($id: ID!) { linkedServiceJobs(id: $id) { serviceJobLinks { "
         "serviceJob { id lineItems { quantity article { title } } } } } }",
     )
-    assert columns == TreeColumns(jobs=frozenset({"id"}), items=frozenset({"quantity", "article"}))
+    assert columns == TreeColumns(
+        job_columns=frozenset({"id"}), item_columns=frozenset({"quantity", "article"})
+    )
 
 
 def test_documents_ask_for_the_columns_of_their_job_fields(settings: Settings) -> None:
@@ -72,7 +74,8 @@ def test_documents_ask_for_the_columns_of_their_job_fields(settings: Settings) -
         "fragment more on ServiceJob { targetTimes }",
     )
     assert light == TreeColumns(
-        jobs=frozenset({"id", "name_localized", "status", "target_time_history"}), items=None
+        job_columns=frozenset({"id", "name_localized", "status", "target_time_history"}),
+        item_columns=None,
     )
     assert columns_of(planner, "{ customServices { totalCount } }") == TreeColumns()
 

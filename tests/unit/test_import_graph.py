@@ -1,19 +1,28 @@
-"""The packages of `app` depend on each other in one direction only: no two packages import
-each other, directly or round a longer loop, counting imports made inside functions and under
-TYPE_CHECKING as well (a cycle hidden in a function is still a cycle)."""
+"""The packages of `app`, and the areas of `app/graphql` (its sub-packages and modules), depend
+on each other in one direction only: no two import each other, directly or round a longer loop,
+counting imports made inside functions and under TYPE_CHECKING as well (a cycle hidden in a
+function is still a cycle)."""
 
 from __future__ import annotations
 
 import ast
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app"
 
 
 def _package_of(module: str) -> str:
-    """`app.graphql.trees.types` → `app.graphql`; `app.metrics` → `app.metrics`."""
+    """`app.graphql.trees.queries` → `app.graphql`; `app.metrics` → `app.metrics`."""
     return ".".join(module.split(".")[:2])
+
+
+def _area_of(module: str) -> str | None:
+    """`app.graphql.trees.queries` → `app.graphql.trees`; `app.graphql.cost` → itself;
+    None outside `app.graphql`'s areas (`app.graphql` itself included)."""
+    parts = module.split(".")
+    return ".".join(parts[:3]) if parts[:2] == ["app", "graphql"] and len(parts) > 2 else None
 
 
 def _module_name(path: Path) -> str:
@@ -32,15 +41,23 @@ def _imports(path: Path) -> set[str]:
     return {name for name in found if name.startswith("app.")}
 
 
-def _package_graph() -> dict[str, set[str]]:
+def _graph(group: Callable[[str], str | None]) -> dict[str, set[str]]:
+    """Which group imports which, each module counted in its group (`group` gives None for a
+    module outside every group)."""
     graph: dict[str, set[str]] = defaultdict(set)
     for path in APP.rglob("*.py"):
-        here = _package_of(_module_name(path))
+        here = group(_module_name(path))
+        if here is None:
+            continue
         for imported in _imports(path):
-            there = _package_of(imported)
-            if there != here and there != "app":
+            there = group(imported)
+            if there is not None and there != here and there != "app":
                 graph[here].add(there)
     return graph
+
+
+def _package_graph() -> dict[str, set[str]]:
+    return _graph(_package_of)
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -59,6 +76,12 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_cycle_between_the_packages_of_app() -> None:
     assert _cycles(_package_graph()) == []
+
+
+def test_no_cycle_between_the_areas_of_app_graphql() -> None:
+    graph = _graph(_area_of)
+    assert {"app.graphql.service_jobs", "app.graphql.trees"} <= set(graph), "areas found"
+    assert _cycles(graph) == []
 
 
 def test_the_layers_point_downwards() -> None:

@@ -6,9 +6,11 @@ from typing import Any
 
 import strawberry
 
+from app.domain.custom_services import MAX_ARTICLE_ATTRIBUTES
 from app.domain.custom_services import Article as ArticleValue
 from app.domain.custom_services import ArticleItem as ArticleItemValue
 from app.graphql.common.build import build
+from app.graphql.cost import bounded
 from app.graphql.read_path.sources import json_or_attribute, reads
 
 
@@ -49,7 +51,8 @@ class Article:
     )
     attributes: list[ArticleAttribute] = strawberry.field(
         description="Further attributes.",
-        metadata=reads(getter=json_or_attribute("attributes", "attributes", default=[])),
+        metadata=reads(getter=json_or_attribute("attributes", "attributes", default=[]))
+        | bounded(MAX_ARTICLE_ATTRIBUTES),
     )
 
     @classmethod

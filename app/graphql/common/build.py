@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -14,3 +15,8 @@ def build(cls: type[T], **values: Any) -> T:
     obj = object.__new__(cls)
     obj.__dict__.update(values)
     return obj
+
+
+def read_through(convert: Callable[[Any], Any]) -> property:
+    """A property that makes the field from the object's row (`_row`) when it is read."""
+    return property(lambda obj: convert(obj._row))

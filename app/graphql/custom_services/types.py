@@ -8,10 +8,16 @@ from typing import Annotated
 import strawberry
 
 from app.db import tables
+from app.domain.custom_services import (
+    MAX_ADDITIONAL_INFORMATION,
+    MAX_ARTICLE_ITEMS,
+    MAX_REQUIRED_SERVICES,
+)
 from app.domain.localized import resolve_text
 from app.graphql.common.articles import ArticleItem
 from app.graphql.common.scalars import JSONObject, LocalizedText
 from app.graphql.context import Context
+from app.graphql.cost import bounded
 from app.graphql.custom_services.enums import (
     AdditionalInformationValueType,
     CustomServiceStatus,
@@ -99,7 +105,8 @@ class CustomService:
         description="Whether items must be selected before a job starts."
     )
     article_items: list[ArticleItem] = strawberry.field(
-        description="Items the service needs; they become a job's requiredLineItems."
+        description="Items the service needs; they become a job's requiredLineItems.",
+        metadata=bounded(MAX_ARTICLE_ITEMS),
     )
     custom_attributes: JSONObject | None = strawberry.field(
         description="Free-form attributes of the tenant."
@@ -120,21 +127,30 @@ class CustomService:
     ) -> str | None:
         return localized(info, self.description_localized, locale)
 
-    @strawberry.field(description="Questions a worker answers on jobs of this service (≤ 15).")
+    @strawberry.field(
+        description="Questions a worker answers on jobs of this service (≤ 15).",
+        metadata=bounded(MAX_ADDITIONAL_INFORMATION),
+    )
     async def additional_information(
         self, info: strawberry.Info[Context, None]
     ) -> list[AdditionalInformation]:
         rows = await info.context.loaders.additional_information_by_service_id.load(self.id)
         return [AdditionalInformation.from_row(row) for row in rows]
 
-    @strawberry.field(description="Ids of the custom services that must be done before this one.")
+    @strawberry.field(
+        description="Ids of the custom services that must be done before this one.",
+        metadata=bounded(MAX_REQUIRED_SERVICES),
+    )
     async def required_custom_service_refs(
         self, info: strawberry.Info[Context, None]
     ) -> list[strawberry.ID]:
         ids = await info.context.loaders.required_service_ids_by_service_id.load(self.id)
         return [strawberry.ID(i) for i in ids]
 
-    @strawberry.field(description="The custom services that must be done before this one.")
+    @strawberry.field(
+        description="The custom services that must be done before this one.",
+        metadata=bounded(MAX_REQUIRED_SERVICES),
+    )
     async def required_custom_services(
         self, info: strawberry.Info[Context, None]
     ) -> list[CustomService]:

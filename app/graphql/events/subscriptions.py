@@ -23,8 +23,7 @@ from app.db.errors import database_unavailable
 from app.domain.events import FINAL_EVENTS, ChangeNotice, EntityType, Topic
 from app.events.hub import CLOSED, Subscription
 from app.graphql.context import Context
-from app.graphql.service_jobs.types import ServiceJob
-from app.graphql.trees.types import LinkedServiceJobs, tree_view
+from app.graphql.service_jobs.types import LinkedServiceJobs, ServiceJob, view_of_snapshot
 from app.metrics import SUBSCRIPTIONS
 
 T = TypeVar("T")
@@ -138,7 +137,7 @@ class LiveSubscription:
 
         async def load() -> LinkedServiceJobs | None:
             snapshot = await context.loaders.tree_by_id.load(ident)
-            return tree_view(snapshot, context.loaders.tree_views).tree if snapshot else None
+            return view_of_snapshot(snapshot, context.loaders.tree_views).tree if snapshot else None
 
         topic: Topic = (context.viewer.tenant, EntityType.LINKED_SERVICE_JOBS, ident)
         async for tree in follow(context, topic, "Linked service jobs", load, lambda t: t.version):

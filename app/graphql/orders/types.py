@@ -10,8 +10,7 @@ import strawberry
 from app.db import tables
 from app.domain.orders import JobEnd, order_status
 from app.graphql.context import Context
-from app.graphql.service_jobs.types import ServiceJob
-from app.graphql.trees.types import LinkedServiceJobs, tree_view
+from app.graphql.service_jobs.types import LinkedServiceJobs, ServiceJob, view_of_snapshot
 
 
 @strawberry.enum(description="Where an order stands; derived from its jobs.")
@@ -49,7 +48,9 @@ class Order:
     ) -> list[LinkedServiceJobs]:
         snapshots = await info.context.loaders.tree_by_id.load_many(self._tree_ids)
         return [
-            tree_view(s, info.context.loaders.tree_views).tree for s in snapshots if s is not None
+            view_of_snapshot(s, info.context.loaders.tree_views).tree
+            for s in snapshots
+            if s is not None
         ]
 
     @classmethod

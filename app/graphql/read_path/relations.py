@@ -17,7 +17,7 @@ class LineItemsOfJobs:
         missing = [job for job in parents if job._line_item_rows is None]
         if missing:
             planned = context.tree_columns
-            columns = None if planned is None else planned.items
+            columns = None if planned is None else planned.item_columns
             async with context.read_connection() as reads:
                 rows = await line_item_rows(
                     reads,

@@ -11,7 +11,7 @@ from app.domain.service_data import Entry
 from app.graphql.common.errors import UserError
 from app.graphql.common.payloads import MutationPayload, answer
 from app.graphql.context import Context
-from app.graphql.service_data.types import ServiceData
+from app.graphql.service_jobs.service_data import ServiceData
 from app.graphql.service_jobs.types import ServiceJob
 from app.repositories.service_data import ServiceDataState
 from app.services.service_data import change_items

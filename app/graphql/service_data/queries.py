@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 
 from app.graphql.context import Context
-from app.graphql.service_data.types import ServiceData, service_data_of_tree
+from app.graphql.service_jobs.service_data import ServiceData, service_data_of_tree
 
 
 @strawberry.type

@@ -36,7 +36,7 @@ from app.repositories.tree_reads import job_by_id
 def _job_columns(context: Context) -> frozenset[str] | None:
     """The job columns the operation's fields read (None: all), see trees.columns."""
     planned = context.tree_columns
-    return None if planned is None else planned.jobs
+    return None if planned is None else planned.job_columns
 
 
 def row_job(row: Any) -> ServiceJob:

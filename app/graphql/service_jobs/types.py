@@ -1,19 +1,27 @@
-"""Output types of service jobs and their line items."""
+"""Output types of service jobs and of the trees they are linked in (a job names its tree and
+its link, a link its job: the types nest each other, so they are defined together). A tree's
+objects are built once per request from one tree snapshot, so that every nested field resolves
+from memory."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 
+from app.domain.custom_services import MAX_ADDITIONAL_INFORMATION
+from app.domain.job_status import JobStatus, derive_tree_status
+from app.domain.service_jobs import MAX_ASSIGNED_USERS, MAX_LINE_ITEMS
 from app.domain.trees import inherited_from
 from app.graphql.common.articles import Article, ArticleItem
-from app.graphql.common.build import build
+from app.graphql.common.build import build, read_through
 from app.graphql.common.scalars import JSONObject, LocalizedText
 from app.graphql.context import Context
+from app.graphql.cost import bounded
 from app.graphql.custom_services.enums import AdditionalInformationValueType
 from app.graphql.custom_services.types import LocaleArg, localized
 from app.graphql.read_path.relations import LINE_ITEMS_OF_JOBS
@@ -25,180 +33,21 @@ from app.graphql.read_path.sources import (
     row_value,
     source_of,
 )
+from app.graphql.service_jobs.details import (
+    AssignedUser,
+    CancelReason,
+    ServiceJobAdditionalInformation,
+    StatusInformation,
+)
 from app.graphql.service_jobs.enums import ServiceJobStatus, ServiceJobSubStatus
+from app.graphql.service_jobs.line_items import InheritedLineItem, LineItem, TreeLineItem
+from app.graphql.service_jobs.service_data import ServiceData, service_data_of_tree
 from app.repositories.tree_reads import TreeSnapshot
 
 if TYPE_CHECKING:
     from app.graphql.appointments.types import Appointment
-    from app.graphql.service_data.types import ServiceData
-    from app.graphql.trees.types import LinkedServiceJobs, ServiceJobLink
 
-TreesModule = "app.graphql.trees.types"
-ServiceDataModule = "app.graphql.service_data.types"
 AppointmentsModule = "app.graphql.appointments.types"
-
-
-def _read_through(convert: Callable[[Any], Any]) -> property:
-    """A property that makes the field from the object's row when it is read."""
-    return property(lambda obj: convert(obj._row))
-
-
-@strawberry.type(description="An item a service job works on.")
-class LineItem:
-    # The compiled walk reads a line item's row itself: its article is the stored JSON object
-    # (see Article's sources).
-    id: strawberry.ID = strawberry.field(description="Id of the line item.", metadata=reads("id"))
-    article: Article = strawberry.field(description="The article.", metadata=reads("article"))
-    quantity: int = strawberry.field(
-        description="How many (at least 1).", metadata=reads("quantity")
-    )
-    scannable_codes: list[str] = strawberry.field(
-        description="Barcodes and the like.",
-        metadata=reads("scannable_codes", getter=row_value(lambda o: o.scannable_codes or [])),
-    )
-    custom_attributes: JSONObject | None = strawberry.field(
-        description="Free-form attributes.", metadata=reads("custom_attributes")
-    )
-
-    @classmethod
-    def from_row(cls, row: Any) -> LineItem:
-        return build(cls, **{name: make(row) for name, make in LINE_ITEM_FIELDS.items()})
-
-
-#: How each field of a LineItem is made from its row.
-LINE_ITEM_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "id": attrgetter("id"),
-    "article": lambda row: Article.from_json(row.article),
-    "quantity": attrgetter("quantity"),
-    "scannable_codes": lambda row: row.scannable_codes or [],
-    "custom_attributes": attrgetter("custom_attributes"),
-}
-
-
-class TreeLineItem(LineItem):
-    """A LineItem of a tree read whole, whose fields read through to its row: the read took
-    only the columns its document's fields need (ITEM_COLUMNS_OF_FIELD)."""
-
-    @classmethod
-    def of(cls, row: Any) -> LineItem:
-        return build(cls, _row=row)
-
-
-for _name, _make in LINE_ITEM_FIELDS.items():
-    setattr(TreeLineItem, _name, _read_through(_make))
-
-
-@strawberry.type(description="A line item a job inherits from a job beneath it in its tree.")
-class InheritedLineItem:
-    service_job_ref: strawberry.ID = strawberry.field(description="The job it comes from.")
-    id: strawberry.ID = strawberry.field(description="Id of the line item.")
-    article: Article = strawberry.field(description="The article.")
-    quantity: int = strawberry.field(description="How many.")
-    scannable_codes: list[str] = strawberry.field(description="Barcodes and the like.")
-
-
-@strawberry.type(description="A question of the job (copied from its service) and its answer.")
-class ServiceJobAdditionalInformation:
-    id: strawberry.ID = strawberry.field(description="Id of the additional information.")
-    tenant_additional_information_id: str | None = strawberry.field(
-        description="The tenant's own id of the question (copied from the service). An answer "
-        "names the question with this value as `tenantAdditionalInformationRef` (or with `id` "
-        "as `additionalInformationRef`)."
-    )
-    name_localized: LocalizedText = strawberry.field(description="The question, per locale.")
-    description_localized: LocalizedText | None = strawberry.field(
-        description="What the question means, per locale (copied from the service); null if the "
-        "service gave none."
-    )
-    value_type: AdditionalInformationValueType = strawberry.field(
-        description="What kind of answer is expected."
-    )
-    is_mandatory: bool = strawberry.field(description="Needed before the job can finish.")
-    value: str | None = strawberry.field(
-        description="The answer given so far, as text (true/false for BOOLEAN); null if none."
-    )
-
-    @strawberry.field(
-        description="The question in the caller's locale.",
-        metadata=reads(getter=localized_text("name_localized", required=True)),
-    )
-    def name(self, info: strawberry.Info[Context, None], locale: LocaleArg = None) -> str:
-        return localized(info, self.name_localized, locale) or ""
-
-    @strawberry.field(
-        description="The description in the caller's locale; null if none.",
-        metadata=reads(getter=localized_text("description_localized")),
-    )
-    def description(
-        self, info: strawberry.Info[Context, None], locale: LocaleArg = None
-    ) -> str | None:
-        return localized(info, self.description_localized, locale)
-
-
-@strawberry.type(description="A user assigned to a job, as the client named it.")
-class AssignedUser:
-    user_id: str | None = strawberry.field(
-        description="The user's id; null when the user was assigned by username alone."
-    )
-    username: str | None = strawberry.field(
-        description="The user's username; null when the user was assigned by id alone."
-    )
-
-
-@strawberry.type(
-    description="Why a job was cancelled: free text and its translations for any job, the "
-    "marketplace's reason code for a marketplace job (as in the \u201cClose service jobs\u201d "
-    "guide). Dependents cancelled with the "
-    "job carry the same reason."
-)
-class CancelReason:
-    reason_localized: LocalizedText | None = strawberry.field(
-        description="The reason per locale, as given with the cancel; null if none was."
-    )
-    reason_code: str | None = strawberry.field(
-        description="The reason code a marketplace job was cancelled with (see "
-        "cancellationReasonCodes); null for other jobs."
-    )
-    _reason: strawberry.Private[str | None]
-
-    @strawberry.field(
-        description="The reason: the free text given (for a marketplace job '<code>: <the "
-        "text, else the code's description>'), else reasonLocalized in the caller's locale; "
-        "null if neither was given."
-    )
-    def reason(self, info: strawberry.Info[Context, None], locale: LocaleArg = None) -> str | None:
-        if self._reason is not None:
-            return self._reason
-        return localized(info, self.reason_localized, locale)
-
-    @classmethod
-    def of_row(cls, row: Any) -> CancelReason | None:
-        if (
-            row.status_reason is None
-            and not row.status_reason_localized
-            and not (row.status_reason_code)
-        ):
-            return None
-        return cls(
-            reason_localized=(
-                LocalizedText(row.status_reason_localized) if row.status_reason_localized else None
-            ),
-            reason_code=row.status_reason_code,
-            _reason=row.status_reason,
-        )
-
-
-@strawberry.type(description="The job's status and why it was last changed.")
-class StatusInformation:
-    status: ServiceJobStatus = strawberry.field(description="The current status.")
-    reason: str | None = strawberry.field(
-        description="Reason given with a cancel, if any, as text.",
-        deprecation_reason="Use cancelReason { reason reasonLocalized reasonCode }.",
-    )
-    cancel_reason: CancelReason | None = strawberry.field(
-        description="Why the job was cancelled; null unless it was cancelled with a reason."
-    )
-    last_modified: datetime = strawberry.field(description="When the job last changed (UTC).")
 
 
 def _answer(value: object) -> str | None:
@@ -317,7 +166,8 @@ class ServiceJob:
 
     @strawberry.field(
         description="The questions of the job with their answers.",
-        metadata=reads("additional_information", "additional_information_values"),
+        metadata=reads("additional_information", "additional_information_values")
+        | bounded(MAX_ADDITIONAL_INFORMATION),
     )
     def additional_information(self) -> list[ServiceJobAdditionalInformation]:
         values = self._row.additional_information_values or {}
@@ -341,12 +191,15 @@ class ServiceJob:
     @strawberry.field(
         description="Items the job requires (the service's article items, and in orders those "
         "of the jobs beneath it).",
-        metadata=reads("required_line_items"),
+        metadata=reads("required_line_items") | bounded(MAX_LINE_ITEMS),
     )
     def required_line_items(self) -> list[ArticleItem]:
         return [ArticleItem.from_json(i) for i in self._row.required_line_items or ()]
 
-    @strawberry.field(description="Users assigned (≤ 10).", metadata=reads("assigned_users"))
+    @strawberry.field(
+        description="Users assigned (≤ 10).",
+        metadata=reads("assigned_users") | bounded(MAX_ASSIGNED_USERS),
+    )
     def assigned_users(self) -> list[AssignedUser]:
         return [
             AssignedUser(user_id=u.get("userId"), username=u.get("username"))
@@ -391,11 +244,7 @@ class ServiceJob:
         description="The service data of the job's tree.",
         metadata=resolved_by_graphql_core("not a batched relation yet: loaded per tree"),
     )
-    async def service_data(
-        self, info: strawberry.Info[Context, None]
-    ) -> Annotated[ServiceData, strawberry.lazy(ServiceDataModule)] | None:
-        from app.graphql.service_data.types import service_data_of_tree
-
+    async def service_data(self, info: strawberry.Info[Context, None]) -> ServiceData | None:
         return await service_data_of_tree(info, str(self.linked_service_jobs_ref))
 
     @strawberry.field(
@@ -413,7 +262,8 @@ class ServiceJob:
     @strawberry.field(
         description="The job's line items (≤ 50): those it was created with and, one per item, "
         "the units it selected from its tree's service data (they leave on unselect).",
-        metadata=reads(getter=row_value(_item_rows), relation=LINE_ITEMS_OF_JOBS, line_items=()),
+        metadata=reads(getter=row_value(_item_rows), relation=LINE_ITEMS_OF_JOBS, line_items=())
+        | bounded(MAX_LINE_ITEMS),
     )
     async def line_items(self, info: strawberry.Info[Context, None]) -> list[LineItem]:
         if self._line_item_rows is not None:
@@ -468,23 +318,15 @@ class ServiceJob:
         description="The tree the job belongs to.",
         metadata=resolved_by_graphql_core("not a batched relation yet: a tree read per tree"),
     )
-    async def linked_service_jobs(
-        self, info: strawberry.Info[Context, None]
-    ) -> Annotated[LinkedServiceJobs, strawberry.lazy(TreesModule)]:
-        from app.graphql.trees.types import tree_view
-
-        return tree_view(await self._tree(info), info.context.loaders.tree_views).tree
+    async def linked_service_jobs(self, info: strawberry.Info[Context, None]) -> LinkedServiceJobs:
+        return view_of_snapshot(await self._tree(info), info.context.loaders.tree_views).tree
 
     @strawberry.field(
         description="The job's link in its tree.",
         metadata=resolved_by_graphql_core("not a batched relation yet: a tree read per tree"),
     )
-    async def service_job_link(
-        self, info: strawberry.Info[Context, None]
-    ) -> Annotated[ServiceJobLink, strawberry.lazy(TreesModule)]:
-        from app.graphql.trees.types import tree_view
-
-        view = tree_view(await self._tree(info), info.context.loaders.tree_views)
+    async def service_job_link(self, info: strawberry.Info[Context, None]) -> ServiceJobLink:
+        view = view_of_snapshot(await self._tree(info), info.context.loaders.tree_views)
         return view.links[view.snapshot.shape.link_of_job[str(self.id)]]
 
     @classmethod
@@ -554,4 +396,121 @@ COLUMN_OF_FIELD.update(_plain_columns())
 for _field, _column in COLUMN_OF_FIELD.items():
     setattr(TreeServiceJob, _field, property(attrgetter(f"_row.{_column}")))
 for _field, _convert in CONVERTED_FIELDS.items():
-    setattr(TreeServiceJob, _field, _read_through(_convert))
+    setattr(TreeServiceJob, _field, read_through(_convert))
+
+
+@strawberry.type(description="A job's place in its tree. Links beneath it are its prerequisites.")
+class ServiceJobLink:
+    id: strawberry.ID = strawberry.field(description="Id of the link.")
+    service_job_ref: strawberry.ID = strawberry.field(description="The job of this link.")
+    service_job: ServiceJob = strawberry.field(description="The job of this link.")
+    previous_service_job_link_ref: strawberry.ID | None = strawberry.field(
+        description="The link this one sits beneath (whose job runs after this one); null at "
+        "the root level."
+    )
+    depth: int = strawberry.field(description="1 at the root level, at most 25.")
+    next_service_job_links: list[ServiceJobLink] = strawberry.field(
+        description="Links beneath this one: their jobs run first."
+    )
+
+
+@strawberry.type(description="A tree of service jobs linked by their dependencies.")
+class LinkedServiceJobs:
+    id: strawberry.ID = strawberry.field(description="Id of the tree.")
+    process_ref: str = strawberry.field(description="The process of the tree.")
+    facility_ref: str = strawberry.field(description="The facility of every job in the tree.")
+    target_time: datetime = strawberry.field(description="Target time of the tree (UTC).")
+    tenant_order_id: str | None = strawberry.field(description="The order it came from.")
+    status: ServiceJobStatus = strawberry.field(
+        description="Derived from the jobs: any IN_PROGRESS or WAITING_FOR_INPUT → IN_PROGRESS; "
+        "else any OPEN → OPEN; else any NOT_READY → NOT_READY; else FINISHED if any, else "
+        "CANCELLED if any, else OBSOLETE."
+    )
+    service_job_links: list[ServiceJobLink] = strawberry.field(
+        description="Root-level links (their jobs run last), each with the links beneath."
+    )
+    all_service_job_links: list[ServiceJobLink] = strawberry.field(
+        description="Every link once, parents before children, with its parent and depth."
+    )
+    included_service_job_refs: list[strawberry.ID] = strawberry.field(
+        description="Every job of the tree."
+    )
+    included_service_job_link_ids: list[strawberry.ID] = strawberry.field(
+        description="Every link of the tree."
+    )
+    created: datetime = strawberry.field(description="When it was created (UTC).")
+    last_modified: datetime = strawberry.field(description="When it last changed (UTC).")
+    version: int = strawberry.field(description="Bumps on every change inside the tree.")
+
+    @strawberry.field(description="The items of the tree and which jobs use them.")
+    async def service_data(self, info: strawberry.Info[Context, None]) -> ServiceData | None:
+        return await service_data_of_tree(info, str(self.id))
+
+
+@dataclass(slots=True)
+class TreeView:
+    snapshot: TreeSnapshot
+    tree: LinkedServiceJobs
+    links: dict[str, ServiceJobLink]
+
+
+def view_of_snapshot(snapshot: TreeSnapshot, cache: dict[int, Any]) -> TreeView:
+    """The GraphQL objects of a snapshot, built once per request (`cache` is the request's).
+    The cache lives outside the snapshot so that no reference cycle keeps a tree alive: a
+    request's objects are freed by reference counting as soon as it is answered."""
+    cached = cache.get(id(snapshot))
+    if cached is not None:
+        assert isinstance(cached, TreeView)
+        return cached
+    shape = snapshot.shape
+    items = snapshot.items_by_job
+    jobs = {
+        job_id: ServiceJob.in_tree(row, None if items is None else items.get(job_id, []), snapshot)
+        for job_id, row in snapshot.jobs.items()
+    }
+    links: dict[str, ServiceJobLink] = {}
+    order: list[str] = []  # parents before children, siblings in order
+    shape_links, children = shape.links, shape.children
+    # Depth first from the root level; a link's parent is built before it.
+    stack: list[tuple[str, int]] = [(root, 1) for root in reversed(children.get(None, ()))]
+    while stack:
+        link_id, depth = stack.pop()
+        link = shape_links[link_id]
+        links[link_id] = built = build(
+            ServiceJobLink,
+            id=link_id,
+            service_job_ref=link.job_id,
+            service_job=jobs[link.job_id],
+            previous_service_job_link_ref=link.parent_id,
+            depth=depth,
+            next_service_job_links=[],
+        )
+        order.append(link_id)
+        if link.parent_id is not None:
+            links[link.parent_id].next_service_job_links.append(built)
+        below = children.get(link_id)
+        if below:
+            stack.extend((child, depth + 1) for child in reversed(below))
+    row = snapshot.tree
+    tree = LinkedServiceJobs(
+        id=strawberry.ID(row.id),
+        process_ref=row.process_ref,
+        facility_ref=row.facility_ref,
+        target_time=row.target_time,
+        tenant_order_id=row.tenant_order_id,
+        status=ServiceJobStatus[
+            # the few distinct statuses, not one enum lookup per job
+            derive_tree_status(map(JobStatus, {j.status for j in snapshot.jobs.values()})).value
+        ],
+        service_job_links=[links[i] for i in shape.children.get(None, [])],
+        all_service_job_links=list(links.values()),  # built in that order
+        # strawberry.ID is a NewType of str: the ids as they are.
+        included_service_job_refs=cast(list[strawberry.ID], list(snapshot.jobs)),
+        included_service_job_link_ids=cast(list[strawberry.ID], order),
+        created=row.created,
+        last_modified=row.last_modified,
+        version=row.version,
+    )
+    view = TreeView(snapshot=snapshot, tree=tree, links=links)
+    cache[id(snapshot)] = view
+    return view

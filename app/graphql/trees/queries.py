@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 
 from app.graphql.context import Context
-from app.graphql.trees.types import LinkedServiceJobs, tree_view
+from app.graphql.service_jobs.types import LinkedServiceJobs, view_of_snapshot
 
 
 @strawberry.type
@@ -22,4 +22,6 @@ class TreeQuery:
         id: Annotated[strawberry.ID, strawberry.argument(description="The tree.")],
     ) -> LinkedServiceJobs | None:
         snapshot = await info.context.loaders.tree_by_id.load(str(id))
-        return tree_view(snapshot, info.context.loaders.tree_views).tree if snapshot else None
+        return (
+            view_of_snapshot(snapshot, info.context.loaders.tree_views).tree if snapshot else None
+        )

@@ -29,7 +29,7 @@ from app.graphql.common.pagination import (
 from app.graphql.context import Context
 from app.graphql.service_jobs.enums import ServiceJobStatus
 from app.graphql.service_jobs.filters import TEXT_MATCH, OrderDirection
-from app.graphql.trees.types import LinkedServiceJobs, tree_view
+from app.graphql.service_jobs.types import LinkedServiceJobs, view_of_snapshot
 from app.repositories.job_search import TreeSearch, tree_sort_key
 from app.repositories.pagination import Page
 
@@ -172,7 +172,7 @@ class TreeSearchQuery:
         snapshots = await context.loaders.tree_by_id.load_many([row.id for row in page.rows])
         # A tree merged into another between the two reads is left out of the page.
         found = [
-            (row, cursor, tree_view(snapshot, context.loaders.tree_views).tree)
+            (row, cursor, view_of_snapshot(snapshot, context.loaders.tree_views).tree)
             for row, cursor, snapshot in zip(page.rows, page.cursors, snapshots, strict=True)
             if snapshot is not None
         ]

@@ -10,7 +10,7 @@ from app.db import tables
 from app.graphql.common.errors import UserError
 from app.graphql.common.payloads import MutationPayload, answer
 from app.graphql.context import Context
-from app.graphql.trees.types import LinkedServiceJobs, tree_view
+from app.graphql.service_jobs.types import LinkedServiceJobs, view_of_snapshot
 from app.services import service_jobs
 
 
@@ -43,7 +43,7 @@ async def add_service_job_link(
         snapshot = await context.loaders.fresh_tree(tree.id)
         assert snapshot is not None
         return AddServiceJobLinkPayload(
-            linked_service_jobs=tree_view(snapshot, context.loaders.tree_views).tree,
+            linked_service_jobs=view_of_snapshot(snapshot, context.loaders.tree_views).tree,
             user_errors=[],
         )
 

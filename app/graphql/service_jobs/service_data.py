@@ -6,8 +6,10 @@ from datetime import datetime
 
 import strawberry
 
+from app.domain.trees import MAX_DEPTH
 from app.graphql.common.articles import Article
 from app.graphql.context import Context
+from app.graphql.cost import bounded
 from app.repositories.service_data import ServiceDataState
 
 
@@ -39,7 +41,9 @@ class AvailableLineItem:
     )
     executed_service_job_data: list[ExecutedServiceJobData] = strawberry.field(
         description="The jobs applying the item, in sequence order: from the lowest job holding "
-        "it up to the root."
+        "it up to the root.",
+        # One job per level at most, from the lowest job holding the item up to the root.
+        metadata=bounded(MAX_DEPTH),
     )
 
 

@@ -1,0 +1,68 @@
+"""Output types of a job's line items: its own, and those it inherits from the jobs beneath."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from operator import attrgetter
+from typing import Any
+
+import strawberry
+
+from app.graphql.common.articles import Article
+from app.graphql.common.build import build, read_through
+from app.graphql.common.scalars import JSONObject
+from app.graphql.read_path.sources import reads, row_value
+
+
+@strawberry.type(description="An item a service job works on.")
+class LineItem:
+    # The compiled walk reads a line item's row itself: its article is the stored JSON object
+    # (see Article's sources).
+    id: strawberry.ID = strawberry.field(description="Id of the line item.", metadata=reads("id"))
+    article: Article = strawberry.field(description="The article.", metadata=reads("article"))
+    quantity: int = strawberry.field(
+        description="How many (at least 1).", metadata=reads("quantity")
+    )
+    scannable_codes: list[str] = strawberry.field(
+        description="Barcodes and the like.",
+        metadata=reads("scannable_codes", getter=row_value(lambda o: o.scannable_codes or [])),
+    )
+    custom_attributes: JSONObject | None = strawberry.field(
+        description="Free-form attributes.", metadata=reads("custom_attributes")
+    )
+
+    @classmethod
+    def from_row(cls, row: Any) -> LineItem:
+        return build(cls, **{name: make(row) for name, make in LINE_ITEM_FIELDS.items()})
+
+
+#: How each field of a LineItem is made from its row.
+LINE_ITEM_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "id": attrgetter("id"),
+    "article": lambda row: Article.from_json(row.article),
+    "quantity": attrgetter("quantity"),
+    "scannable_codes": lambda row: row.scannable_codes or [],
+    "custom_attributes": attrgetter("custom_attributes"),
+}
+
+
+class TreeLineItem(LineItem):
+    """A LineItem of a tree read whole, whose fields read through to its row: the read took
+    only the columns its document's fields need (ITEM_COLUMNS_OF_FIELD)."""
+
+    @classmethod
+    def of(cls, row: Any) -> LineItem:
+        return build(cls, _row=row)
+
+
+for _name, _make in LINE_ITEM_FIELDS.items():
+    setattr(TreeLineItem, _name, read_through(_make))
+
+
+@strawberry.type(description="A line item a job inherits from a job beneath it in its tree.")
+class InheritedLineItem:
+    service_job_ref: strawberry.ID = strawberry.field(description="The job it comes from.")
+    id: strawberry.ID = strawberry.field(description="Id of the line item.")
+    article: Article = strawberry.field(description="The article.")
+    quantity: int = strawberry.field(description="How many.")
+    scannable_codes: list[str] = strawberry.field(description="Barcodes and the like.")
