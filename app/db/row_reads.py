@@ -123,8 +123,11 @@ class RowReads:
         return entry[1]
 
     @asynccontextmanager
-    async def connect(self) -> AsyncIterator[ReadConnection]:
-        if not self.direct:
+    async def connect(self, any_statement: bool = False) -> AsyncIterator[ReadConnection]:
+        """A read connection; `any_statement`: one that takes statements with literal values
+        and expanding IN too (SQLAlchemy's execution, without a session), where the driver's
+        own calls take compiled-once statements only."""
+        if any_statement or not self.direct:
             async with self.engine.connect() as connection:
                 yield _CoreConnection(connection, self.postgresql)
             return

@@ -67,11 +67,14 @@ class Context:
         """Sessions for reads that write nothing (query resolvers and loaders)."""
         return self.read_db or self.db
 
-    def read_connection(self) -> AbstractAsyncContextManager[ReadConnection]:
-        """A connection for the read path's row reads (app/db/row_reads.py)."""
+    def read_connection(
+        self, any_statement: bool = False
+    ) -> AbstractAsyncContextManager[ReadConnection]:
+        """A connection for the read path's row reads (app/db/row_reads.py); `any_statement`
+        for statements that carry their values."""
         if self.row_reads is None:
             self.row_reads = RowReads(self.reads.kw["bind"], direct=False)
-        return self.row_reads.connect()
+        return self.row_reads.connect(any_statement)
 
     @property
     def loaders(self) -> Loaders:

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.db import tables
+from app.db.row_reads import ReadConnection
 from app.domain.job_search import (
     LIKE_ESCAPE,
     TREE_STATUS_RANK,
@@ -25,7 +26,7 @@ from app.domain.job_search import (
 from app.domain.localized import SUPPORTED_LOCALES
 from app.repositories.keyset import SortKey, Window, fetch_keyset_page
 from app.repositories.pagination import Page
-from app.repositories.tree_reads import LazyRow, job_columns, job_rows
+from app.repositories.tree_reads import LazyRow, job_columns, job_rows_of
 
 JOB = tables.ServiceJob
 TREE = tables.LinkedServiceJobs
@@ -130,11 +131,17 @@ class JobSearch:
     facilities."""
 
     def __init__(
-        self, session: AsyncSession, tenant: str, facilities: frozenset[str] | None
+        self, session: AsyncSession | None, tenant: str, facilities: frozenset[str] | None
     ) -> None:
-        self.session = session
+        #: None when only `page_rows` is used (it reads on the connection it is given).
+        self._session = session
         self.tenant = tenant
         self.facilities = facilities
+
+    @property
+    def session(self) -> AsyncSession:
+        assert self._session is not None, "this search was made for page_rows alone"
+        return self._session
 
     def conditions(self, flt: ServiceJobFilter) -> list[Any]:
         conditions: list[Any] = [col(JOB.tenant) == self.tenant]
@@ -191,19 +198,26 @@ class JobSearch:
         return await fetch_keyset_page(self.session, statement, key, col(JOB.id), window)
 
     async def page_rows(
-        self, flt: ServiceJobFilter, key: SortKey, window: Window, columns: frozenset[str] | None
+        self,
+        reads: ReadConnection,
+        flt: ServiceJobFilter,
+        key: SortKey,
+        window: Window,
+        columns: frozenset[str] | None,
     ) -> Page[LazyRow]:
         """A page of driver rows with only these job columns (None: all) besides the id, the
-        facility and the sort key (see tree_reads.job_columns)."""
+        facility and the sort key (see tree_reads.job_columns), read on `reads` (a connection
+        that takes any statement: the conditions carry their values)."""
         # keyset_statement works on any select; it is typed for the ORM's.
         statement: Any = select(*job_columns(columns, frozenset({key.attribute}))).where(
             *self.conditions(flt)
         )
 
         async def read(final: Any) -> list[LazyRow]:
-            return await job_rows(self.session, final, columns)
+            names, records = await reads.rows(final, {})
+            return job_rows_of(names, records, columns)
 
-        return await fetch_keyset_page(self.session, statement, key, col(JOB.id), window, read)
+        return await fetch_keyset_page(None, statement, key, col(JOB.id), window, read)
 
     async def count(self, flt: ServiceJobFilter) -> int:
         result = await self.session.exec(

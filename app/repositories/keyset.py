@@ -97,7 +97,7 @@ def _size(window: Window) -> int:
 
 
 async def fetch_keyset_page(
-    session: AsyncSession,
+    session: AsyncSession | None,
     statement: SelectOfScalar[Any],
     key: SortKey,
     id_col: Any,
@@ -106,9 +106,13 @@ async def fetch_keyset_page(
 ) -> Page[Any]:
     """Run `statement` (already filtered) in the key's order, within the window's cursors;
     `read` runs the final statement when its rows are not ORM objects (they need the sort
-    key's attribute and an `id`)."""
+    key's attribute and an `id`); without it, `session` does."""
     final = keyset_statement(statement, key, id_col, window)
-    rows = list(await read(final) if read else (await session.exec(final)).all())
+    if read is None:
+        assert session is not None, "a keyset page is read by a session or by `read`"
+        rows = list((await session.exec(final)).all())
+    else:
+        rows = list(await read(final))
     size, backwards = _size(window), _backwards(window)
     more = len(rows) > size
     rows = rows[:size]

@@ -273,26 +273,13 @@ def _statement(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
     return statement
 
 
-async def job_rows(
-    session: AsyncSession,
-    statement: Any,
-    columns: Collection[str] | None = None,
-    parameters: Mapping[str, Any] | None = None,
-) -> list[LazyRow]:
-    """The rows of a statement over job columns (job_columns), decoded at once when the
-    columns were pruned to a document's (each will be read), else when first read."""
-    connection = await session.connection()
-    result = await connection.execute(statement, parameters)
-    names = list(result.keys())
-    return job_rows_of(names, driver_rows(result), columns)
-
-
 def job_rows_of(
     names: list[str], records: Sequence[Sequence[Any]], columns: Collection[str] | None
 ) -> list[LazyRow]:
-    """Driver records of job columns as rows: decoded at once when the columns were pruned
-    to a document's (each will be read), else when first read."""
-    return decoded_rows(records, names, JOB_DECODERS, names if columns else ())
+    """Driver records of job columns as rows: the document's columns (`columns`, when the
+    read was pruned to them) decoded at once, since each will be read; the others (all of
+    them when unpruned, a page's sort key, read only for a cursor) when first read."""
+    return decoded_rows(records, names, JOB_DECODERS, columns or ())
 
 
 async def job_by_id(

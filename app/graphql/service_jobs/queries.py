@@ -84,9 +84,9 @@ class ServiceJobPage:
     async def read(self, context: Context, arguments: Mapping[str, Any]) -> Connection[ServiceJob]:
         flt, key, window = _page_of(context, *(arguments.get(name) for name in PAGE_ARGUMENTS))
         viewer = context.viewer
-        async with context.reads() as session:
-            page = await JobSearch(session, viewer.tenant, viewer.facilities).page_rows(
-                flt, key, window, _job_columns(context)
+        async with context.read_connection(any_statement=True) as reads:
+            page = await JobSearch(None, viewer.tenant, viewer.facilities).page_rows(
+                reads, flt, key, window, _job_columns(context)
             )
 
         async def total() -> int:
