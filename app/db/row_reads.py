@@ -14,23 +14,30 @@ listeners, which count statements per request (app/db/statements.py) and in the 
 Direct reads need what only SQLAlchemy's execution gives otherwise: they are off behind
 PgBouncer (reads there run in a transaction, see engine.create_read_session_factory) and
 while statements are traced (spans come from SQLAlchemy's cursor events). Then `RowReads`
-runs the same statements through a Core connection of the read engine."""
+runs the same statements through a Core connection of the read engine.
+
+One write goes this way too: the fair use charge (app/repositories/fair_use.py), an atomic
+upsert RETURNING its row, sent alone in autocommit where a session wrapped it in BEGIN and
+COMMIT (three round trips for one statement, on every request)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.selectable import TextualSelect
 from sqlalchemy.util import greenlet_spawn
 
 from app.db.errors import database_unavailable
 
 Rows = list[Sequence[Any]]
+#: What row reads take: a select, or a text with its result columns (an upsert RETURNING).
+Statement: TypeAlias = Select[Any] | TextualSelect
 
 
 class ReadConnection(Protocol):
@@ -38,7 +45,7 @@ class ReadConnection(Protocol):
     postgresql: bool
 
     async def rows(
-        self, statement: Select[Any], parameters: Mapping[str, Any]
+        self, statement: Statement, parameters: Mapping[str, Any]
     ) -> tuple[list[str], Rows]:
         """The statement's column names and driver rows."""
         ...
@@ -53,7 +60,7 @@ class DriverStatement:
     order: tuple[str, ...]
 
     @classmethod
-    def compile(cls, statement: Select[Any], dialect: Dialect) -> DriverStatement:
+    def compile(cls, statement: Statement, dialect: Dialect) -> DriverStatement:
         compiled = statement.compile(dialect=dialect)
         if compiled.post_compile_params or compiled.literal_execute_params:
             raise ValueError("direct reads take named bindparams only (no expanding IN)")
@@ -68,7 +75,7 @@ class _DriverConnection:
         self.postgresql = reads.postgresql
 
     async def rows(
-        self, statement: Select[Any], parameters: Mapping[str, Any]
+        self, statement: Statement, parameters: Mapping[str, Any]
     ) -> tuple[list[str], Rows]:
         compiled = self.reads.compiled(statement)
         arguments = [parameters[name] for name in compiled.order]
@@ -88,7 +95,7 @@ class _CoreConnection:
         self.postgresql = postgresql
 
     async def rows(
-        self, statement: Select[Any], parameters: Mapping[str, Any]
+        self, statement: Statement, parameters: Mapping[str, Any]
     ) -> tuple[list[str], Rows]:
         result = await self.connection.execute(statement, dict(parameters))
         try:
@@ -111,9 +118,9 @@ class RowReads:
         self.postgresql = engine.dialect.name == "postgresql"
         self.announce = engine.sync_engine.dispatch.before_cursor_execute
         #: id(statement) -> (the statement, kept alive so its id is not reused; its form).
-        self._compiled: dict[int, tuple[Select[Any], DriverStatement]] = {}
+        self._compiled: dict[int, tuple[Statement, DriverStatement]] = {}
 
-    def compiled(self, statement: Select[Any]) -> DriverStatement:
+    def compiled(self, statement: Statement) -> DriverStatement:
         entry = self._compiled.get(id(statement))
         if entry is None or entry[0] is not statement:
             if len(self._compiled) >= MAX_COMPILED:

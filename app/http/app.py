@@ -74,19 +74,20 @@ def create_app(
     db = create_session_factory(engine, hub)
     deliverer = WebhookDeliverer(db, settings)
     hub.observe(deliverer.wake)
+    row_reads = create_row_reads(engine, traced=tracer is not None)
     mode = Mode(settings.persisted_queries)
     documents = PersistedDocuments(db, mode, settings.persisted_queries_per_tenant)
     limiter, anonymous = None, None
     if settings.rate_limit_enabled:
         policy = Policy(settings.rate_limit_cost, settings.rate_limit_window_seconds)
-        limiter = create_limiter(policy, db, engine.dialect.name)
+        limiter = create_limiter(policy, db, engine.dialect.name, row_reads)
         anonymous = MemoryLimiter(policy)
     graphql = GatewayGraphQL(
         build_schema(settings, tracer, limiter, documents if mode is Mode.APQ else None),
         settings=settings,
         db=db,
         read_db=create_read_session_factory(engine),
-        row_reads=create_row_reads(engine, traced=tracer is not None),
+        row_reads=row_reads,
         hub=hub,
         documents=documents,
         anonymous_limiter=anonymous,

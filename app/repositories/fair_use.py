@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import Boolean, Float, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.core import execute_core
+from app.db.row_reads import ReadConnection
 
 #: One statement per request, atomic under concurrency (the row is locked by the upsert):
 #: the caller's new theoretical arrival time if the request fits within one window of debt,
@@ -26,7 +27,7 @@ _CHARGE = text(
         allowed = {_FITS}
     RETURNING tat, allowed
     """
-)
+).columns(tat=Float, allowed=Boolean)
 _FORGET_RESTED = text("DELETE FROM fair_use_bucket WHERE tat < :now")
 
 
@@ -41,6 +42,18 @@ async def charge(
         )
     ).one()
     return float(row.tat), bool(row.allowed)
+
+
+async def charge_alone(
+    connection: ReadConnection, caller: str, now: float, spend: float, limit: float
+) -> tuple[float, bool]:
+    """`charge` as a statement of its own, in autocommit: one round trip, no transaction
+    (the upsert is atomic by itself)."""
+    _, rows = await connection.rows(
+        _CHARGE, {"caller": caller, "now": now, "spend": spend, "limit": limit}
+    )
+    tat, allowed = rows[0]
+    return float(tat), bool(allowed)
 
 
 async def forget_rested(session: AsyncSession, now: float) -> int:

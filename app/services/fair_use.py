@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from app.db.engine import SessionFactory
+from app.db.row_reads import RowReads
 from app.domain.access import Viewer
 from app.domain.fair_use import Decision, Policy, charge, debt_limit, outcome, spend
 from app.repositories import fair_use as repo
@@ -60,15 +61,30 @@ class MemoryLimiter:
 
 
 class PostgresLimiter:
-    """Budgets in PostgreSQL, one statement per request (app/repositories/fair_use.py)."""
+    """Budgets in PostgreSQL, one statement per request (app/repositories/fair_use.py): sent
+    alone on a connection of `direct` (autocommit, no BEGIN and COMMIT around it) when given,
+    else in a transaction of its own (behind PgBouncer, or while statements are traced)."""
 
-    def __init__(self, policy: Policy, db: SessionFactory, clock: Clock = time.time) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        db: SessionFactory,
+        clock: Clock = time.time,
+        direct: RowReads | None = None,
+    ) -> None:
         self.policy = policy
         self.db = db
         self.clock = clock
+        self.direct = direct
 
     async def charge(self, caller: str, cost: int) -> Decision:
         now = self.clock()
+        if self.direct is not None and random.randrange(_SWEEP_ONE_IN) != 0:
+            async with self.direct.connect() as connection:
+                tat, allowed = await repo.charge_alone(
+                    connection, caller, now, spend(self.policy, cost), debt_limit(self.policy)
+                )
+            return outcome(self.policy, tat, allowed, now, cost)
         async with self.db() as session:
             tat, allowed = await repo.charge(
                 session, caller, now, spend(self.policy, cost), debt_limit(self.policy)
@@ -79,7 +95,11 @@ class PostgresLimiter:
         return outcome(self.policy, tat, allowed, now, cost)
 
 
-def create_limiter(policy: Policy, db: SessionFactory, dialect: str) -> Limiter:
+def create_limiter(
+    policy: Policy, db: SessionFactory, dialect: str, direct: RowReads | None = None
+) -> Limiter:
+    """Budgets in PostgreSQL (shared by every process), else in this process's memory;
+    `direct`: connections for sending the charge alone (only those on the driver's calls)."""
     if dialect == "postgresql":
-        return PostgresLimiter(policy, db)
+        return PostgresLimiter(policy, db, direct=direct if direct and direct.direct else None)
     return MemoryLimiter(policy)
