@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./jobtree.db"
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
+    #: A pooled PostgreSQL connection idle longer than this is pinged before use (0: before
+    #: every use). One used within it goes straight to its statement; should it have died
+    #: meanwhile, that request gets DATABASE_UNAVAILABLE and the connection is replaced.
+    db_ping_after_idle_seconds: float = Field(default=1.0, ge=0, le=3600)
     #: "pgbouncer": DATABASE_URL goes through PgBouncer in transaction pooling mode, so no
     #: statement is prepared under a reusable name and no session state is relied on
     #: (app/db/engine.py); LISTEN and migrations then need direct connections (below).

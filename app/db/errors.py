@@ -3,6 +3,7 @@ restarting, a connection dropped or refused), as opposed to a bug: the client ma
 
 from __future__ import annotations
 
+from asyncpg.exceptions import InterfaceError
 from sqlalchemy.exc import DBAPIError
 
 #: Operator intervention (shutdown, crash recovery, not accepting connections yet) and too
@@ -23,6 +24,10 @@ def database_unavailable(error: BaseException) -> bool:
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True
         if isinstance(current, OSError):
+            return True
+        if isinstance(current, InterfaceError) and "connection is closed" in str(current):
+            # asyncpg's own word for a connection the server closed (read on the driver's
+            # calls, app/db/row_reads.py), as SQLAlchemy's asyncpg dialect recognises it.
             return True
         sqlstate = getattr(current, "sqlstate", None)
         if isinstance(sqlstate, str) and (

@@ -104,6 +104,13 @@ class _CoreConnection:
             result.close()
 
 
+def _closed(driver: Any) -> bool:
+    """Whether a driver connection knows it is closed (asyncpg's does; aiosqlite's does not
+    say, and a file does not go away)."""
+    is_closed = getattr(driver, "is_closed", None)
+    return bool(is_closed()) if callable(is_closed) else False
+
+
 #: Compiled statements kept per RowReads; statements are few (one per column set and read).
 MAX_COMPILED = 512
 
@@ -142,7 +149,7 @@ class RowReads:
         try:
             yield _DriverConnection(self, pooled.driver_connection)
         except BaseException as error:
-            if database_unavailable(error):
+            if database_unavailable(error) or _closed(pooled.driver_connection):
                 pooled.invalidate(error if isinstance(error, Exception) else None)
             raise
         finally:

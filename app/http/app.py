@@ -61,6 +61,7 @@ def create_app(
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pooler=settings.database_pooler,
+        ping_after_idle=settings.db_ping_after_idle_seconds,
     )
     count_statements(engine)
     watch_pool(engine)

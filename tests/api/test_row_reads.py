@@ -6,15 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
-from app.db.engine import SessionFactory, create_row_reads
+from app.db.engine import SessionFactory, create_engine, create_row_reads
+from app.db.errors import database_unavailable
 from app.db.row_reads import DriverStatement, RowReads
 from app.repositories.tree_reads import ITEM, job_by_id, line_item_rows
 from app.services.seeding import seed
+from app.settings import Settings
 from tests.api.test_fast_path import random_tree
 from tests.conftest import StatementCounter
 
@@ -75,3 +78,38 @@ async def test_a_connection_that_failed_as_unavailable_leaves_the_pool(
         assert len(invalidated) == 1
     finally:
         event.remove(engine.sync_engine.pool, "invalidate", heard)
+
+
+@pytest.mark.parametrize("after", [0.0, 3600.0])
+async def test_a_connection_is_pinged_once_idle_and_a_dead_one_replaced(
+    settings: Settings, after: float
+) -> None:
+    """DB_PING_AFTER_IDLE_SECONDS: a connection killed while idle in the pool is caught by
+    the ping when it has been idle long enough (0: always), else its next statement fails as
+    unavailable (DATABASE_UNAVAILABLE for that request) and it is replaced."""
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to lose a connection to")
+    engine = create_engine(
+        settings.database_url, pool_size=1, max_overflow=0, ping_after_idle=after
+    )
+    reads = RowReads(engine, direct=True)
+    statement = select(col(ITEM.id)).where(col(ITEM.tenant) == bindparam("tenant"))
+    try:
+        async with reads.connect() as connection:
+            await connection.rows(statement, {"tenant": "acme"})
+            pid = connection.driver.get_server_pid()  # type: ignore[attr-defined]
+        killer = await asyncpg.connect(settings.database_url.replace("+asyncpg", ""))
+        try:
+            assert await killer.fetchval("SELECT pg_terminate_backend($1)", pid)
+        finally:
+            await killer.close()
+        if after:
+            with pytest.raises(Exception) as failed:
+                async with reads.connect() as connection:
+                    await connection.rows(statement, {"tenant": "acme"})
+            assert database_unavailable(failed.value)
+        async with reads.connect() as connection:
+            assert await connection.rows(statement, {"tenant": "acme"}) == (["id"], [])
+            assert connection.driver.get_server_pid() != pid  # type: ignore[attr-defined]
+    finally:
+        await engine.dispose()
