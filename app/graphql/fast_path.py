@@ -39,6 +39,7 @@ from typing import Any
 
 import orjson
 from graphql import (
+    FieldNode,
     FragmentSpreadNode,
     GraphQLEnumType,
     GraphQLField,
@@ -48,13 +49,15 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLSchema,
     Node,
+    OperationDefinitionNode,
     Undefined,
     VariableNode,
     is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList
-from graphql.execution.values import get_argument_values
+from graphql.execution.values import get_argument_values, get_variable_values
 from graphql.pyutils import Path
 from strawberry.schema.types import base_scalars
 from strawberry.types.arguments import convert_arguments
@@ -126,6 +129,50 @@ async def prefetch(context: Any, fetches: tuple[Fetch, ...], parents: list[Any])
             await prefetch(context, fetch.child.fetches, children)
 
 
+def root_read_of(
+    query_type: GraphQLObjectType, name: str
+) -> tuple[GraphQLField, StrawberryField, RootRead] | None:
+    """A root field's definitions and its declared read, when the compiled path may read it
+    (a read declared, no permission classes or field extensions)."""
+    field_def = query_type.fields.get(name)
+    if field_def is None:
+        return None
+    definition = field_def.extensions.get(BACKREF)
+    source = source_of(definition)
+    if source is None or source.root is None:
+        return None
+    assert isinstance(definition, StrawberryField)
+    if definition.extensions or definition.permission_classes:
+        return None
+    return field_def, definition, source.root
+
+
+async def complete_root(
+    schema: GraphQLSchema,
+    context: Any,
+    root: tuple[GraphQLField, StrawberryField, RootRead],
+    plan: Compiled,
+    args: dict[str, Any],
+) -> Any:
+    """A root field read, fetched level by level and completed by its compiled walk (raises
+    StepAside for a null in a non-null position)."""
+    field_def, definition, read = root
+    strawberry_schema = schema._strawberry_schema  # type: ignore[attr-defined]
+    arguments = convert_arguments(
+        args,
+        definition.arguments,
+        scalar_registry=strawberry_schema.schema_converter.scalar_registry,
+        config=strawberry_schema.config,
+    )
+    value = await read.read(context, arguments)
+    if value is None:
+        if isinstance(field_def.type, GraphQLNonNull):
+            raise StepAside
+        return None
+    await prefetch(context, plan.fetches, [value])
+    return plan.run(value)
+
+
 class ReadPathExecutor(BudgetedExecutor):
     """graphql-core's executor (with the response budget) and the compiled read path: root
     query fields that declare a read are read, fetched level by level and completed by a
@@ -161,17 +208,7 @@ class ReadPathExecutor(BudgetedExecutor):
     def _root_read(
         self, parent_type: GraphQLObjectType, fields: FieldDetailsList
     ) -> tuple[GraphQLField, StrawberryField, RootRead] | None:
-        field_def = parent_type.fields.get(fields[0].node.name.value)
-        if field_def is None:
-            return None
-        definition = field_def.extensions.get(BACKREF)
-        source = source_of(definition)
-        if source is None or source.root is None:
-            return None
-        assert isinstance(definition, StrawberryField)
-        if definition.extensions or definition.permission_classes:
-            return None
-        return field_def, definition, source.root
+        return root_read_of(parent_type, fields[0].node.name.value)
 
     async def _read_root(
         self,
@@ -183,10 +220,9 @@ class ReadPathExecutor(BudgetedExecutor):
         path: Path,
         position_context: Any,
     ) -> Any:
-        field_def, definition, read = root
         failed: Exception | None = None
         try:
-            completed = await self._complete_root(field_def, definition, read, plan, fields)
+            completed = await self._complete_root(root, plan, fields)
         except StepAside:
             _record("stepped_aside")
         except Exception as error:
@@ -227,28 +263,12 @@ class ReadPathExecutor(BudgetedExecutor):
 
     async def _complete_root(
         self,
-        field_def: GraphQLField,
-        definition: StrawberryField,
-        read: RootRead,
+        root: tuple[GraphQLField, StrawberryField, RootRead],
         plan: Compiled,
         fields: FieldDetailsList,
     ) -> Any:
-        first = fields[0]
-        args = self._argument_values(field_def, first)
-        strawberry_schema = self.schema._strawberry_schema  # type: ignore[attr-defined]
-        arguments = convert_arguments(
-            args,
-            definition.arguments,
-            scalar_registry=strawberry_schema.schema_converter.scalar_registry,
-            config=strawberry_schema.config,
-        )
-        value = await read.read(self.context_value, arguments)
-        if value is None:
-            if isinstance(field_def.type, GraphQLNonNull):
-                raise StepAside
-            return None
-        await prefetch(self.context_value, plan.fetches, [value])
-        completed = plan.run(value)
+        args = self._argument_values(root[0], fields[0])
+        completed = await complete_root(self.schema, self.context_value, root, plan, args)
         self._spend(completed)
         return completed
 
@@ -705,3 +725,98 @@ def _variables_in(fields: FieldDetailsList, fragments: Mapping[str, Any]) -> tup
                 elif isinstance(value, tuple | list):
                     stack.extend(v for v in value if isinstance(v, Node))
     return tuple(sorted(names))
+
+
+@dataclass(frozen=True, slots=True)
+class Declined:
+    """What made run_compiled_operation leave a planned operation to graphql-core's executor:
+    a field's own failure (a bad cursor, a database out of reach), which the executor then
+    reports too, or a bug of this path, when the executor answers without any error (see
+    `judge`)."""
+
+    error: Exception
+
+    def judge(self, errors: Any, request_id: str) -> None:
+        """After the executor answered: a field error when it reported errors as well, else
+        a failure of the compiled path (logged, counted; the tests fail on it)."""
+        if errors:
+            _record("field_error")
+            return
+        log.error(
+            "the compiled operation failed where graphql-core did not; graphql-core answered "
+            "request_id=%s",
+            request_id,
+            exc_info=self.error,
+        )
+        _record("failure")
+
+
+async def run_compiled_operation(
+    schema: GraphQLSchema,
+    query: str,
+    operation: OperationDefinitionNode,
+    context: Any,
+    variables: Mapping[str, Any],
+) -> dict[str, Any] | Declined | None:
+    """The data of a query operation whose every root field is read and completed by a walk
+    compiled before for the same text, operation, variable values and locales (the plans
+    ReadPathExecutor keeps), without graphql-core's executor: per request, building the
+    executor cost more than the walk of a one-job read. None when any root is not planned
+    so (a plain field node without directives, one per response key, with a declared read)
+    or the variables do not coerce; Declined when anything goes other than exactly.
+    graphql-core's executor then runs the operation as ever and reports what happens."""
+    query_type = schema.query_type
+    if query_type is None:
+        return None
+    roots: list[tuple[str, FieldNode, tuple[GraphQLField, StrawberryField, RootRead]]] = []
+    for selection in operation.selection_set.selections:
+        if not isinstance(selection, FieldNode) or selection.directives:
+            return None
+        key = selection.alias.value if selection.alias else selection.name.value
+        root = root_read_of(query_type, selection.name.value)
+        if root is None or any(key == seen for seen, _, _ in roots):
+            return None
+        roots.append((key, selection, root))
+    coerced = get_variable_values(schema, operation.variable_definitions or (), dict(variables))
+    if isinstance(coerced, list):
+        return None
+    name = operation.name.value if operation.name else None
+    locales = getattr(context, "preferred_locales", ())
+    plans: list[Compiled] = []
+    for key, _, _ in roots:
+        names_key = (query, name, (key,))
+        names = _VARIABLES_USED.get(names_key)
+        if names is None:
+            return None
+        values = tuple((used, repr(coerced.coerced.get(used))) for used in names)
+        plan = _PLANS.get((names_key, False, values, locales))
+        if plan is None:
+            return None
+        plans.append(plan)
+    budget = getattr(getattr(context, "settings", None), "max_response_bytes", None)
+    data: dict[str, Any] = {}
+    spent = 0
+    try:
+        for (key, node, root), plan in zip(roots, plans, strict=True):
+            field_def = root[0]
+            args = (
+                get_argument_values(field_def, node, coerced)
+                if field_def.args or node.arguments
+                else {}
+            )
+            completed = await complete_root(schema, context, root, plan, args)
+            size = len(orjson.dumps(completed))
+            if budget is not None and spent + 4 * size > budget:
+                return None
+            spent += size
+            data[key] = completed
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
+        _record("direct_declined")
+        return None
+    for _ in roots:
+        _record("compiled")
+    _record("direct")
+    return data

@@ -27,6 +27,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from app.graphql.context import Context
+from app.graphql.fast_path import Declined, ReadPathExecutor, run_compiled_operation
 from app.graphql.pipeline.fair_use import charge, rate_limited_error
 from app.graphql.pipeline.persisted import PENDING_DOCUMENT
 from app.graphql.pipeline.state import Pipeline
@@ -41,7 +42,9 @@ class ReadLane:
         #: Operations the lane answered in this process (the tests read it).
         self.answered = 0
 
-    def _operation(self, query: str, operation_name: str | None) -> Any:
+    def _operation(
+        self, query: str, operation_name: str | None
+    ) -> tuple[DocumentNode, OperationDefinitionNode] | None:
         """The document and its query operation, when both stages before execution passed on
         this text already (else None: Strawberry parses, validates and caches it)."""
         pipeline = self.pipeline
@@ -56,7 +59,7 @@ class ReadLane:
             return None
         if operation.operation is not CoreOperationType.QUERY:
             return None
-        return document
+        return document, operation
 
     async def run(
         self,
@@ -77,16 +80,17 @@ class ReadLane:
             or PENDING_DOCUMENT in context.request.scope
         ):
             return None
-        document = self._operation(query, operation_name)
-        if document is None:
+        found = self._operation(query, operation_name)
+        if found is None:
             return None
+        document, operation = found
         values = variables or {}
         if pipeline.cost.refusal(query, operation_name, document, values, context) is not None:
             return None
         context.tree_columns = pipeline.planner.for_document(query, document)
         self.answered += 1
         try:
-            return await self._execute(context, document, values, operation_name, extensions)
+            return await self._execute(context, document, operation, values, extensions)
         except Exception as error:
             # decides (a database out of reach, say, is DATABASE_UNAVAILABLE, not a 500).
             failure = error if isinstance(error, GraphQLError) else None
@@ -98,8 +102,8 @@ class ReadLane:
         self,
         context: Context,
         document: DocumentNode,
+        operation: OperationDefinitionNode,
         values: Mapping[str, Any],
-        operation_name: str | None,
         extensions: dict[str, Any] | None,
     ) -> ExecutionResult:
         pipeline = self.pipeline
@@ -107,8 +111,19 @@ class ReadLane:
             decision = await charge(pipeline.limiter, context, context.query_cost)
             if decision is not None and not decision.allowed:
                 return ExecutionResult(data=None, errors=[rate_limited_error(decision)])
+        schema = pipeline.cost.schema
+        operation_name = operation.name.value if operation.name else None
+        declined: Declined | None = None
+        if self.executor_class is ReadPathExecutor and context.query_text:
+            # Every root planned before: no executor at all (app/graphql/fast_path.py).
+            data = await run_compiled_operation(
+                schema, context.query_text, operation, context, values
+            )
+            if isinstance(data, dict):
+                return ExecutionResult(data=data, errors=None)
+            declined = data
         result = execute(
-            pipeline.cost.schema,
+            schema,
             document,
             context_value=context,
             variable_values=dict(values),
@@ -119,4 +134,6 @@ class ReadLane:
         )
         if not isinstance(result, CoreExecutionResult):
             result = await result
+        if declined is not None:
+            declined.judge(result.errors, context.request_id)
         return ExecutionResult(data=result.data, errors=result.errors)
