@@ -70,6 +70,10 @@ class Source:
     tree_only: bool = False
     #: Why graphql-core resolves this field rather than the compiled walk (None: it does not).
     graphql_core: str | None = None
+    #: How the field's value is made of its object's row when it is not its one column as it
+    #: is (an enum from its name, an article from its stored JSON): what objects built from a
+    #: row hold (see row_fields).
+    made: Getter | None = None
 
 
 def reads(
@@ -79,9 +83,14 @@ def reads(
     root: RootRead | None = None,
     line_items: tuple[str, ...] | None = None,
     tree_only: bool = False,
+    made: Getter | None = None,
 ) -> dict[str, Source]:
     """A field's metadata: the Source of its value."""
-    return {READ: Source(columns, getter, relation, root, line_items, tree_only, graphql_core=None)}
+    return {
+        READ: Source(
+            columns, getter, relation, root, line_items, tree_only, graphql_core=None, made=made
+        )
+    }
 
 
 def resolved_by_graphql_core(reason: str, *columns: str) -> dict[str, Source]:
@@ -97,6 +106,23 @@ def source_of(field: Any) -> Source | None:
         return None
     source = metadata.get(READ)
     return source if isinstance(source, Source) else None
+
+
+def row_fields(cls: Any) -> tuple[dict[str, str], dict[str, Getter]]:
+    """How an object of a Strawberry type is made of its row, from its fields' sources: the
+    fields that are one column as it is (field -> column), and those made of the row (field
+    -> how). Fields with a resolver, or without a source, are in neither."""
+    plain: dict[str, str] = {}
+    made: dict[str, Getter] = {}
+    for definition in cls.__strawberry_definition__.fields:
+        source = source_of(definition)
+        if definition.base_resolver is not None or source is None:
+            continue
+        if source.made is not None:
+            made[definition.python_name] = source.made
+        elif len(source.columns) == 1:
+            plain[definition.python_name] = source.columns[0]
+    return plain, made
 
 
 def localized_text(attribute: str, required: bool = False) -> GetterFactory:

@@ -11,7 +11,11 @@ import strawberry
 from app.graphql.common.articles import Article
 from app.graphql.common.build import build, read_through
 from app.graphql.common.scalars import JSONObject
-from app.graphql.read_path.sources import reads, row_value
+from app.graphql.read_path.sources import reads, row_fields, row_value
+
+
+def _codes(row: Any) -> list[str]:
+    return row.scannable_codes or []
 
 
 @strawberry.type(description="An item a service job works on.")
@@ -19,13 +23,16 @@ class LineItem:
     # The compiled walk reads a line item's row itself: its article is the stored JSON object
     # (see Article's sources).
     id: strawberry.ID = strawberry.field(description="Id of the line item.", metadata=reads("id"))
-    article: Article = strawberry.field(description="The article.", metadata=reads("article"))
+    article: Article = strawberry.field(
+        description="The article.",
+        metadata=reads("article", made=lambda row: Article.from_json(row.article)),
+    )
     quantity: int = strawberry.field(
         description="How many (at least 1).", metadata=reads("quantity")
     )
     scannable_codes: list[str] = strawberry.field(
         description="Barcodes and the like.",
-        metadata=reads("scannable_codes", getter=row_value(lambda o: o.scannable_codes or [])),
+        metadata=reads("scannable_codes", getter=row_value(_codes), made=_codes),
     )
     custom_attributes: JSONObject | None = strawberry.field(
         description="Free-form attributes.", metadata=reads("custom_attributes")
@@ -36,14 +43,13 @@ class LineItem:
         return build(cls, **{name: make(row) for name, make in LINE_ITEM_FIELDS.items()})
 
 
-#: How each field of a LineItem is made from its row.
-LINE_ITEM_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "id": attrgetter("id"),
-    "article": lambda row: Article.from_json(row.article),
-    "quantity": attrgetter("quantity"),
-    "scannable_codes": lambda row: row.scannable_codes or [],
-    "custom_attributes": attrgetter("custom_attributes"),
-}
+def _fields_of_row() -> dict[str, Callable[[Any], Any]]:
+    plain, made = row_fields(LineItem)
+    return {**{name: attrgetter(column) for name, column in plain.items()}, **made}
+
+
+#: How each field of a LineItem is made from its row, from the fields' sources.
+LINE_ITEM_FIELDS = _fields_of_row()
 
 
 class TreeLineItem(LineItem):

@@ -5,7 +5,6 @@ from memory."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
@@ -30,8 +29,8 @@ from app.graphql.read_path.sources import (
     localized_text,
     reads,
     resolved_by_graphql_core,
+    row_fields,
     row_value,
-    source_of,
 )
 from app.graphql.service_jobs.details import (
     AssignedUser,
@@ -73,13 +72,22 @@ def _inherited_in_snapshot(job: Any) -> list[InheritedLineItem]:
     return job.inherited_in(snapshot)  # type: ignore[no-any-return]
 
 
+#: Members by name (a C-level lookup; indexing the Enum class runs Python code).
+_STATUSES = ServiceJobStatus.__members__
+
+
+def _sub_status(row: Any) -> ServiceJobSubStatus | None:
+    return ServiceJobSubStatus[row.sub_status] if row.sub_status else None
+
+
 @strawberry.type(description="An instance of a custom service in a facility.")
 class ServiceJob:
     # Each field's metadata says which columns of the job's row it reads (reads(...)): a row
     # read selects only those of the fields a document asks for.
     id: strawberry.ID = strawberry.field(description="Id of the service job.", metadata=reads("id"))
     status: ServiceJobStatus = strawberry.field(
-        description="Where the job stands.", metadata=reads("status")
+        description="Where the job stands.",
+        metadata=reads("status", made=lambda row: _STATUSES[row.status]),
     )
     facility_ref: str = strawberry.field(
         description="The facility that does the job.", metadata=reads("facility_ref")
@@ -139,7 +147,7 @@ class ServiceJob:
         description="Why a NOT_READY job that needs items waits for them: LINE_ITEMS_MISSING, "
         "or REQUIRED_LINE_ITEMS_UNFULFILLABLE when the tree's service data cannot provide them; "
         "null once they are there (its own, selected, or passed on from the jobs beneath).",
-        metadata=reads("sub_status"),
+        metadata=reads("sub_status", made=_sub_status),
     )
     created: datetime = strawberry.field(
         description="When it was created (UTC).", metadata=reads("created")
@@ -350,48 +358,15 @@ class ServiceJob:
         return build(TreeServiceJob, _row=row, _line_item_rows=line_item_rows, _snapshot=snapshot)
 
 
-#: The fields of a ServiceJob that are a column of its row as they are (filled in below, from
-#: the fields' sources).
-COLUMN_OF_FIELD: dict[str, str] = {}
-
-
-#: Members by name (a C-level lookup; indexing the Enum class runs Python code).
-_STATUSES = ServiceJobStatus.__members__
-
-
-def _sub_status(row: Any) -> ServiceJobSubStatus | None:
-    return ServiceJobSubStatus[row.sub_status] if row.sub_status else None
-
-
-#: The fields of a ServiceJob made of its row's columns.
-CONVERTED_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "status": lambda row: _STATUSES[row.status],
-    "sub_status": _sub_status,
-}
-
-
 class TreeServiceJob(ServiceJob):
     """A ServiceJob of a tree read whole, whose fields read through to its row (a tree read
     builds a thousand jobs, and a query reads a few fields of each): plain columns through
     C-level getters, the rest converted when read."""
 
 
-def _plain_columns() -> dict[str, str]:
-    """Fields without a resolver whose value is one column as it is (not converted)."""
-    plain: dict[str, str] = {}
-    for definition in ServiceJob.__strawberry_definition__.fields:  # type: ignore[attr-defined]
-        source = source_of(definition)
-        if (
-            definition.base_resolver is None
-            and source is not None
-            and len(source.columns) == 1
-            and definition.python_name not in CONVERTED_FIELDS
-        ):
-            plain[definition.python_name] = source.columns[0]
-    return plain
-
-
-COLUMN_OF_FIELD.update(_plain_columns())
+#: How a ServiceJob is made of its row, from its fields' sources: the fields that are a column
+#: as it is, and those converted (an enum from its name).
+COLUMN_OF_FIELD, CONVERTED_FIELDS = row_fields(ServiceJob)
 
 for _field, _column in COLUMN_OF_FIELD.items():
     setattr(TreeServiceJob, _field, property(attrgetter(f"_row.{_column}")))
