@@ -1,6 +1,8 @@
 """The gateway beside its peers (issue 16): W1–W4 of `../shared/bench/peers/README.md` against
 the gateway on SQLite and PostgreSQL and, when they are up, against PostGraphile 5 (:5054) and
-PostGraphile 4 (:5050), in one run, interleaved round by round, with ratios.
+PostGraphile 4 (:5050), in one run, interleaved round by round, with ratios; and W5, a page of
+100 custom services with their names, questions and prerequisites (bench/services.py), which
+only the gateway serves (the peers' database has no custom services).
 
     # peers set up and started as ../shared/bench/peers/README.md says (cluster on :55432):
     .venv/bin/python bench/peers.py                       # 4 rounds, 10 s of load per cell
@@ -49,18 +51,29 @@ from bench.run import (
     port_open,
     start_server,
 )
+from bench.services import services_document
 
 PEERS = Path(os.environ.get("PEERS_DIR", ROOT.parent / "shared" / "bench" / "peers"))
 BODIES = PEERS / "bodies"
 RESULTS = ROOT / "bench" / "peers.jsonl"
 PEER_PG = os.environ.get("PEERS_PG", "postgresql://postgres@127.0.0.1:55432")
-WORKLOADS = {"w1": "tree25", "w2": "flat", "w3": "w3_job", "w4": "w4_page"}
+WORKLOADS = {
+    "w1": "tree25",
+    "w2": "flat",
+    "w3": "w3_job",
+    "w4": "w4_page",
+    "w5": "w5_services",
+}
 LABELS = {
     "w1": "W1 nested 1,000-job tree",
     "w2": "W2 flat tree",
     "w3": "W3 one job by id",
     "w4": "W4 100 jobs with line items",
+    "w5": "W5 100 custom services (names, questions, prerequisites)",
 }
+#: Bodies of the workloads only the gateway has (the peers' database holds no custom
+#: services): bench/bodies/, made by bench/services.py.
+OWN_BODIES = ROOT / "bench" / "bodies"
 
 COUNT_SQL = """
 SELECT upper(substring(regexp_replace(query, '^(\\s*--[^\\n]*\\n)*', '') from '^\\s*(\\S+)')),
@@ -86,7 +99,9 @@ class System:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def body(self, workload: str) -> Path:
-        return BODIES / f"{self.dialect}_{WORKLOADS[workload]}.json"
+        name = f"{self.dialect}_{WORKLOADS[workload]}.json"
+        own = OWN_BODIES / name
+        return own if own.exists() else BODIES / name
 
 
 def psql(dsn: str, sql: str) -> str:
@@ -181,6 +196,10 @@ def start_gateway(database: str, url: str, workers: int) -> System:
     print(f"[gateway {database}] migrate and seed {TREES.name} …", flush=True)
     cli(env, "migrate")
     cli(env, "seed", str(TREES), "--tenant", TENANT)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as services:
+        json.dump(services_document(), services)
+        services.flush()
+        cli(env, "seed", services.name, "--tenant", TENANT)
     token = cli(env, "token", "--tenant", TENANT, "--ttl", "7200")
     port = free_port()
     server = start_server(env, port, workers)
@@ -243,7 +262,7 @@ def report(systems: list[System], workloads: list[str]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description="The gateway beside PostGraphile 5 and 4.")
     parser.add_argument("--databases", default="sqlite,postgres")
-    parser.add_argument("--workloads", default="w1,w2,w3,w4")
+    parser.add_argument("--workloads", default="w1,w2,w3,w4,w5")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--runs", type=int, default=30, help="sequential requests per cell")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per cell")
@@ -275,6 +294,8 @@ def main() -> int:
                         if system.dialect == "pgl5" and workload == "w1":
                             continue  # PostGraphile 5 cannot serve the 25-level tree
                         body_file = system.body(workload)
+                        if not body_file.exists():
+                            continue  # a workload of the gateway's alone (W5)
                         body = body_file.read_bytes()
                         row = asyncio.run(latency(system, body, 5, args.runs))
                         row.update(throughput(system, body_file, args.clients, args.duration))
