@@ -101,7 +101,8 @@ async def postgres(db_kind: str) -> AsyncIterator[PostgresTestDatabase | None]:
     url = os.environ.get("TEST_POSTGRES_URL")
     if not url:
         pytest.exit("--db postgres needs TEST_POSTGRES_URL (scripts/with-postgres sets it)", 2)
-    engine = create_engine(url, pool_size=1, max_overflow=0)
+    # Pinged before every use (DB_PING_AFTER_IDLE_SECONDS=0): tests terminate connections.
+    engine = create_engine(url, pool_size=1, max_overflow=0, ping_after_idle=0)
     async with engine.begin() as connection:
         await connection.execute(text("DROP SCHEMA public CASCADE"))
         await connection.execute(text("CREATE SCHEMA public"))
