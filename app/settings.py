@@ -27,7 +27,8 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=10, ge=0, le=200)
     #: A pooled PostgreSQL connection idle longer than this is pinged before use (0: before
     #: every use). One used within it goes straight to its statement; should it have died
-    #: meanwhile, that request gets DATABASE_UNAVAILABLE and the connection is replaced.
+    #: meanwhile, that request gets DATABASE_UNAVAILABLE, the connection is replaced and the
+    #: others of the pool are pinged before their next use.
     db_ping_after_idle_seconds: float = Field(default=1.0, ge=0, le=3600)
     #: "pgbouncer": DATABASE_URL goes through PgBouncer in transaction pooling mode, so no
     #: statement is prepared under a reusable name and no session state is relied on

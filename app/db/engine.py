@@ -125,6 +125,7 @@ def create_engine(
         pings = IdlePing(ping_after_idle)
         event.listen(engine.sync_engine.pool, "checkout", pings.checkout)
         event.listen(engine.sync_engine.pool, "checkin", pings.checkin)
+        event.listen(engine.sync_engine.pool, "invalidate", pings.invalidated)
     return engine
 
 
@@ -142,12 +143,18 @@ class IdlePing:
     Under load every connection is back in use within milliseconds, and a ping per checkout
     was a round trip per read level and one for the fair use charge: half of a one-job
     read's round trips. A connection that died within `after` seconds of its last use (the
-    server restarted under load) fails its statement instead: that request is answered with
-    DATABASE_UNAVAILABLE, the connection is invalidated, and the next checkout of an idle one
-    pings again. SQLAlchemy's default is never to ping."""
+    server restarted under load, a backend terminated) fails its statement instead: that
+    request is answered with DATABASE_UNAVAILABLE and the connection is invalidated; and since
+    its siblings may have died with it, every connection returned before that moment is pinged
+    at its next checkout. SQLAlchemy's default is never to ping."""
 
     def __init__(self, after: float) -> None:
         self.after = after
+        #: Connections returned before this moment are pinged at their next checkout.
+        self.distrust_before = 0.0
+
+    def invalidated(self, _dbapi_connection: Any, _record: Any, _exception: Any) -> None:
+        self.distrust_before = time.monotonic()
 
     def checkin(self, _dbapi_connection: Any, record: Any) -> None:
         if record is not None:
@@ -155,7 +162,11 @@ class IdlePing:
 
     def checkout(self, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         returned = record.info.get(_RETURNED)
-        if returned is not None and time.monotonic() - returned < self.after:
+        if (
+            returned is not None
+            and returned > self.distrust_before
+            and time.monotonic() - returned < self.after
+        ):
             return
         try:
             await_(dbapi_connection.driver_connection.fetchrow(";"))

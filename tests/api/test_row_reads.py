@@ -113,3 +113,33 @@ async def test_a_connection_is_pinged_once_idle_and_a_dead_one_replaced(
             assert connection.driver.get_server_pid() != pid  # type: ignore[attr-defined]
     finally:
         await engine.dispose()
+
+
+async def test_once_one_connection_is_found_dead_its_siblings_are_pinged(
+    settings: Settings,
+) -> None:
+    """A backend terminated under a recently used connection fails one request; the pool's
+    other connections, which may have died with it, are pinged before their next use."""
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to lose a connection to")
+    engine = create_engine(settings.database_url, pool_size=2, max_overflow=0, ping_after_idle=3600)
+    reads = RowReads(engine, direct=True)
+    statement = select(col(ITEM.id)).where(col(ITEM.tenant) == bindparam("tenant"))
+    try:
+        async with reads.connect() as first, reads.connect() as second:
+            pids = [c.driver.get_server_pid() for c in (first, second)]  # type: ignore[attr-defined]
+        killer = await asyncpg.connect(settings.database_url.replace("+asyncpg", ""))
+        try:
+            for pid in pids:
+                assert await killer.fetchval("SELECT pg_terminate_backend($1)", pid)
+        finally:
+            await killer.close()
+        with pytest.raises(Exception) as failed:
+            async with reads.connect() as connection:
+                await connection.rows(statement, {"tenant": "acme"})
+        assert database_unavailable(failed.value)
+        async with reads.connect() as one, reads.connect() as other:
+            for connection in (one, other):
+                assert await connection.rows(statement, {"tenant": "acme"}) == (["id"], [])
+    finally:
+        await engine.dispose()
