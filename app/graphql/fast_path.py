@@ -810,12 +810,8 @@ async def run_compiled_operation(
                 return None
             spent += size
             data[key] = completed
-    except Exception:
-        import traceback
-
-        traceback.print_exc()
-        _record("direct_declined")
-        return None
+    except Exception as error:
+        return Declined(error)
     for _ in roots:
         _record("compiled")
     _record("direct")
