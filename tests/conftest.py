@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 from sqlalchemy import text
@@ -227,3 +228,20 @@ def read_path_never_fails() -> Iterator[None]:
     before = fast_path.OUTCOMES["failure"]
     yield
     assert fast_path.OUTCOMES["failure"] == before, "the compiled read path failed: see the log"
+
+
+@pytest.fixture
+def transactions(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Transactions asyncpg starts on PostgreSQL (a BEGIN and a ROLLBACK each: a read's own,
+    or the one SQLAlchemy's pool_pre_ping wraps its ping in). None can be sent to SQLite for a
+    read: its driver opens no transaction for a SELECT."""
+    begun: list[str] = []
+    if settings.database_url.startswith("postgresql"):
+        start = asyncpg.transaction.Transaction.start
+
+        async def counted(self: asyncpg.transaction.Transaction) -> None:
+            begun.append("BEGIN")
+            await start(self)
+
+        monkeypatch.setattr(asyncpg.transaction.Transaction, "start", counted)
+    yield begun
