@@ -89,19 +89,17 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise BadRequest(f"The cursor {cursor[:80]!r} is not valid.") from exc
 
 
-async def fetch_page(
-    session: AsyncSession,
-    statement: SelectOfScalar[Any],
-    created_col: Any,
-    id_col: Any,
-    page: PageRequest,
-) -> Page[Any]:
-    """Run `statement` (already filtered) ordered by (created, id), from after the cursor."""
+def page_statement(statement: Any, created_col: Any, id_col: Any, page: PageRequest) -> Any:
+    """`statement` (already filtered) ordered by (created, id), from after the cursor, with one
+    row more than the page to tell whether another page follows."""
     if page.after is not None:
         created, ident = decode_cursor(page.after)
         statement = statement.where(tuple_(created_col, id_col) > tuple_(created, ident))
-    statement = statement.order_by(created_col, id_col).limit(page.first + 1)
-    rows = list((await session.exec(statement)).all())
+    return statement.order_by(created_col, id_col).limit(page.first + 1)
+
+
+def page_of(rows: Sequence[Any], page: PageRequest) -> Page[Any]:
+    """The page of the rows `page_statement` read (rows with `created` and `id`)."""
     has_next = len(rows) > page.first
     rows = rows[: page.first]
     return Page(
@@ -110,6 +108,18 @@ async def fetch_page(
         has_next_page=has_next,
         has_previous_page=page.after is not None,
     )
+
+
+async def fetch_page(
+    session: AsyncSession,
+    statement: SelectOfScalar[Any],
+    created_col: Any,
+    id_col: Any,
+    page: PageRequest,
+) -> Page[Any]:
+    """Run `statement` (already filtered) ordered by (created, id), from after the cursor."""
+    final = page_statement(statement, created_col, id_col, page)
+    return page_of(list((await session.exec(final)).all()), page)
 
 
 async def count(session: AsyncSession, table: Any, *where: ColumnElement[bool]) -> int:

@@ -121,7 +121,9 @@ def decoded_rows(
     return list(map(cls, zip(*columns, strict=True)))
 
 
-def _undecoded(table: Table) -> tuple[list[ColumnElement[Any]], dict[str, Callable[[Any], Any]]]:
+def undecoded_columns(
+    table: Table,
+) -> tuple[list[ColumnElement[Any]], dict[str, Callable[[Any], Any]]]:
     """The table's columns as the driver returns them (JSON as its text, timestamps as the
     driver's datetime or text, booleans as SQLite's integers), and how to decode each of those
     later: none is left with a result processor (a test checks it for both dialects)."""
@@ -142,8 +144,8 @@ def _undecoded(table: Table) -> tuple[list[ColumnElement[Any]], dict[str, Callab
     return columns, decoders
 
 
-JOB_COLUMNS, JOB_DECODERS = _undecoded(JOB.__table__)  # type: ignore[attr-defined]
-ITEM_COLUMNS, ITEM_DECODERS = _undecoded(ITEM.__table__)  # type: ignore[attr-defined]
+JOB_COLUMNS, JOB_DECODERS = undecoded_columns(JOB.__table__)  # type: ignore[attr-defined]
+ITEM_COLUMNS, ITEM_DECODERS = undecoded_columns(ITEM.__table__)  # type: ignore[attr-defined]
 #: What line items of a tree are read for: their GraphQL fields, and their job to group by.
 ITEM_COLUMNS = [
     column
@@ -174,7 +176,7 @@ class TreeSnapshot:
 
 def driver_rows(result: CursorResult[Any]) -> list[Sequence[Any]]:
     """The driver's own rows (asyncpg records, sqlite3 tuples) of a statement whose columns
-    need no result processing (see _undecoded): SQLAlchemy's Row objects would only be copied
+    need no result processing (see undecoded_columns): SQLAlchemy's Row objects would only be copied
     into LazyRows again. The result is closed, as `all()` would."""
     try:
         rows = list(result.cursor.fetchall())
@@ -207,21 +209,32 @@ def selected_columns(
     return [column for column in columns if column.name in keep]
 
 
+def in_list(column: Any, name: str, postgresql: bool) -> Any:
+    """`column` is one of the list parameter `name`: one parameter whatever the list's length
+    (an array on PostgreSQL, JSON text on SQLite, see list_parameter), so that a statement is
+    compiled once for any number of values."""
+    if postgresql:
+        return column == any_(bindparam(name, type_=ARRAY(String)))
+    return column.in_(
+        select(literal_column("value")).select_from(func.json_each(bindparam(name, type_=String)))
+    )
+
+
+def list_parameter(values: Sequence[str], postgresql: bool) -> Any:
+    """The value of an `in_list` parameter."""
+    return list(values) if postgresql else orjson.dumps(list(values)).decode()
+
+
 def _items_of_jobs(columns: frozenset[str] | None, postgresql: bool) -> Any:
     """The line items of a list of jobs (`job_ids`) and a tenant: the list is one parameter
     (an array on PostgreSQL, JSON text on SQLite), so the statement is the same for any
     number of jobs and compiled once."""
-    if postgresql:
-        of_jobs = col(ITEM.service_job_id) == any_(bindparam("job_ids", type_=ARRAY(String)))
-    else:
-        of_jobs = col(ITEM.service_job_id).in_(
-            select(literal_column("value")).select_from(
-                func.json_each(bindparam("job_ids", type_=String))
-            )
-        )
     return (
         select(*selected_columns(ITEM_COLUMNS, TREE_ITEM_COLUMNS, columns))
-        .where(of_jobs, col(ITEM.tenant) == bindparam("tenant"))
+        .where(
+            in_list(col(ITEM.service_job_id), "job_ids", postgresql),
+            col(ITEM.tenant) == bindparam("tenant"),
+        )
         .order_by(col(ITEM.service_job_id), col(ITEM.position))
     )
 
@@ -232,13 +245,11 @@ async def line_item_rows(
     """The line items of these jobs in one statement, by job, in each job's order; `columns`
     limits what is read (None: every column a line item field reads)."""
     postgresql = reads.postgresql
-    statement = _statement(
+    statement = kept_statement(
         ("items of jobs", columns, postgresql), lambda: _items_of_jobs(columns, postgresql)
     )
-    ids = list(job_ids)
     names, records = await reads.rows(
-        statement,
-        {"job_ids": ids if postgresql else orjson.dumps(ids).decode(), "tenant": tenant},
+        statement, {"job_ids": list_parameter(job_ids, postgresql), "tenant": tenant}
     )
     items: dict[str, list[LazyRow]] = {job_id: [] for job_id in job_ids}
     for item in decoded_rows(records, names, ITEM_DECODERS, ITEM_NOW):
@@ -264,7 +275,7 @@ _STATEMENTS: dict[tuple[Any, ...], Any] = {}
 _MAX_STATEMENTS = 256
 
 
-def _statement(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+def kept_statement(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
     statement = _STATEMENTS.get(key)
     if statement is None:
         if len(_STATEMENTS) >= _MAX_STATEMENTS:
@@ -286,7 +297,7 @@ async def job_by_id(
     reads: ReadConnection, tenant: str, job_id: str, columns: frozenset[str] | None
 ) -> LazyRow | None:
     """One job of the tenant with these columns (None: all), in one statement."""
-    statement = _statement(
+    statement = kept_statement(
         ("job by id", columns),
         lambda: select(*job_columns(columns)).where(
             col(JOB.id) == bindparam("job_id"), col(JOB.tenant) == bindparam("tenant")

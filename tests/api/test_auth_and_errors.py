@@ -104,6 +104,10 @@ async def test_unexpected_failures_are_masked_and_logged_with_the_request_id(
     async def explode(*_: object, **__: object) -> None:
         raise RuntimeError("secret connection string postgres://user:pw@db")
 
+    from app.graphql.custom_services import queries
+
+    # The page's read on both paths: the compiled read path's and the resolver's.
+    monkeypatch.setattr(queries, "service_page", explode)
     monkeypatch.setattr(CustomServiceRepository, "list_page", explode)
     with caplog.at_level(logging.ERROR, logger="app.graphql"):
         response = await gql.http.post(

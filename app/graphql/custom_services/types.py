@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated
+from operator import attrgetter
+from typing import Annotated, Any
 
 import strawberry
 
-from app.db import tables
 from app.domain.custom_services import (
     MAX_ADDITIONAL_INFORMATION,
     MAX_ARTICLE_ITEMS,
@@ -23,6 +24,12 @@ from app.graphql.custom_services.enums import (
     CustomServiceStatus,
     ItemsRequired,
     Locale,
+)
+from app.graphql.read_path.sources import localized_text, reads, row_value
+from app.repositories.custom_service_reads import (
+    questions_of_services,
+    requirements_of_services,
+    services_by_id,
 )
 
 LocaleArg = Annotated[
@@ -46,6 +53,72 @@ def localized(
     return resolve_text(text, preferred)
 
 
+def _unique_ids(services: Sequence[CustomService]) -> list[str]:
+    return list(dict.fromkeys(str(service.id) for service in services))
+
+
+class QuestionsOfServices:
+    """`CustomService.additionalInformation` of every service of a level, in one statement."""
+
+    async def fetch(self, context: Context, parents: Sequence[Any]) -> Sequence[Any]:
+        missing = [service for service in parents if service._questions is None]
+        if missing:
+            async with context.read_connection() as connection:
+                rows = await questions_of_services(
+                    connection, context.viewer.tenant, _unique_ids(missing)
+                )
+            for service in missing:
+                service._questions = [
+                    AdditionalInformation.from_row(row) for row in rows[str(service.id)]
+                ]
+        return [question for service in parents for question in service._questions]
+
+
+async def _attach_required_ids(context: Context, services: Sequence[CustomService]) -> None:
+    missing = [service for service in services if service._required_ids is None]
+    if missing:
+        async with context.read_connection() as connection:
+            ids = await requirements_of_services(
+                connection, context.viewer.tenant, _unique_ids(missing)
+            )
+        for service in missing:
+            service._required_ids = ids[str(service.id)]
+
+
+class RequirementsOfServices:
+    """`CustomService.requiredCustomServiceRefs` of every service of a level, in one
+    statement."""
+
+    async def fetch(self, context: Context, parents: Sequence[Any]) -> Sequence[Any]:
+        await _attach_required_ids(context, parents)
+        return ()
+
+
+class RequiredServicesOfServices:
+    """`CustomService.requiredCustomServices` of every service of a level: their ids (unless
+    read already) and then the services, one statement each."""
+
+    async def fetch(self, context: Context, parents: Sequence[Any]) -> Sequence[Any]:
+        await _attach_required_ids(context, parents)
+        missing = [service for service in parents if service._required is None]
+        if missing:
+            wanted = list(dict.fromkeys(i for s in missing for i in s._required_ids))
+            rows = {}
+            if wanted:
+                async with context.read_connection() as connection:
+                    rows = await services_by_id(connection, context.viewer.tenant, wanted)
+            for service in missing:
+                service._required = [
+                    CustomService.from_row(rows[i]) for i in service._required_ids if i in rows
+                ]
+        return [required for service in parents for required in service._required]
+
+
+QUESTIONS_OF_SERVICES = QuestionsOfServices()
+REQUIREMENTS_OF_SERVICES = RequirementsOfServices()
+REQUIRED_SERVICES_OF_SERVICES = RequiredServicesOfServices()
+
+
 @strawberry.type(description="A question a worker answers when doing a job of the service.")
 class AdditionalInformation:
     id: strawberry.ID = strawberry.field(description="Id of the additional information.")
@@ -62,18 +135,24 @@ class AdditionalInformation:
     )
     is_mandatory: bool = strawberry.field(description="A job cannot finish without an answer.")
 
-    @strawberry.field(description="The question in the caller's locale.")
+    @strawberry.field(
+        description="The question in the caller's locale.",
+        metadata=reads(getter=localized_text("name_localized", required=True)),
+    )
     def name(self, info: strawberry.Info[Context, None], locale: LocaleArg = None) -> str:
         return localized(info, self.name_localized, locale) or ""
 
-    @strawberry.field(description="The help text in the caller's locale.")
+    @strawberry.field(
+        description="The help text in the caller's locale.",
+        metadata=reads(getter=localized_text("description_localized")),
+    )
     def description(
         self, info: strawberry.Info[Context, None], locale: LocaleArg = None
     ) -> str | None:
         return localized(info, self.description_localized, locale)
 
     @classmethod
-    def from_row(cls, row: tables.CustomServiceAdditionalInformation) -> AdditionalInformation:
+    def from_row(cls, row: Any) -> AdditionalInformation:
         return cls(
             id=strawberry.ID(row.id),
             tenant_additional_information_id=row.tenant_additional_information_id,
@@ -116,12 +195,22 @@ class CustomService:
     version: int = strawberry.field(
         description="Optimistic-locking version; send it with every change."
     )
+    #: Attached by the read path's relations (None: not fetched).
+    _questions: strawberry.Private[list[AdditionalInformation] | None]
+    _required_ids: strawberry.Private[list[str] | None]
+    _required: strawberry.Private[list[CustomService] | None]
 
-    @strawberry.field(description="The name in the caller's locale.")
+    @strawberry.field(
+        description="The name in the caller's locale.",
+        metadata=reads(getter=localized_text("name_localized", required=True)),
+    )
     def name(self, info: strawberry.Info[Context, None], locale: LocaleArg = None) -> str:
         return localized(info, self.name_localized, locale) or ""
 
-    @strawberry.field(description="The description in the caller's locale.")
+    @strawberry.field(
+        description="The description in the caller's locale.",
+        metadata=reads(getter=localized_text("description_localized")),
+    )
     def description(
         self, info: strawberry.Info[Context, None], locale: LocaleArg = None
     ) -> str | None:
@@ -129,7 +218,8 @@ class CustomService:
 
     @strawberry.field(
         description="Questions a worker answers on jobs of this service (≤ 15).",
-        metadata=bounded(MAX_ADDITIONAL_INFORMATION),
+        metadata=bounded(MAX_ADDITIONAL_INFORMATION)
+        | reads(getter=row_value(attrgetter("_questions")), relation=QUESTIONS_OF_SERVICES),
     )
     async def additional_information(
         self, info: strawberry.Info[Context, None]
@@ -139,7 +229,8 @@ class CustomService:
 
     @strawberry.field(
         description="Ids of the custom services that must be done before this one.",
-        metadata=bounded(MAX_REQUIRED_SERVICES),
+        metadata=bounded(MAX_REQUIRED_SERVICES)
+        | reads(getter=row_value(attrgetter("_required_ids")), relation=REQUIREMENTS_OF_SERVICES),
     )
     async def required_custom_service_refs(
         self, info: strawberry.Info[Context, None]
@@ -149,7 +240,8 @@ class CustomService:
 
     @strawberry.field(
         description="The custom services that must be done before this one.",
-        metadata=bounded(MAX_REQUIRED_SERVICES),
+        metadata=bounded(MAX_REQUIRED_SERVICES)
+        | reads(getter=row_value(attrgetter("_required")), relation=REQUIRED_SERVICES_OF_SERVICES),
     )
     async def required_custom_services(
         self, info: strawberry.Info[Context, None]
@@ -160,7 +252,8 @@ class CustomService:
         return [CustomService.from_row(row) for row in rows if row is not None]
 
     @classmethod
-    def from_row(cls, row: tables.CustomService) -> CustomService:
+    def from_row(cls, row: Any) -> CustomService:
+        """From an ORM row or a read path row of the custom_service table."""
         return cls(
             id=strawberry.ID(row.id),
             tenant_custom_service_id=row.tenant_custom_service_id,
@@ -177,4 +270,7 @@ class CustomService:
             created=row.created,
             last_modified=row.last_modified,
             version=row.version,
+            _questions=None,
+            _required_ids=None,
+            _required=None,
         )
