@@ -38,12 +38,16 @@ def caller_at(address: str | None) -> str:
 
 class Limiter(Protocol):
     policy: Policy
+    #: Whether a charge is a round trip to a database (worth overlapping with a cheap read).
+    remote: bool
 
     async def charge(self, caller: str, cost: int) -> Decision: ...
 
 
 class MemoryLimiter:
     """Budgets in this process's memory (SQLite; and anonymous callers everywhere)."""
+
+    remote = False
 
     def __init__(self, policy: Policy, clock: Clock = time.time) -> None:
         self.policy = policy
@@ -64,6 +68,8 @@ class PostgresLimiter:
     """Budgets in PostgreSQL, one statement per request (app/repositories/fair_use.py): sent
     alone on a connection of `direct` (autocommit, no BEGIN and COMMIT around it) when given,
     else in a transaction of its own (behind PgBouncer, or while statements are traced)."""
+
+    remote = True
 
     def __init__(
         self,

@@ -11,10 +11,15 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
 
 from app.auth import issue_token
+from app.domain.fair_use import Decision, Policy
+from app.graphql.pipeline import lane as lane_module
 from app.http.app import create_app
+from app.services.fair_use import Limiter, MemoryLimiter
 from app.settings import Settings
+from tests.support.graphql import lane_of
 
 #: Costs about a hundred (a page of up to 100 services with their ids).
 QUERY = "{ customServices(first: 100) { totalCount edges { node { id } } } }"
@@ -146,3 +151,81 @@ async def test_concurrent_requests_never_overspend(
 async def test_off_when_disabled(http: httpx.AsyncClient, settings: Settings) -> None:
     answer = await http.post("/graphql", json={"query": QUERY}, headers=auth(settings))
     assert answer.status_code == 200 and "RateLimit-Limit" not in answer.headers
+
+
+class RemoteBudgets(MemoryLimiter):
+    """Budgets in memory that answer like a database's: after the event loop has turned a few
+    times, so whatever is started beside a charge really runs before it is decided."""
+
+    remote = True
+
+    async def charge(self, caller: str, cost: int) -> Decision:
+        for _ in range(20):
+            await asyncio.sleep(0)
+        return await super().charge(caller, cost)
+
+
+class BrokenBudgets(RemoteBudgets):
+    async def charge(self, caller: str, cost: int) -> Decision:
+        await asyncio.sleep(0)
+        raise ConnectionError("the budgets' database is out of reach")
+
+
+def with_budgets(app: Starlette, monkeypatch: pytest.MonkeyPatch, limiter: Limiter) -> None:
+    """`limiter` keeps the budgets of texts seen before (the read lane's)."""
+    monkeypatch.setattr(lane_of(app).pipeline, "limiter", limiter)
+
+
+@pytest.fixture
+def limited_app(limited: Settings, engine: AsyncEngine) -> Starlette:
+    return create_app(limited, engine)
+
+
+@pytest.fixture
+async def limited_client(limited_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=limited_app, client=("10.1.2.3", 1))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.mark.parametrize("beside", [True, False], ids=["read beside the charge", "charged first"])
+async def test_a_refused_read_answers_the_same_whether_read_beside_its_charge_or_after(
+    limited_app: Starlette,
+    limited_client: httpx.AsyncClient,
+    limited: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    beside: bool,
+) -> None:
+    """A cheap query's read overlaps a charge kept in a database; a dearer one waits for it.
+    Either way a refused caller gets RATE_LIMITED, 429 and no data; only the statements differ."""
+    with_budgets(limited_app, monkeypatch, RemoteBudgets(Policy(BUDGET, 86_400)))
+    if not beside:
+        monkeypatch.setattr(lane_module, "READ_BESIDE_CHARGE_MAX_COST", 10)
+    answers = await spend_all(limited_client, auth(limited))
+    allowed, refused = answers[-2], answers[-1]
+    assert allowed.status_code == 200 and "errors" not in allowed.json()
+    assert refused.status_code == 429
+    body = refused.json()
+    assert body["data"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["RATE_LIMITED"]
+    assert refused.headers["RateLimit-Remaining"] == allowed.headers["RateLimit-Remaining"]
+    # Read beside its charge, the refused query was read; charged first, it was not.
+    assert (int(refused.headers["x-sql-statements"]) > 0) is beside
+
+
+async def test_a_charge_that_fails_beside_a_read_answers_no_data(
+    limited_app: Starlette,
+    limited_client: httpx.AsyncClient,
+    limited: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    headers = auth(limited)
+    first = await limited_client.post("/graphql", json={"query": QUERY}, headers=headers)
+    assert first.status_code == 200
+    with_budgets(limited_app, monkeypatch, BrokenBudgets(Policy(BUDGET, 86_400)))
+    again = await limited_client.post("/graphql", json={"query": QUERY}, headers=headers)
+    body = again.json()
+    # The read's answer is dropped: what was not charged is not served.
+    assert body["data"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["DATABASE_UNAVAILABLE"]
+    assert "out of reach" not in again.text

@@ -13,21 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from app.auth import issue_token
-from app.graphql.pipeline.lane import ReadLane
-from app.graphql.schema import GatewaySchema
 from app.http.app import create_app
 from app.settings import Settings
-from tests.support.graphql import GraphQLClient
+from tests.support.graphql import GraphQLClient, lane_of
 from tests.support.jobs import job, service
 
 JOBS = "query Jobs($first: Int) { serviceJobs(first: $first) { totalCount nodes { id name } } }"
-
-
-def lane_of(app: Starlette) -> ReadLane:
-    graphql = next(r for r in app.routes if getattr(r, "path", "") == "/graphql")
-    schema = graphql.endpoint.schema  # type: ignore[attr-defined]
-    assert isinstance(schema, GatewaySchema) and schema.lane is not None
-    return schema.lane
 
 
 def headers(settings: Settings, tenant: str = "acme") -> dict[str, str]:

@@ -6,13 +6,24 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
+from starlette.applications import Starlette
 
 from app.auth import issue_token
+from app.graphql.pipeline.lane import ReadLane
+from app.graphql.schema import GatewaySchema
 from app.settings import Settings
 
 
 class GraphQLError(AssertionError):
     pass
+
+
+def lane_of(app: Starlette) -> ReadLane:
+    """The read lane of an app's /graphql (app/graphql/pipeline/lane.py)."""
+    graphql = next(r for r in app.routes if getattr(r, "path", "") == "/graphql")
+    schema = graphql.endpoint.schema  # type: ignore[attr-defined]
+    assert isinstance(schema, GatewaySchema) and schema.lane is not None
+    return schema.lane
 
 
 class GraphQLClient:

@@ -10,10 +10,12 @@ the extensions would; and it answers only when each of them lets the operation r
 else — a text not parsed or validated yet, a mutation, a refusal by the limits, the cost or
 the input texts, tracing on, an automatic persisted query to remember — is left to Strawberry
 (`run` returns None), which then does its usual work, errors included. Fair use is charged
-here (once: the context remembers it), and its refusal answered here."""
+here (once: the context remembers it), and its refusal answered here; a cheap read runs while
+its charge travels to the database that keeps the budgets."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Mapping
 from typing import Any, cast
 
@@ -26,6 +28,7 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from app.domain.fair_use import READ_BESIDE_CHARGE_MAX_COST, Decision
 from app.graphql.context import Context
 from app.graphql.fast_path import Declined, ReadPathExecutor, run_compiled_operation
 from app.graphql.pipeline.fair_use import charge, rate_limited_error
@@ -106,12 +109,41 @@ class ReadLane:
         values: Mapping[str, Any],
         extensions: dict[str, Any] | None,
     ) -> ExecutionResult:
-        pipeline = self.pipeline
-        if pipeline.limiter is not None and context.query_cost is not None:
-            decision = await charge(pipeline.limiter, context, context.query_cost)
+        """Charges fair use, then answers; a cheap operation whose budget is in a database is
+        read while its charge is on its way (READ_BESIDE_CHARGE_MAX_COST), and its answer is
+        dropped when the charge is refused: the caller sees the same RATE_LIMITED either way."""
+        limiter = self.pipeline.limiter
+        cost = context.query_cost
+        if limiter is None or cost is None:
+            return await self._answer(context, document, operation, values, extensions)
+        if not limiter.remote or cost > READ_BESIDE_CHARGE_MAX_COST:
+            decision = await charge(limiter, context, cost)
             if decision is not None and not decision.allowed:
                 return ExecutionResult(data=None, errors=[rate_limited_error(decision)])
-        schema = pipeline.cost.schema
+            return await self._answer(context, document, operation, values, extensions)
+        charging = asyncio.ensure_future(charge(limiter, context, cost))
+        try:
+            result = await self._answer(context, document, operation, values, extensions)
+        except Exception:
+            # Read first, the refusal would have been the answer: it still is.
+            refused = await _refusal_of(charging)
+            if refused is not None:
+                return refused
+            raise
+        except BaseException:
+            charging.cancel()
+            raise
+        return await _refusal_of(charging, reraise=True) or result
+
+    async def _answer(
+        self,
+        context: Context,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        values: Mapping[str, Any],
+        extensions: dict[str, Any] | None,
+    ) -> ExecutionResult:
+        schema = self.pipeline.cost.schema
         operation_name = operation.name.value if operation.name else None
         declined: Declined | None = None
         if self.executor_class is ReadPathExecutor and context.query_text:
@@ -137,3 +169,19 @@ class ReadLane:
         if declined is not None:
             declined.judge(result.errors, context.request_id)
         return ExecutionResult(data=result.data, errors=result.errors)
+
+
+async def _refusal_of(
+    charging: asyncio.Future[Decision | None], reraise: bool = False
+) -> ExecutionResult | None:
+    """The RATE_LIMITED answer when the charge was refused, else None. A charge that failed
+    raises its error when `reraise` says so, else (the read failed too) counts as no refusal."""
+    try:
+        decision = await charging
+    except Exception:
+        if reraise:
+            raise
+        return None
+    if decision is not None and not decision.allowed:
+        return ExecutionResult(data=None, errors=[rate_limited_error(decision)])
+    return None
