@@ -117,7 +117,7 @@ async def main() -> int:
             times.append((time.perf_counter() - started) * 1000)
         if args.profile == "cprofile":
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("tottime").print_stats(args.top)
+            pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(args.top)
         elif args.profile == "pyinstrument":
             profiler.stop()
             print(profiler.output_text(unicode=False, color=False, show_all=False))
