@@ -33,7 +33,7 @@ import orjson
 # The tree benchmark's query and trees: bench/run.py, beside this script (whose directory
 # comes first on sys.path, whichever checkout's app is measured; run.py imports only the
 # standard library).
-from run import BIG, SECRET, TENANT, TREES, nested, request
+from run import BIG, SECRET, TENANT, TREES, nested, request  # type: ignore[import-not-found]
 
 HERE = Path(__file__).resolve().parent
 if not os.environ.get("PYTHONPATH"):
@@ -73,7 +73,7 @@ async def measure(
         _env_file=None,  # type: ignore[call-arg]
         app_env="production",
         database_url=f"sqlite+aiosqlite:///{database}",
-        jwt_secret=SECRET,  # type: ignore[arg-type]
+        jwt_secret=SECRET,
         log_level="WARNING",
     )
     engine = create_engine(settings.database_url)

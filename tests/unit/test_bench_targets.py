@@ -52,7 +52,7 @@ def test_missed_targets_are_named() -> None:
     assert missed == {
         "nested lsj-big median ≤ 40 ms (PostgreSQL)",
         "lsj-big under 8 clients ≥ 35 req/s (PostgreSQL)",
-        "SQLite's nested median within 1.5× of PostgreSQL's",  # noqa: RUF001
+        "SQLite's nested median within 1.5× of PostgreSQL's",
         "≤ 3 SQL statements per tree request (sqlite)",
         "peak RSS < 300 MB (sqlite)",
     }
