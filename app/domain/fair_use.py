@@ -17,9 +17,9 @@ from dataclasses import dataclass
 _SLACK = 1e-6
 #: A query estimated to cost at most this much is read while its charge is on its way to a
 #: budget kept in a database, instead of after it: one round trip less for what frontends send
-#: all day (one job costs a few units, a page of 100 jobs with their line items about 24,000).
+#: all day (one job costs 7, a page of 100 jobs with their line items about 25,700).
 #: A refused one still answers RATE_LIMITED with no data; it has read at most this much. A
-#: dearer query (a 1,000-job tree costs about 230,000) is charged before anything is read.
+#: dearer query (a 1,000-job tree costs about 259,000) is charged before anything is read.
 READ_BESIDE_CHARGE_MAX_COST = 50_000
 
 
