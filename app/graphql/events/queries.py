@@ -11,6 +11,7 @@ from app.domain.events import EntityType
 from app.graphql.common.pagination import After, Connection, First, page_request, paged
 from app.graphql.context import Context
 from app.graphql.events.types import Event, EventEntityType, EventType
+from app.graphql.read_path.sources import RootCall, reads
 from app.repositories.events import EventFilter, EventRepository
 
 
@@ -34,12 +35,31 @@ class EventFilterInput:
         )
 
 
+async def events_page(
+    context: Context,
+    first: int | None = None,
+    after: str | None = None,
+    filter: EventFilterInput | None = None,
+) -> Connection[Event]:
+    """The caller's events after `after`, oldest first (the resolver's and the read path's)."""
+    page = page_request(context.settings, first, after)
+    flt = (filter or EventFilterInput()).to_filter()
+    viewer = context.viewer
+    return await paged(
+        context.reads,
+        lambda s: EventRepository(s, viewer.tenant).page(flt, page, viewer.facilities),
+        lambda s: EventRepository(s, viewer.tenant).count(flt, viewer.facilities),
+        Event.from_row,
+    )
+
+
 @strawberry.type
 class EventQuery:
     @strawberry.field(
         description="Changes to service jobs and trees, oldest first. Ids and cursors grow in "
         "commit order: keep the last `endCursor` and pass it as `after` to get only what "
-        "happened since. A facility-scoped caller sees the events of its facilities."
+        "happened since. A facility-scoped caller sees the events of its facilities.",
+        metadata=reads(root=RootCall(events_page)),
     )
     async def events(
         self,
@@ -50,13 +70,4 @@ class EventQuery:
             EventFilterInput | None, strawberry.argument(description="Conditions.")
         ] = None,
     ) -> Connection[Event]:
-        context = info.context
-        page = page_request(context.settings, first, after)
-        flt = (filter or EventFilterInput()).to_filter()
-        viewer = context.viewer
-        return await paged(
-            context.reads,
-            lambda s: EventRepository(s, viewer.tenant).page(flt, page, viewer.facilities),
-            lambda s: EventRepository(s, viewer.tenant).count(flt, viewer.facilities),
-            Event.from_row,
-        )
+        return await events_page(info.context, first, after, filter)

@@ -8,10 +8,13 @@ import strawberry
 
 from app.graphql.context import Context
 from app.graphql.orders.types import Order
+from app.graphql.read_path.sources import RootCall, reads
 from app.repositories.service_jobs import ServiceJobRepository
 
 
 async def load_order(context: Context, tenant_order_id: str) -> Order | None:
+    """The order with its jobs (the resolver's and the read path's); null when there is none
+    or its facility is out of the caller's scope."""
     viewer = context.viewer
     async with context.reads() as session:
         repo = ServiceJobRepository(session, viewer.tenant)
@@ -24,7 +27,10 @@ async def load_order(context: Context, tenant_order_id: str) -> Order | None:
 
 @strawberry.type
 class OrderQuery:
-    @strawberry.field(description="An order by the tenant's order id; null when there is none.")
+    @strawberry.field(
+        description="An order by the tenant's order id; null when there is none.",
+        metadata=reads(root=RootCall(load_order)),
+    )
     async def order(
         self,
         info: strawberry.Info[Context, None],

@@ -1,0 +1,109 @@
+"""Roots read by the same function as their resolver (`RootCall`: `order`, `events`,
+`webhookSubscriptions`, `webhookDeliveries`) are completed by the compiled walk: with data in
+every one of them, each answers exactly as graphql-core answers, and through the compiled path
+(an order's trees too: the tree's walk completes them wherever it meets them)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.auth import issue_token
+from app.graphql import fast_path
+from app.http.app import create_app
+from app.settings import Settings
+from tests.api.test_fast_path import same
+from tests.api.test_orders import create, item
+from tests.api.test_webhooks import subscribed
+from tests.support.graphql import GraphQLClient
+from tests.support.jobs import service
+
+Clients = tuple[httpx.AsyncClient, httpx.AsyncClient, dict[str, str]]
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Loopback callback urls allowed (nothing is delivered here)."""
+    return settings.model_copy(update={"webhook_allow_private": True})
+
+
+@pytest.fixture
+async def clients(
+    settings: Settings, engine: AsyncEngine, gql: GraphQLClient
+) -> AsyncIterator[Clients]:
+    await service(gql, "parent")
+    await service(gql, "child")
+    created = await create(gql, "order-1", [item("parent", item("child"), item("child"))])
+    assert created["userErrors"] == []
+    await subscribed(gql, "http://127.0.0.1:9/hook")
+    await subscribed(gql, "http://127.0.0.1:9/other", facilityRefs=["fac-1"])
+    fast = create_app(settings, engine)
+    plain = create_app(settings.model_copy(update={"fast_tree_path": False}), engine)
+    headers = {"Authorization": f"Bearer {issue_token(settings, tenant='acme')}"}
+    async with (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=fast), base_url="http://t") as a,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=plain), base_url="http://t") as b,
+    ):
+        yield a, b, headers
+
+
+ORDER = """query($order: String!) { order(tenantOrderId: $order) { __typename id tenantOrderId
+  facilityRef targetTime marketplaceId serviceType status created
+  serviceJobs { id status name facilityRef version lineItems { id quantity } } } }"""
+EVENTS = """{ events(first: 50) { totalCount pageInfo { hasNextPage endCursor }
+  edges { cursor node { id type entityType entityId facilityRef version payload occurredAt
+    __typename } } } }"""
+FILTERED_EVENTS = """query($types: [EventType!]) { events(first: 3, filter: {types: $types,
+  entityType: SERVICE_JOB}) { nodes { id type } } }"""
+SUBSCRIPTIONS = """{ webhookSubscriptions(first: 5) { totalCount
+  nodes { id callbackUrl events facilityRefs active created __typename } } }"""
+DELIVERIES = """query($subscription: ID!) { webhookDeliveries(subscriptionId: $subscription,
+  first: 10) { totalCount nodes { id eventId status attempts } } }"""
+
+
+async def test_each_root_answers_identically_through_the_compiled_walk(clients: Clients) -> None:
+    fast, _, headers = clients
+    listed = await fast.post("/graphql", json={"query": SUBSCRIPTIONS}, headers=headers)
+    subscription = listed.json()["data"]["webhookSubscriptions"]["nodes"][0]["id"]
+    variables = {
+        "order": "order-1",
+        "types": ["SERVICE_JOB_CREATED"],
+        "subscription": subscription,
+    }
+    for query in (ORDER, EVENTS, FILTERED_EVENTS, SUBSCRIPTIONS, DELIVERIES):
+        compiled = fast_path.OUTCOMES["compiled"]
+        answer = await same(clients, query, variables)
+        assert "errors" not in answer, answer
+        # `same` sends the text twice to the compiled app: both times compiled.
+        assert fast_path.OUTCOMES["compiled"] - compiled == 2, query
+    order = (await same(clients, ORDER, variables))["data"]["order"]
+    assert (order["status"], len(order["serviceJobs"])) == ("OPEN", 3)
+    events = (await same(clients, EVENTS, variables))["data"]["events"]
+    assert events["totalCount"] >= 3
+    subscriptions = (await same(clients, SUBSCRIPTIONS, variables))["data"]
+    assert subscriptions["webhookSubscriptions"]["totalCount"] == 2
+
+
+async def test_an_order_out_of_scope_and_a_missing_one_are_null_on_both_paths(
+    clients: Clients, settings: Settings
+) -> None:
+    token = issue_token(settings, tenant="acme", facilities=["fac-2"])
+    scoped = (clients[0], clients[1], {"Authorization": f"Bearer {token}"})
+    hidden = await same(scoped, ORDER, {"order": "order-1"})
+    assert hidden["data"] == {"order": None}
+    missing = await same(clients, ORDER, {"order": "nope"})
+    assert missing["data"] == {"order": None}
+
+
+async def test_an_orders_trees_are_completed_by_the_tree_walk(clients: Clients) -> None:
+    query = """{ order(tenantOrderId: "order-1") { status
+      linkedServiceJobs { id status allServiceJobLinks { depth } } } }"""
+    compiled = fast_path.OUTCOMES["compiled"]
+    answer = await same(clients, query, {})
+    assert "errors" not in answer
+    assert len(answer["data"]["order"]["linkedServiceJobs"]) == 1
+    # Trees are completed by the tree's walk wherever the walk meets them (ROOTS).
+    assert fast_path.OUTCOMES["compiled"] - compiled == 2
