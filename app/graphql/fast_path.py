@@ -88,10 +88,12 @@ def _record(outcome: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    """A selection set's compiled walk, and what must be fetched before it runs."""
+    """A selection set's compiled walk, and what must be fetched before it runs; `many`: the
+    walk of a root field's list, whose items are the parents of the fetches."""
 
     run: Getter
     fetches: tuple[Fetch, ...]
+    many: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +171,8 @@ async def complete_root(
         if isinstance(field_def.type, GraphQLNonNull):
             raise StepAside
         return None
-    await prefetch(context, plan.fetches, [value])
+    parents = [item for item in value if item is not None] if plan.many else [value]
+    await prefetch(context, plan.fetches, parents)
     return plan.run(value)
 
 
@@ -389,10 +392,41 @@ class ReadPathExecutor(BudgetedExecutor):
             inner = object_type.fields[fields[0].node.name.value].type
             if isinstance(inner, GraphQLNonNull):
                 inner = inner.of_type
+            if isinstance(inner, GraphQLList):
+                return self._list_plan(inner, fields, in_tree)
             if not isinstance(inner, GraphQLObjectType):
                 return None
             return self._plan(inner, fields, in_tree)
         return self._plan(object_type, fields, in_tree)
+
+    def _list_plan(
+        self, list_type: GraphQLList[Any], fields: FieldDetailsList, in_tree: bool
+    ) -> Compiled | None:
+        """A root field's list of objects: each item completed by the item type's walk (a
+        null item in a non-null position steps aside: graphql-core reports it)."""
+        item = list_type.of_type
+        non_null = isinstance(item, GraphQLNonNull)
+        if non_null:
+            item = item.of_type
+        if not isinstance(item, GraphQLObjectType):
+            return None
+        plan = self._plan(item, fields, in_tree)
+        if plan is None or plan.many:
+            return None
+        run = plan.run
+
+        def each(values: Any) -> list[Any]:
+            completed: list[Any] = []
+            for value in values:
+                if value is None:
+                    if non_null:
+                        raise StepAside
+                    completed.append(None)
+                else:
+                    completed.append(run(value))
+            return completed
+
+        return Compiled(each, plan.fetches, many=True)
 
     def _plan(
         self, object_type: GraphQLObjectType, fields: FieldDetailsList, in_tree: bool

@@ -1,5 +1,6 @@
 """Roots read by the same function as their resolver (`RootCall`: `order`, `events`,
-`webhookSubscriptions`, `webhookDeliveries`) are completed by the compiled walk: with data in
+`webhookSubscriptions`, `webhookDeliveries`, `searchLinkedServiceJobs`, `serviceData`,
+`cancellationReasonCodes`) are completed by the compiled walk: with data in
 every one of them, each answers exactly as graphql-core answers, and through the compiled path
 (an order's trees too: the tree's walk completes them wherever it meets them)."""
 
@@ -60,6 +61,16 @@ FILTERED_EVENTS = """query($types: [EventType!]) { events(first: 3, filter: {typ
   entityType: SERVICE_JOB}) { nodes { id type } } }"""
 SUBSCRIPTIONS = """{ webhookSubscriptions(first: 5) { totalCount
   nodes { id callbackUrl events facilityRefs active created __typename } } }"""
+SEARCH = """query($term: String) { searchLinkedServiceJobs(first: 5,
+  filter: {searchTerm: $term, or: [{status: OPEN}, {status: NOT_READY}]}) { totalCount
+  pageInfo { hasNextPage endCursor } nodes { id status tenantOrderId
+    allServiceJobLinks { depth serviceJob { id name status } } } } }"""
+SERVICE_DATA = """query($job: ID!) { serviceData(serviceJobId: $job) { __typename id version
+  linkedServiceJobsRef availableLineItems { id quantity availableQuantity
+    article { tenantArticleId title } executedServiceJobData { sequence appliedQuantity } } } }"""
+REASONS = """{ heavy: cancellationReasonCodes(marketplaceId: "A1PA6795UKMFR9",
+  serviceType: "heavybulky") { code description __typename }
+  default: cancellationReasonCodes(marketplaceId: "A1PA6795UKMFR9") { code } }"""
 DELIVERIES = """query($subscription: ID!) { webhookDeliveries(subscriptionId: $subscription,
   first: 10) { totalCount nodes { id eventId status attempts } } }"""
 
@@ -68,23 +79,45 @@ async def test_each_root_answers_identically_through_the_compiled_walk(clients: 
     fast, _, headers = clients
     listed = await fast.post("/graphql", json={"query": SUBSCRIPTIONS}, headers=headers)
     subscription = listed.json()["data"]["webhookSubscriptions"]["nodes"][0]["id"]
+    order = await fast.post(
+        "/graphql", json={"query": ORDER, "variables": {"order": "order-1"}}, headers=headers
+    )
     variables = {
         "order": "order-1",
         "types": ["SERVICE_JOB_CREATED"],
         "subscription": subscription,
+        "term": None,
+        "job": order.json()["data"]["order"]["serviceJobs"][0]["id"],
     }
-    for query in (ORDER, EVENTS, FILTERED_EVENTS, SUBSCRIPTIONS, DELIVERIES):
+    roots = {
+        ORDER: 1,
+        EVENTS: 1,
+        FILTERED_EVENTS: 1,
+        SUBSCRIPTIONS: 1,
+        DELIVERIES: 1,
+        SEARCH: 1,
+        SERVICE_DATA: 1,
+        REASONS: 2,
+    }
+    for query, count in roots.items():
         compiled = fast_path.OUTCOMES["compiled"]
         answer = await same(clients, query, variables)
         assert "errors" not in answer, answer
-        # `same` sends the text twice to the compiled app: both times compiled.
-        assert fast_path.OUTCOMES["compiled"] - compiled == 2, query
+        # `same` sends the text twice to the compiled app: each root compiled both times.
+        assert fast_path.OUTCOMES["compiled"] - compiled == 2 * count, query
     order = (await same(clients, ORDER, variables))["data"]["order"]
     assert (order["status"], len(order["serviceJobs"])) == ("OPEN", 3)
     events = (await same(clients, EVENTS, variables))["data"]["events"]
     assert events["totalCount"] >= 3
     subscriptions = (await same(clients, SUBSCRIPTIONS, variables))["data"]
     assert subscriptions["webhookSubscriptions"]["totalCount"] == 2
+    found = (await same(clients, SEARCH, variables))["data"]["searchLinkedServiceJobs"]
+    assert found["totalCount"] == 1
+    assert len(found["nodes"][0]["allServiceJobLinks"]) == 3
+    data = (await same(clients, SERVICE_DATA, variables))["data"]["serviceData"]
+    assert data["__typename"] == "ServiceData"
+    reasons = (await same(clients, REASONS, variables))["data"]
+    assert reasons["heavy"] and reasons["default"]
 
 
 async def test_an_order_out_of_scope_and_a_missing_one_are_null_on_both_paths(

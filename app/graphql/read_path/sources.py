@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from inspect import isawaitable
 from operator import attrgetter
 from typing import Any, Protocol
 
@@ -55,14 +56,15 @@ class RootRead(Protocol):
 @dataclass(frozen=True, slots=True)
 class RootCall:
     """A root field read by the same function its resolver calls (`function(context,
-    **arguments)`, the arguments by their Python names): for roots whose value is a few rows
-    read through their repository, where what the compiled walk saves is graphql-core's work
-    per field of every object returned."""
+    **arguments)`, the arguments by their Python names; a coroutine function or a plain one):
+    for roots whose value is a few rows read through their repository, or computed, where what
+    the compiled walk saves is graphql-core's work per field of every object returned."""
 
     function: Callable[..., Any]
 
     async def read(self, context: Any, arguments: Mapping[str, Any]) -> Any:
-        return await self.function(context, **arguments)
+        value = self.function(context, **arguments)
+        return await value if isawaitable(value) else value
 
 
 @dataclass(frozen=True, slots=True)

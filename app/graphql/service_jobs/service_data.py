@@ -94,8 +94,6 @@ class ServiceData:
         )
 
 
-async def service_data_of_tree(
-    info: strawberry.Info[Context, None], tree_id: str
-) -> ServiceData | None:
-    state = await info.context.loaders.service_data_by_tree_id.load(tree_id)
+async def service_data_of_tree(context: Context, tree_id: str) -> ServiceData | None:
+    state = await context.loaders.service_data_by_tree_id.load(tree_id)
     return ServiceData.from_state(state) if state else None

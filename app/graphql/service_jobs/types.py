@@ -253,7 +253,7 @@ class ServiceJob:
         metadata=resolved_by_graphql_core("not a batched relation yet: loaded per tree"),
     )
     async def service_data(self, info: strawberry.Info[Context, None]) -> ServiceData | None:
-        return await service_data_of_tree(info, str(self.linked_service_jobs_ref))
+        return await service_data_of_tree(info.context, str(self.linked_service_jobs_ref))
 
     @strawberry.field(
         description="The job's appointments, oldest first.",
@@ -419,7 +419,7 @@ class LinkedServiceJobs:
 
     @strawberry.field(description="The items of the tree and which jobs use them.")
     async def service_data(self, info: strawberry.Info[Context, None]) -> ServiceData | None:
-        return await service_data_of_tree(info, str(self.id))
+        return await service_data_of_tree(info.context, str(self.id))
 
 
 @dataclass(slots=True)

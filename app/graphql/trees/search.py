@@ -27,6 +27,7 @@ from app.graphql.common.pagination import (
     to_connection,
 )
 from app.graphql.context import Context
+from app.graphql.read_path.sources import RootCall, reads
 from app.graphql.service_jobs.enums import ServiceJobStatus
 from app.graphql.service_jobs.filters import TEXT_MATCH, OrderDirection
 from app.graphql.service_jobs.types import LinkedServiceJobs, view_of_snapshot
@@ -134,12 +135,54 @@ def _bounded(search: LinkedServiceJobsSearchInput) -> TreeCondition:
     return search.to_condition()
 
 
+async def search_page(
+    context: Context,
+    filter: LinkedServiceJobsSearchInput | None = None,
+    order_by: LinkedServiceJobsOrderInput | None = None,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> Connection[LinkedServiceJobs]:
+    """A page of the trees the search finds (the resolver's and the read path's)."""
+    window = page_window(context.settings, first, after, last, before)
+    condition = _bounded(filter or LinkedServiceJobsSearchInput())
+    order = order_by or LinkedServiceJobsOrderInput(field=LinkedServiceJobsOrderField.TARGET_TIME)
+    key = tree_sort_key(order.field.name, order.direction is OrderDirection.DESC)
+    viewer = context.viewer
+    async with context.reads() as session:
+        page = await TreeSearch(session, viewer.tenant, viewer.facilities).page(
+            condition, key, window
+        )
+    snapshots = await context.loaders.tree_by_id.load_many([row.id for row in page.rows])
+    # A tree merged into another between the two reads is left out of the page.
+    found = [
+        (row, cursor, view_of_snapshot(snapshot, context.loaders.tree_views).tree)
+        for row, cursor, snapshot in zip(page.rows, page.cursors, snapshots, strict=True)
+        if snapshot is not None
+    ]
+    views = {row.id: view for row, _, view in found}
+    shown = Page(
+        rows=[row for row, _, _ in found],
+        cursors=[cursor for _, cursor, _ in found],
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+    )
+
+    async def total() -> int:
+        async with context.reads() as session:
+            return await TreeSearch(session, viewer.tenant, viewer.facilities).count(condition)
+
+    return to_connection(shown, lambda row: views[row.id], total)
+
+
 @strawberry.type
 class TreeSearchQuery:
     @strawberry.field(
         description="Trees of your tenant (and your facilities) found by an and/or search, "
         "ordered (default: soonest target time first) and paged forwards or backwards like "
-        "`serviceJobs`. Each tree costs three SQL statements, like `linkedServiceJobs`."
+        "`serviceJobs`. Each tree costs three SQL statements, like `linkedServiceJobs`.",
+        metadata=reads(root=RootCall(search_page)),
     )
     async def search_linked_service_jobs(
         self,
@@ -157,35 +200,4 @@ class TreeSearchQuery:
         last: Last = None,
         before: Before = None,
     ) -> Connection[LinkedServiceJobs]:
-        context = info.context
-        window = page_window(context.settings, first, after, last, before)
-        condition = _bounded(filter or LinkedServiceJobsSearchInput())
-        order = order_by or LinkedServiceJobsOrderInput(
-            field=LinkedServiceJobsOrderField.TARGET_TIME
-        )
-        key = tree_sort_key(order.field.name, order.direction is OrderDirection.DESC)
-        viewer = context.viewer
-        async with context.reads() as session:
-            page = await TreeSearch(session, viewer.tenant, viewer.facilities).page(
-                condition, key, window
-            )
-        snapshots = await context.loaders.tree_by_id.load_many([row.id for row in page.rows])
-        # A tree merged into another between the two reads is left out of the page.
-        found = [
-            (row, cursor, view_of_snapshot(snapshot, context.loaders.tree_views).tree)
-            for row, cursor, snapshot in zip(page.rows, page.cursors, snapshots, strict=True)
-            if snapshot is not None
-        ]
-        views = {row.id: view for row, _, view in found}
-        shown = Page(
-            rows=[row for row, _, _ in found],
-            cursors=[cursor for _, cursor, _ in found],
-            has_next_page=page.has_next_page,
-            has_previous_page=page.has_previous_page,
-        )
-
-        async def total() -> int:
-            async with context.reads() as session:
-                return await TreeSearch(session, viewer.tenant, viewer.facilities).count(condition)
-
-        return to_connection(shown, lambda row: views[row.id], total)
+        return await search_page(info.context, filter, order_by, first, after, last, before)
