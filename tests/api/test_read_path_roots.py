@@ -10,10 +10,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from graphql import get_named_type
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth import issue_token
 from app.graphql import fast_path
+from app.graphql.schema import build_schema
 from app.http.app import create_app
 from app.settings import Settings
 from tests.api.test_fast_path import same
@@ -140,3 +142,18 @@ async def test_an_orders_trees_are_completed_by_the_tree_walk(clients: Clients) 
     assert len(answer["data"]["order"]["linkedServiceJobs"]) == 1
     # Trees are completed by the tree's walk wherever the walk meets them (ROOTS).
     assert fast_path.OUTCOMES["compiled"] - compiled == 2
+
+
+def test_every_root_query_field_declares_its_read(settings: Settings) -> None:
+    """A new root field cannot bypass the read path unnoticed: each declares a root read
+    (`reads(root=...)`), or returns a tree, which the tree's walk completes wherever it is met
+    (fast_path.ROOTS)."""
+    schema = build_schema(settings)._schema
+    assert schema.query_type is not None
+    undeclared = [
+        name
+        for name, field in schema.query_type.fields.items()
+        if fast_path.root_read_of(schema.query_type, name) is None
+        and get_named_type(field.type).name not in fast_path.ROOTS
+    ]
+    assert undeclared == []
