@@ -192,11 +192,13 @@ def start_gateway(database: str, url: str, workers: int) -> System:
         "APP_ENV": "production",
         "JWT_SECRET": SECRET,
         "LOG_LEVEL": "WARNING",
-        # Fair use stays on (its charge is part of every request) with a budget that a
-        # benchmark's load cannot spend: at a quiet hour W1 alone spends the default's 60 M a
-        # minute in seconds, and the rest of the run would be measuring refusals.
+        # Fair use stays on (its charge is part of every request) with the default budget
+        # flowing back every second instead of every minute: at a quiet hour W1 alone spends
+        # 60 M a minute in seconds, and the rest of the run would be measuring refusals. The
+        # budget's size is the default's, so are its leases (a share of 60,000 units).
         "RATE_LIMIT": "true",
-        "RATE_LIMIT_COST": str(10**15),
+        "RATE_LIMIT_COST": "60000000",
+        "RATE_LIMIT_WINDOW_SECONDS": "1",
     }
     print(f"[gateway {database}] migrate and seed {TREES.name} …", flush=True)
     cli(env, "migrate")

@@ -15,7 +15,19 @@ from typing import Protocol
 from app.db.engine import SessionFactory
 from app.db.row_reads import RowReads
 from app.domain.access import Viewer
-from app.domain.fair_use import Decision, Policy, charge, debt_limit, outcome, spend
+from app.domain.fair_use import (
+    Decision,
+    Lease,
+    Policy,
+    charge,
+    debt_limit,
+    lease_from,
+    lease_size,
+    merged,
+    outcome,
+    spend,
+    spend_from_lease,
+)
 from app.repositories import fair_use as repo
 
 Clock = Callable[[], float]
@@ -38,21 +50,25 @@ def caller_at(address: str | None) -> str:
 
 class Limiter(Protocol):
     policy: Policy
-    #: Whether a charge is a round trip to a database (worth overlapping with a cheap read).
-    remote: bool
 
     async def charge(self, caller: str, cost: int) -> Decision: ...
+
+    def covers(self, caller: str, cost: int) -> bool:
+        """Whether charging `cost` now takes no round trip to a database (the lane reads a
+        cheap query beside a charge that does)."""
+        ...
 
 
 class MemoryLimiter:
     """Budgets in this process's memory (SQLite; and anonymous callers everywhere)."""
 
-    remote = False
-
     def __init__(self, policy: Policy, clock: Clock = time.time) -> None:
         self.policy = policy
         self.clock = clock
         self.states: OrderedDict[str, float] = OrderedDict()
+
+    def covers(self, caller: str, cost: int) -> bool:
+        return True
 
     async def charge(self, caller: str, cost: int) -> Decision:
         decision = charge(self.policy, self.states.get(caller), self.clock(), cost)
@@ -65,11 +81,11 @@ class MemoryLimiter:
 
 
 class PostgresLimiter:
-    """Budgets in PostgreSQL, one statement per request (app/repositories/fair_use.py): sent
+    """Budgets in PostgreSQL, one statement per charge (app/repositories/fair_use.py): sent
     alone on a connection of `direct` (autocommit, no BEGIN and COMMIT around it) when given,
-    else in a transaction of its own (behind PgBouncer, or while statements are traced)."""
-
-    remote = True
+    else in a transaction of its own (behind PgBouncer, or while statements are traced).
+    Cheap requests are spent from leases charged ahead (app/domain/fair_use.py, LEASE_SHARE):
+    one statement a second per caller and process instead of one per request."""
 
     def __init__(
         self,
@@ -82,23 +98,61 @@ class PostgresLimiter:
         self.db = db
         self.clock = clock
         self.direct = direct
+        #: Leases by caller, the least recently used forgotten beyond REMEMBERED_CALLERS
+        #: (what it had left is not given back: it flows back with the rest).
+        self.leases: OrderedDict[str, Lease] = OrderedDict()
+
+    def covers(self, caller: str, cost: int) -> bool:
+        lease = self.leases.get(caller)
+        return lease is not None and lease.units >= max(1, cost) and self.clock() < lease.expires
 
     async def charge(self, caller: str, cost: int) -> Decision:
         now = self.clock()
+        lease = self.leases.get(caller)
+        if lease is not None:
+            decision = spend_from_lease(self.policy, lease, now, cost)
+            if decision is not None:
+                return decision
+            if now >= lease.expires:
+                del self.leases[caller]
+            # else what it has left joins the next lease
+        size = lease_size(self.policy, cost)
+        if size:
+            tat, allowed = await self._charge(caller, now, size)
+            if allowed:
+                return self._spend_new_lease(caller, lease_from(tat, size, now), now, cost)
+            # Too little left for a lease: the request alone may still fit.
+        tat, allowed = await self._charge(caller, now, cost)
+        return outcome(self.policy, tat, allowed, now, cost)
+
+    def _spend_new_lease(self, caller: str, lease: Lease, now: float, cost: int) -> Decision:
+        # Another request of the caller may have charged a lease meanwhile: both were charged.
+        current = self.leases.get(caller)
+        if current is not None and now < current.expires:
+            lease = merged(current, lease)
+        self.leases[caller] = lease
+        self.leases.move_to_end(caller)
+        if len(self.leases) > REMEMBERED_CALLERS:
+            self.leases.popitem(last=False)
+        decision = spend_from_lease(self.policy, lease, now, cost)
+        assert decision is not None, "a lease covers at least two requests of its cost"
+        return decision
+
+    async def _charge(self, caller: str, now: float, cost: int) -> tuple[float, bool]:
+        """Charges `cost` in the database: the caller's state after it, and whether it fit."""
         if self.direct is not None and random.randrange(_SWEEP_ONE_IN) != 0:
             async with self.direct.connect() as connection:
-                tat, allowed = await repo.charge_alone(
+                return await repo.charge_alone(
                     connection, caller, now, spend(self.policy, cost), debt_limit(self.policy)
                 )
-            return outcome(self.policy, tat, allowed, now, cost)
         async with self.db() as session:
-            tat, allowed = await repo.charge(
+            charged = await repo.charge(
                 session, caller, now, spend(self.policy, cost), debt_limit(self.policy)
             )
             if random.randrange(_SWEEP_ONE_IN) == 0:
                 await repo.forget_rested(session, now)
             await session.commit()
-        return outcome(self.policy, tat, allowed, now, cost)
+        return charged
 
 
 def create_limiter(

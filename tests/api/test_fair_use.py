@@ -157,7 +157,8 @@ class RemoteBudgets(MemoryLimiter):
     """Budgets in memory that answer like a database's: after the event loop has turned a few
     times, so whatever is started beside a charge really runs before it is decided."""
 
-    remote = True
+    def covers(self, caller: str, cost: int) -> bool:
+        return False
 
     async def charge(self, caller: str, cost: int) -> Decision:
         for _ in range(20):
@@ -229,3 +230,33 @@ async def test_a_charge_that_fails_beside_a_read_answers_no_data(
     assert body["data"] is None
     assert [e["extensions"]["code"] for e in body["errors"]] == ["DATABASE_UNAVAILABLE"]
     assert "out of reach" not in again.text
+
+
+async def test_cheap_reads_are_spent_from_a_lease_one_statement_each(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    """With a production-sized budget a cheap read is charged from the process's lease
+    (PostgreSQL: one charge a second, not one per request): each answer costs its read
+    alone and still says what is left."""
+    roomy = settings.model_copy(
+        update={
+            "rate_limit": True,
+            "rate_limit_cost": 60_000_000,
+            # ~700 units flow back a second: a few between two requests.
+            "rate_limit_window_seconds": 86_400,
+        }
+    )
+    transport = httpx.ASGITransport(app=create_app(roomy, engine), client=("10.1.2.3", 1))
+    query = '{ customService(id: "nope") { id name } }'
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        answers = [
+            await client.post("/graphql", json={"query": query}, headers=auth(roomy))
+            for _ in range(6)
+        ]
+    assert [a.json() for a in answers] == [{"data": {"customService": None}}] * 6
+    assert [a.headers["x-sql-statements"] for a in answers[1:]] == ["1"] * 5
+    remaining = [int(a.headers["RateLimit-Remaining"]) for a in answers]
+    cost = 60_000_000 - remaining[0]
+    assert 1 <= cost <= 10
+    for n, left in enumerate(remaining, 1):
+        assert 60_000_000 - cost * n - 1 <= left <= 60_000_000 - cost * n + 200, remaining

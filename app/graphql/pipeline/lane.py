@@ -34,6 +34,7 @@ from app.graphql.fast_path import Declined, ReadPathExecutor, run_compiled_opera
 from app.graphql.pipeline.fair_use import charge, rate_limited_error
 from app.graphql.pipeline.persisted import PENDING_DOCUMENT
 from app.graphql.pipeline.state import Pipeline
+from app.services.fair_use import caller_of
 
 
 class ReadLane:
@@ -109,14 +110,20 @@ class ReadLane:
         values: Mapping[str, Any],
         extensions: dict[str, Any] | None,
     ) -> ExecutionResult:
-        """Charges fair use, then answers; a cheap operation whose budget is in a database is
-        read while its charge is on its way (READ_BESIDE_CHARGE_MAX_COST), and its answer is
-        dropped when the charge is refused: the caller sees the same RATE_LIMITED either way."""
+        """Charges fair use, then answers; a cheap operation whose charge must go to the
+        database that keeps the budgets is read while its charge is on its way
+        (READ_BESIDE_CHARGE_MAX_COST), and its answer is dropped when the charge is refused:
+        the caller sees the same RATE_LIMITED either way."""
         limiter = self.pipeline.limiter
         cost = context.query_cost
         if limiter is None or cost is None:
             return await self._answer(context, document, operation, values, extensions)
-        if not limiter.remote or cost > READ_BESIDE_CHARGE_MAX_COST:
+        viewer = context.viewer_or_none
+        if (
+            viewer is None
+            or cost > READ_BESIDE_CHARGE_MAX_COST
+            or limiter.covers(caller_of(viewer), cost)
+        ):
             decision = await charge(limiter, context, cost)
             if decision is not None and not decision.allowed:
                 return ExecutionResult(data=None, errors=[rate_limited_error(decision)])
