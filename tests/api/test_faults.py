@@ -164,14 +164,14 @@ async def test_a_dropped_connection_is_told_apart_and_the_next_request_succeeds(
     if db_kind != "postgres":
         pytest.skip("needs a database server to drop connections")
     from app.db.core import execute_core
+    from app.graphql.custom_services import queries
     from app.repositories import custom_services
 
     await service(gql, "step")
     original = custom_services.CustomServiceRepository.list_page
+    original_read = queries.service_page
 
-    async def drop_then_list(self: Any, *args: Any) -> Any:
-        # The request holds its connection now; kill it (and every other) under its feet.
-        await execute_core(self.session, text("SELECT 1"))
+    async def drop_every_other_connection() -> None:
         async with engine.connect() as admin:
             await admin.execute(
                 text(
@@ -179,9 +179,20 @@ async def test_a_dropped_connection_is_told_apart_and_the_next_request_succeeds(
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
             )
+
+    async def drop_then_list(self: Any, *args: Any) -> Any:
+        # The request holds its connection now; kill it (and every other) under its feet.
+        await execute_core(self.session, text("SELECT 1"))
+        await drop_every_other_connection()
         return await original(self, *args)
 
+    async def drop_then_read(reads: Any, *args: Any) -> Any:
+        # The compiled read path's page: its read connection is checked out already.
+        await drop_every_other_connection()
+        return await original_read(reads, *args)
+
     monkeypatch.setattr(custom_services.CustomServiceRepository, "list_page", drop_then_list)
+    monkeypatch.setattr(queries, "service_page", drop_then_read)
     body = await gql.raw("{ customServices { totalCount edges { node { id } } } }")
     # Not a bug but the database out of reach for a moment: a code a client may retry on.
     error = body["errors"][0]
