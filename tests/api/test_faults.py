@@ -165,11 +165,11 @@ async def test_a_dropped_connection_is_told_apart_and_the_next_request_succeeds(
         pytest.skip("needs a database server to drop connections")
     from app.db.core import execute_core
     from app.graphql.custom_services import queries
-    from app.repositories import custom_services
+    from app.repositories import custom_service_reads, custom_services
 
     await service(gql, "step")
     original = custom_services.CustomServiceRepository.list_page
-    original_read = queries.service_page
+    original_read = custom_service_reads.service_page
 
     async def drop_every_other_connection() -> None:
         async with engine.connect() as admin:
