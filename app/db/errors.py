@@ -3,7 +3,7 @@ restarting, a connection dropped or refused), as opposed to a bug: the client ma
 
 from __future__ import annotations
 
-from asyncpg.exceptions import InterfaceError
+from asyncpg.exceptions import InterfaceError, InternalClientError
 from sqlalchemy.exc import DBAPIError
 
 #: Operator intervention (shutdown, crash recovery, not accepting connections yet) and too
@@ -28,6 +28,12 @@ def database_unavailable(error: BaseException) -> bool:
         if isinstance(current, InterfaceError) and "connection is closed" in str(current):
             # asyncpg's own word for a connection the server closed (read on the driver's
             # calls, app/db/row_reads.py), as SQLAlchemy's asyncpg dialect recognises it.
+            return True
+        if isinstance(current, InternalClientError) and str(current).startswith(
+            "cannot switch to state"
+        ):
+            # asyncpg's protocol found the server's goodbye (a terminated backend's FATAL,
+            # sent while the connection idled) when the next statement began: it is gone.
             return True
         sqlstate = getattr(current, "sqlstate", None)
         if isinstance(sqlstate, str) and (
