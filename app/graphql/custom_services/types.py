@@ -25,6 +25,7 @@ from app.graphql.custom_services.enums import (
     ItemsRequired,
     Locale,
 )
+from app.graphql.read_path.relations import attach, distinct, listed
 from app.graphql.read_path.sources import localized_text, reads, row_value
 from app.repositories.custom_service_reads import (
     questions_of_services,
@@ -53,36 +54,24 @@ def localized(
     return resolve_text(text, preferred)
 
 
-def _unique_ids(services: Sequence[CustomService]) -> list[str]:
-    return list(dict.fromkeys(str(service.id) for service in services))
+def _service_id(service: CustomService) -> str:
+    return str(service.id)
+
+
+def _questions(rows: Any) -> list[AdditionalInformation]:
+    return [AdditionalInformation.from_row(row) for row in listed(rows)]
 
 
 class QuestionsOfServices:
     """`CustomService.additionalInformation` of every service of a level, in one statement."""
 
     async def fetch(self, context: Context, parents: Sequence[Any]) -> Sequence[Any]:
-        missing = [service for service in parents if service._questions is None]
-        if missing:
-            async with context.read_connection() as connection:
-                rows = await questions_of_services(
-                    connection, context.viewer.tenant, _unique_ids(missing)
-                )
-            for service in missing:
-                service._questions = [
-                    AdditionalInformation.from_row(row) for row in rows[str(service.id)]
-                ]
+        await attach(context, parents, "_questions", _service_id, questions_of_services, _questions)
         return [question for service in parents for question in service._questions]
 
 
 async def _attach_required_ids(context: Context, services: Sequence[CustomService]) -> None:
-    missing = [service for service in services if service._required_ids is None]
-    if missing:
-        async with context.read_connection() as connection:
-            ids = await requirements_of_services(
-                connection, context.viewer.tenant, _unique_ids(missing)
-            )
-        for service in missing:
-            service._required_ids = ids[str(service.id)]
+    await attach(context, services, "_required_ids", _service_id, requirements_of_services, listed)
 
 
 class RequirementsOfServices:
@@ -102,7 +91,7 @@ class RequiredServicesOfServices:
         await _attach_required_ids(context, parents)
         missing = [service for service in parents if service._required is None]
         if missing:
-            wanted = list(dict.fromkeys(i for s in missing for i in s._required_ids))
+            wanted = distinct(i for s in missing for i in s._required_ids)
             rows = {}
             if wanted:
                 async with context.read_connection() as connection:

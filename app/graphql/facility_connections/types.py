@@ -5,13 +5,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from datetime import datetime
-from operator import attrgetter
 from typing import Any
 
 import strawberry
 
 from app.graphql.context import Context
 from app.graphql.custom_services.types import CustomService
+from app.graphql.read_path.relations import attach
 from app.graphql.read_path.sources import reads, row_value
 from app.repositories.custom_service_reads import services_by_id
 
@@ -22,21 +22,25 @@ class FacilityConnectionStatus(enum.Enum):
     INACTIVE = strawberry.enum_value("INACTIVE", description="No new jobs of the service.")
 
 
+def _service_ref(connection: FacilityCustomServiceConnection) -> str:
+    return str(connection.custom_service_ref)
+
+
+def _found(row: Any) -> tuple[CustomService, ...]:
+    return (CustomService.from_row(row),) if row is not None else ()
+
+
 class ServicesOfConnections:
     """`FacilityCustomServiceConnection.customService` of every connection of a level, in one
     statement (a service connected several times is read once)."""
 
     async def fetch(self, context: Context, parents: Sequence[Any]) -> Sequence[Any]:
-        missing = [connection for connection in parents if not connection._service_read]
-        if missing:
-            wanted = list(dict.fromkeys(str(c.custom_service_ref) for c in missing))
-            async with context.read_connection() as connection:
-                rows = await services_by_id(connection, context.viewer.tenant, wanted)
-            services = {ident: CustomService.from_row(row) for ident, row in rows.items()}
-            for connection in missing:
-                connection._service = services.get(str(connection.custom_service_ref))
-                connection._service_read = True
-        return [c._service for c in parents if c._service is not None]
+        await attach(context, parents, "_service", _service_ref, services_by_id, _found)
+        return [service for connection in parents for service in connection._service]
+
+
+def _connected_service(connection: FacilityCustomServiceConnection) -> CustomService | None:
+    return connection._service[0] if connection._service else None
 
 
 SERVICES_OF_CONNECTIONS = ServicesOfConnections()
@@ -54,13 +58,13 @@ class FacilityCustomServiceConnection:
     created: datetime = strawberry.field(description="When it was created (UTC).")
     last_modified: datetime = strawberry.field(description="When it last changed (UTC).")
     version: int = strawberry.field(description="Optimistic-locking version.")
-    #: Attached by the read path's relation (`_service_read` False: not fetched yet).
-    _service: strawberry.Private[CustomService | None]
-    _service_read: strawberry.Private[bool]
+    #: Attached by the read path's relation: the service, or none when it is gone (None:
+    #: not read yet).
+    _service: strawberry.Private[tuple[CustomService, ...] | None]
 
     @strawberry.field(
         description="The connected custom service.",
-        metadata=reads(getter=row_value(attrgetter("_service")), relation=SERVICES_OF_CONNECTIONS),
+        metadata=reads(getter=row_value(_connected_service), relation=SERVICES_OF_CONNECTIONS),
     )
     async def custom_service(self, info: strawberry.Info[Context, None]) -> CustomService | None:
         row = await info.context.loaders.custom_service_by_id.load(str(self.custom_service_ref))
@@ -79,5 +83,4 @@ class FacilityCustomServiceConnection:
             last_modified=row.last_modified,
             version=row.version,
             _service=None,
-            _service_read=False,
         )

@@ -2,10 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from app.db.row_reads import ReadConnection
 from app.repositories.tree_reads import line_item_rows
+
+#: Reads, in one statement, what some parents need by their keys: (connection, tenant, keys)
+#: -> value by key (a key without one is absent).
+ReadByKeys = Callable[[ReadConnection, str, list[str]], Awaitable[Mapping[str, Any]]]
+
+
+def distinct(keys: Iterable[str]) -> list[str]:
+    """The keys once each, in their first order (a statement's list parameter)."""
+    return list(dict.fromkeys(keys))
+
+
+async def attach(
+    context: Any,
+    parents: Sequence[Any],
+    attribute: str,
+    key: Callable[[Any], str],
+    read: ReadByKeys,
+    made: Callable[[Any], Any],
+) -> None:
+    """Sets `attribute` of every parent that has none yet (None: not read) to `made` of what
+    `read` found for its key (None when nothing was), reading every missing key in one
+    statement. Parents read before (a tree's jobs, a level met twice) cost nothing."""
+    missing = [parent for parent in parents if getattr(parent, attribute) is None]
+    if not missing:
+        return
+    async with context.read_connection() as connection:
+        found = await read(connection, context.viewer.tenant, distinct(map(key, missing)))
+    for parent in missing:
+        setattr(parent, attribute, made(found.get(key(parent))))
+
+
+def _job_id(job: Any) -> str:
+    return str(job.id)
 
 
 class LineItemsOfJobs:
@@ -14,20 +48,19 @@ class LineItemsOfJobs:
     LineItem fields read. Jobs that have theirs already (a tree's) cost nothing."""
 
     async def fetch(self, context: Any, parents: Sequence[Any]) -> Sequence[Any]:
-        missing = [job for job in parents if job._line_item_rows is None]
-        if missing:
-            planned = context.tree_columns
-            columns = None if planned is None else planned.item_columns
-            async with context.read_connection() as reads:
-                rows = await line_item_rows(
-                    reads,
-                    context.viewer.tenant,
-                    list(dict.fromkeys(str(job.id) for job in missing)),
-                    columns,
-                )
-            for job in missing:
-                job._line_item_rows = rows[str(job.id)]
+        planned = context.tree_columns
+        columns = None if planned is None else planned.item_columns
+
+        async def read(reads: ReadConnection, tenant: str, ids: list[str]) -> Mapping[str, Any]:
+            return await line_item_rows(reads, tenant, ids, columns)
+
+        await attach(context, parents, "_line_item_rows", _job_id, read, made=listed)
         return [row for job in parents for row in job._line_item_rows]
+
+
+def listed(values: Any) -> Any:
+    """A list found for a key, or an empty one (`made` of a list-valued relation)."""
+    return values if values is not None else []
 
 
 LINE_ITEMS_OF_JOBS = LineItemsOfJobs()
