@@ -124,9 +124,9 @@ class ReadLane:
             or cost > READ_BESIDE_CHARGE_MAX_COST
             or limiter.covers(caller_of(viewer), cost)
         ):
-            decision = await charge(limiter, context, cost)
-            if decision is not None and not decision.allowed:
-                return ExecutionResult(data=None, errors=[rate_limited_error(decision)])
+            refused = _refusal(await charge(limiter, context, cost))
+            if refused is not None:
+                return refused
             return await self._answer(context, document, operation, values, extensions)
         charging = asyncio.ensure_future(charge(limiter, context, cost))
         try:
@@ -189,6 +189,11 @@ async def _refusal_of(
         if reraise:
             raise
         return None
+    return _refusal(decision)
+
+
+def _refusal(decision: Decision | None) -> ExecutionResult | None:
+    """The RATE_LIMITED answer of a refused charge (None: charged, or nothing to charge)."""
     if decision is not None and not decision.allowed:
         return ExecutionResult(data=None, errors=[rate_limited_error(decision)])
     return None
