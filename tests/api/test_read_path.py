@@ -9,25 +9,22 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.auth import issue_token
 from app.db.engine import SessionFactory
 from app.graphql import fast_path
 from app.graphql.schema import build_schema
-from app.http.app import create_app
 from app.services.seeding import seed
 from app.settings import Settings
 from tests.api.test_fast_path import TREE, random_tree, same
 from tests.conftest import StatementCounter
+from tests.support.read_path import Clients, assert_compiled_read, both_paths
 from tests.support.schema_walk import Walk, render, selection, unwrap
 from tests.support.selections import selections
 
-Clients = tuple[httpx.AsyncClient, httpx.AsyncClient, dict[str, str]]
 JOB = "0b5d6f1e-0000-4000-a000-000000000003"
 OTHER_FACILITY_JOB = "1c6e7f2a-0000-4000-a000-000000000003"
 
@@ -108,15 +105,8 @@ async def clients(
 ) -> AsyncIterator[Clients]:
     await seed(db, "acme", random_tree(40, 11))
     await seed(db, "acme", other_facility(random_tree(10, 12)))
-    fast = create_app(settings, engine)
-    plain = create_app(settings.model_copy(update={"fast_tree_path": False}), engine)
-    token = issue_token(settings, tenant="acme", facilities=["fac-1"])
-    headers = {"Authorization": f"Bearer {token}"}
-    async with (
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=fast), base_url="http://t") as a,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=plain), base_url="http://t") as b,
-    ):
-        yield a, b, headers
+    async with both_paths(settings, engine, facilities=["fac-1"]) as clients:
+        yield clients
 
 
 VARIABLES = {"id": JOB, "fac": "fac-1", "yes": True, "no": False}
@@ -252,17 +242,7 @@ async def test_reads_cost_one_statement_per_level_and_no_transaction(
     query: str,
     statements: int,
 ) -> None:
-    fast, _, headers = clients
-    before = fast_path.OUTCOMES["compiled"]
-    sql.reset()
-    response = await fast.post(
-        "/graphql", json={"query": query, "variables": VARIABLES}, headers=headers
-    )
-    assert "errors" not in response.json()
-    assert sql.count == statements, sql.statements
-    assert response.headers["x-sql-statements"] == str(statements)
-    assert transactions == []
-    assert fast_path.OUTCOMES["compiled"] == before + 1
+    await assert_compiled_read(clients, sql, transactions, query, VARIABLES, statements)
 
 
 #: A value for each required argument of a root query field.

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from graphql import get_named_type
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -16,15 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.auth import issue_token
 from app.graphql import fast_path
 from app.graphql.schema import build_schema
-from app.http.app import create_app
 from app.settings import Settings
 from tests.api.test_fast_path import same
 from tests.api.test_orders import create, item
 from tests.api.test_webhooks import subscribed
 from tests.support.graphql import GraphQLClient
 from tests.support.jobs import service
-
-Clients = tuple[httpx.AsyncClient, httpx.AsyncClient, dict[str, str]]
+from tests.support.read_path import Clients, both_paths
 
 
 @pytest.fixture
@@ -43,14 +40,8 @@ async def clients(
     assert created["userErrors"] == []
     await subscribed(gql, "http://127.0.0.1:9/hook")
     await subscribed(gql, "http://127.0.0.1:9/other", facilityRefs=["fac-1"])
-    fast = create_app(settings, engine)
-    plain = create_app(settings.model_copy(update={"fast_tree_path": False}), engine)
-    headers = {"Authorization": f"Bearer {issue_token(settings, tenant='acme')}"}
-    async with (
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=fast), base_url="http://t") as a,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=plain), base_url="http://t") as b,
-    ):
-        yield a, b, headers
+    async with both_paths(settings, engine) as clients:
+        yield clients
 
 
 ORDER = """query($order: String!) { order(tenantOrderId: $order) { __typename id tenantOrderId

@@ -6,26 +6,21 @@ number of services)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
-import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.auth import issue_token
 from app.db.engine import SessionFactory
 from app.graphql import fast_path
-from app.http.app import create_app
 from app.services.seeding import seed
 from app.settings import Settings
 from bench.services import PAGE, service_id, services_document
 from tests.api.test_fast_path import same
 from tests.conftest import StatementCounter
+from tests.support.read_path import Clients, assert_compiled_read, both_paths
 from tests.support.selections import selections
-
-Clients = tuple[httpx.AsyncClient, httpx.AsyncClient, dict[str, str]]
 
 #: Three chains of prerequisites (services 0 to 9, 10 to 19, 20 to 24).
 COUNT = 25
@@ -84,15 +79,8 @@ async def clients(
     settings: Settings, engine: AsyncEngine, db: SessionFactory
 ) -> AsyncIterator[Clients]:
     await seed(db, "acme", services_document(COUNT))
-    fast = create_app(settings, engine)
-    plain = create_app(settings.model_copy(update={"fast_tree_path": False}), engine)
-    token = issue_token(settings, tenant="acme")
-    headers = {"Authorization": f"Bearer {token}"}
-    async with (
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=fast), base_url="http://t") as a,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=plain), base_url="http://t") as b,
-    ):
-        yield a, b, headers
+    async with both_paths(settings, engine) as clients:
+        yield clients
 
 
 async def test_the_corpus_answers_identically(clients: Clients) -> None:
@@ -211,14 +199,4 @@ async def test_reads_cost_one_statement_per_relation_and_level_and_no_transactio
     query: str,
     statements: int,
 ) -> None:
-    fast, _, headers = clients
-    before = fast_path.OUTCOMES["compiled"]
-    sql.reset()
-    response = await fast.post(
-        "/graphql", json={"query": query, "variables": VARIABLES}, headers=headers
-    )
-    answer: dict[str, Any] = response.json()
-    assert "errors" not in answer
-    assert sql.count == statements, sql.statements
-    assert transactions == []
-    assert fast_path.OUTCOMES["compiled"] == before + 1
+    await assert_compiled_read(clients, sql, transactions, query, VARIABLES, statements)
