@@ -5,16 +5,18 @@ from __future__ import annotations
 import time
 from typing import Any
 from uuid import uuid4
+from weakref import WeakKeyDictionary
 
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import Pool, QueuePool
 from sqlalchemy.util import await_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.row_reads import RowReads
+from app.db.row_reads import RETURNED, ConnectionHold, RowReads
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -126,11 +128,12 @@ def create_engine(
         event.listen(engine.sync_engine.pool, "checkout", pings.checkout)
         event.listen(engine.sync_engine.pool, "checkin", pings.checkin)
         event.listen(engine.sync_engine.pool, "invalidate", pings.invalidated)
+        _PINGS[engine.sync_engine.pool] = pings
     return engine
 
 
-#: Where a pooled connection's record keeps when it was last returned (time.monotonic()).
-_RETURNED = "jobtree_returned"
+#: The ping rule of each engine's pool (PostgreSQL without a pooler), for the read hold.
+_PINGS: WeakKeyDictionary[Pool, IdlePing] = WeakKeyDictionary()
 
 
 class IdlePing:
@@ -158,10 +161,10 @@ class IdlePing:
 
     def checkin(self, _dbapi_connection: Any, record: Any) -> None:
         if record is not None:
-            record.info[_RETURNED] = time.monotonic()
+            record.info[RETURNED] = time.monotonic()
 
     def checkout(self, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        returned = record.info.get(_RETURNED)
+        returned = record.info.get(RETURNED)
         if (
             returned is not None
             and returned > self.distrust_before
@@ -172,6 +175,11 @@ class IdlePing:
             await_(dbapi_connection.driver_connection.fetchrow(";"))
         except Exception as exc:
             raise DisconnectionError("the pooled connection did not answer its ping") from exc
+
+
+def ping_rule_of(engine: AsyncEngine) -> IdlePing:
+    """The ping rule of an engine's pool (PostgreSQL without a pooler only)."""
+    return _PINGS[engine.sync_engine.pool]
 
 
 #: Where a session finds the change hub of its process (see app/events/hub.py).
@@ -203,9 +211,16 @@ def create_read_session_factory(engine: AsyncEngine) -> SessionFactory:
 def create_row_reads(engine: AsyncEngine, traced: bool) -> RowReads:
     """Connections for the read path's row reads (app/db/row_reads.py): on the driver's own
     calls, except behind PgBouncer (reads in a transaction, as create_read_session_factory
-    says) and while statements are traced (their spans come from SQLAlchemy's execution)."""
+    says) and while statements are traced (their spans come from SQLAlchemy's execution). On
+    PostgreSQL they are held between reads while the pool's ping rule trusts them, half of
+    the pool at most (ConnectionHold)."""
     pooled = bool(engine.get_execution_options().get(POOLED_KEY))
-    bind = engine
+    direct = not pooled and not traced
+    bind, hold = engine, None
     if engine.dialect.name == "postgresql" and not pooled:
         bind = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return RowReads(bind, direct=not pooled and not traced)
+        pool = engine.sync_engine.pool
+        pings = _PINGS.get(pool)
+        if direct and pings is not None and pings.after > 0 and isinstance(pool, QueuePool):
+            hold = ConnectionHold(engine, pings, most=max(1, pool.size() // 2))
+    return RowReads(bind, direct=direct, hold=hold)

@@ -16,19 +16,30 @@ PgBouncer (reads there run in a transaction, see engine.create_read_session_fact
 while statements are traced (spans come from SQLAlchemy's cursor events). Then `RowReads`
 runs the same statements through a Core connection of the read engine.
 
+On PostgreSQL a direct read connection is held between reads for a moment (ConnectionHold)
+instead of going back to the pool after each read: a checkout and a check-in, with their
+events, cost a one-job read about a tenth of its Python. The hold keeps the pool's rules: it
+uses a connection again without a ping only when the pool would (used within its ping
+interval, and no connection invalidated since), and gives it back with its real time of last
+use.
+
 One write goes this way too: the fair use charge (app/repositories/fair_use.py), an atomic
 upsert RETURNING its row, sent alone in autocommit where a session wrapped it in BEGIN and
 COMMIT (three round trips for one statement, on every request)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
 
+from sqlalchemy import event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.selectable import TextualSelect
 from sqlalchemy.util import greenlet_spawn
@@ -114,14 +125,118 @@ def _closed(driver: Any) -> bool:
 #: Compiled statements kept per RowReads; statements are few (one per column set and read).
 MAX_COMPILED = 512
 
+#: Where a pooled connection's record keeps when it was last used and returned
+#: (time.monotonic()): the pool's ping rule reads it (app/db/engine.py, IdlePing).
+RETURNED = "jobtree_returned"
+#: How long a read connection is held between reads at most (ConnectionHold).
+HOLD_SECONDS = 0.5
+
+
+class PingRule(Protocol):
+    """When the pool pings a connection before using it again (app/db/engine.py)."""
+
+    #: A connection idle this long (seconds) is pinged.
+    after: float
+    #: Connections returned before this moment (time.monotonic()) are pinged.
+    distrust_before: float
+
+
+class ConnectionHold:
+    """Read connections kept out of the pool between reads, most recently used first.
+
+    A connection is used again only while the pool would use it without a ping (used less
+    than `seconds` ago, at most the ping interval, and no connection of the pool invalidated
+    since) and while its driver does not know it closed; otherwise it goes back to the pool,
+    with the time of its last use, and the pool's own rule decides. At most `most`
+    connections are held; a timer gives back those idle for `seconds`, so connections held
+    after a burst are the pool's again within two intervals, for sessions to use. When the
+    engine is disposed, the held connections are closed with the pool's."""
+
+    def __init__(self, engine: AsyncEngine, pings: PingRule, most: int) -> None:
+        self.pings = pings
+        self.seconds = min(HOLD_SECONDS, pings.after)
+        self.most = most
+        #: (connection, when it was last used), in the order of that time.
+        self._held: list[tuple[PoolProxiedConnection, float]] = []
+        self._sweeping: asyncio.TimerHandle | None = None
+        self._returning: set[asyncio.Future[None]] = set()
+        event.listen(engine.sync_engine, "engine_disposed", self._disposed)
+
+    @property
+    def held(self) -> int:
+        """How many connections are held now."""
+        return len(self._held)
+
+    async def take(self) -> PoolProxiedConnection | None:
+        """The most recently used held connection the pool would use without a ping, else
+        None; the others go back to the pool (all older ones are stale too)."""
+        held = self._held
+        if not held:
+            return None
+        pooled, since = held.pop()
+        if self._usable(since, time.monotonic()) and not _closed(pooled.driver_connection):
+            return pooled
+        stale = [*held, (pooled, since)]
+        held.clear()
+        await _give_back(stale)
+        return None
+
+    def keep(self, pooled: PoolProxiedConnection) -> bool:
+        """Holds a connection that served a read; False when the hold is full."""
+        if len(self._held) >= self.most:
+            return False
+        self._held.append((pooled, time.monotonic()))
+        if self._sweeping is None:
+            self._sweeping = asyncio.get_running_loop().call_later(self.seconds, self._sweep)
+        return True
+
+    def _usable(self, since: float, now: float) -> bool:
+        return now - since < self.seconds and since > self.pings.distrust_before
+
+    def _sweep(self) -> None:
+        self._sweeping = None
+        now = time.monotonic()
+        stale = [entry for entry in self._held if not self._usable(entry[1], now)]
+        if stale:
+            self._held = [entry for entry in self._held if self._usable(entry[1], now)]
+            returning = asyncio.ensure_future(_give_back(stale))
+            self._returning.add(returning)
+            returning.add_done_callback(self._returning.discard)
+        if self._held:
+            self._sweeping = asyncio.get_running_loop().call_later(self.seconds, self._sweep)
+
+    def _disposed(self, _engine: Any) -> None:
+        if self._sweeping is not None:
+            self._sweeping.cancel()
+            self._sweeping = None
+        held, self._held = self._held, []
+        for pooled, _since in held:
+            # Closes the driver's connection without a round trip (the pool is gone).
+            pooled.invalidate()
+
+
+async def _give_back(held: list[tuple[PoolProxiedConnection, float]]) -> None:
+    """Returns held connections to the pool, each with the time of its last use."""
+    for pooled, since in held:
+        if _closed(pooled.driver_connection):
+            pooled.invalidate()
+            continue
+        info = pooled.info
+        await greenlet_spawn(pooled.close)
+        info[RETURNED] = since
+
 
 class RowReads:
     """Read connections of one engine (see the module doc); `direct` picks the driver's own
     calls over SQLAlchemy's execution."""
 
-    def __init__(self, engine: AsyncEngine, direct: bool) -> None:
+    def __init__(
+        self, engine: AsyncEngine, direct: bool, hold: ConnectionHold | None = None
+    ) -> None:
         self.engine = engine
         self.direct = direct
+        #: Direct read connections held between reads (None: each goes back to the pool).
+        self.hold = hold if direct else None
         self.postgresql = engine.dialect.name == "postgresql"
         self.announce = engine.sync_engine.dispatch.before_cursor_execute
         #: id(statement) -> (the statement, kept alive so its id is not reused; its form).
@@ -145,14 +260,18 @@ class RowReads:
             async with self.engine.connect() as connection:
                 yield _CoreConnection(connection, self.postgresql)
             return
-        pooled = await self.engine.raw_connection()
+        hold = self.hold
+        pooled = await hold.take() if hold is not None else None
+        if pooled is None:
+            pooled = await self.engine.raw_connection()
         try:
             yield _DriverConnection(self, pooled.driver_connection)
         except BaseException as error:
             if database_unavailable(error) or _closed(pooled.driver_connection):
                 pooled.invalidate(error if isinstance(error, Exception) else None)
+            await greenlet_spawn(pooled.close)
             raise
-        finally:
+        if hold is None or not hold.keep(pooled):
             # Back to the pool, which resets it (SQLite's driver needs SQLAlchemy's greenlet
             # for that; reads here opened no transaction to roll back).
             await greenlet_spawn(pooled.close)

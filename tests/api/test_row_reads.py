@@ -4,17 +4,20 @@ compile once, and never return a connection that failed as unavailable to the po
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 import asyncpg
 import pytest
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
 from sqlmodel import col
 
-from app.db.engine import SessionFactory, create_engine, create_row_reads
+from app.db.engine import SessionFactory, create_engine, create_row_reads, ping_rule_of
 from app.db.errors import database_unavailable
-from app.db.row_reads import DriverStatement, RowReads
+from app.db.row_reads import RETURNED, DriverStatement, RowReads
 from app.repositories.tree_reads import ITEM, job_by_id, line_item_rows
 from app.services.seeding import seed
 from app.settings import Settings
@@ -143,3 +146,134 @@ async def test_once_one_connection_is_found_dead_its_siblings_are_pinged(
                 assert await connection.rows(statement, {"tenant": "acme"}) == (["id"], [])
     finally:
         await engine.dispose()
+
+
+def _postgres_only(settings: Settings) -> None:
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("read connections are held on PostgreSQL only")
+
+
+async def _server_pid(reads: RowReads) -> int:
+    statement = select(col(ITEM.id)).where(col(ITEM.tenant) == bindparam("tenant"))
+    async with reads.connect() as connection:
+        await connection.rows(statement, {"tenant": "acme"})
+        pid: int = connection.driver.get_server_pid()  # type: ignore[attr-defined]
+    return pid
+
+
+async def test_a_read_connection_is_held_between_reads_and_given_back_when_idle(
+    settings: Settings,
+) -> None:
+    """The next read takes the held connection without a checkout; once idle for the hold's
+    interval it is the pool's again, marked with the time of its last use."""
+    _postgres_only(settings)
+    engine = create_engine(settings.database_url, pool_size=4, ping_after_idle=0.2)
+    reads = create_row_reads(engine, traced=False)
+    checkouts: list[object] = []
+    event.listen(engine.sync_engine.pool, "checkout", lambda *_: checkouts.append(1))
+    try:
+        assert reads.hold is not None and reads.hold.seconds == pytest.approx(0.2)
+        first = await _server_pid(reads)
+        used = time.monotonic()
+        assert await _server_pid(reads) == first
+        assert len(checkouts) == 1 and reads.hold.held == 1
+        pool = engine.sync_engine.pool
+        assert isinstance(pool, QueuePool) and pool.checkedout() == 1
+        await asyncio.sleep(0.5)
+        assert reads.hold.held == 0 and pool.checkedout() == 0
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            assert raw.info[RETURNED] <= used + 0.05  # its last use, not when it was swept
+    finally:
+        await engine.dispose()
+
+
+async def test_a_held_connection_is_not_used_again_once_the_pool_distrusts_it(
+    settings: Settings,
+) -> None:
+    """A connection invalidated anywhere in the pool sends the held ones back to the pool
+    with the time of their last use, so that the pool pings them before their next use, as
+    it pings the connections that were idle in it."""
+    _postgres_only(settings)
+    engine = create_engine(settings.database_url, pool_size=1, max_overflow=0)
+    reads = create_row_reads(engine, traced=False)
+    pool = engine.sync_engine.pool
+    pinged: list[bool] = []
+
+    def checkout(_dbapi: Any, record: Any, _proxy: Any) -> None:
+        pinged.append(record.info[RETURNED] < ping_rule_of(engine).distrust_before)
+
+    try:
+        first = await _server_pid(reads)
+        pool.dispatch.invalidate(None, None, None)  # as when a sibling failed
+        event.listen(pool, "checkout", checkout)
+        assert await _server_pid(reads) == first
+        assert pinged == [True]
+        assert reads.hold is not None and reads.hold.held == 1
+        assert await _server_pid(reads) == first  # held again, trusted: no checkout
+        assert pinged == [True]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_held_connection_killed_fails_one_read_at_most_and_is_replaced(
+    settings: Settings,
+) -> None:
+    _postgres_only(settings)
+    engine = create_engine(settings.database_url, pool_size=2, ping_after_idle=3600)
+    reads = create_row_reads(engine, traced=False)
+    statement = select(col(ITEM.id)).where(col(ITEM.tenant) == bindparam("tenant"))
+    try:
+        pid = await _server_pid(reads)
+        killer = await asyncpg.connect(settings.database_url.replace("+asyncpg", ""))
+        try:
+            assert await killer.fetchval("SELECT pg_terminate_backend($1)", pid)
+        finally:
+            await killer.close()
+        try:
+            async with reads.connect() as connection:
+                await connection.rows(statement, {"tenant": "acme"})
+        except Exception as error:  # the driver had not heard of it yet: this read fails
+            assert database_unavailable(error)
+        assert await _server_pid(reads) != pid
+    finally:
+        await engine.dispose()
+
+
+async def test_the_hold_keeps_half_the_pool_at_most_and_closes_with_the_engine(
+    settings: Settings,
+) -> None:
+    _postgres_only(settings)
+    engine = create_engine(settings.database_url, pool_size=4, max_overflow=0)
+    reads = create_row_reads(engine, traced=False)
+    statement = select(col(ITEM.id)).where(col(ITEM.tenant) == bindparam("tenant"))
+    drivers: list[Any] = []
+
+    async def read() -> None:
+        async with reads.connect() as connection:
+            drivers.append(connection.driver)  # type: ignore[attr-defined]
+            await connection.rows(statement, {"tenant": "acme"})
+            await asyncio.sleep(0.01)
+
+    await asyncio.gather(*(read() for _ in range(4)))
+    assert reads.hold is not None and reads.hold.held == 2
+    pool = engine.sync_engine.pool
+    assert isinstance(pool, QueuePool) and pool.checkedout() == 2
+    await engine.dispose()
+    assert reads.hold.held == 0
+    assert all(driver.is_closed() for driver in drivers)
+
+
+def test_no_hold_where_the_pool_pings_every_use_or_a_pooler_or_tracing_decides(
+    settings: Settings,
+) -> None:
+    engine = create_engine(settings.database_url, ping_after_idle=0)
+    assert create_row_reads(engine, traced=False).hold is None
+    engine = create_engine(settings.database_url)
+    assert create_row_reads(engine, traced=True).hold is None
+    if settings.database_url.startswith("postgresql"):
+        assert create_row_reads(engine, traced=False).hold is not None
+        pooled = create_engine(settings.database_url, pooler="pgbouncer")
+        assert create_row_reads(pooled, traced=False).hold is None
+    else:
+        assert create_row_reads(engine, traced=False).hold is None
