@@ -1,0 +1,118 @@
+"""POSTs of one operation in JSON (app/http/graphql_view.py, `_run_plain_post`) skip the
+generic steps of Strawberry's view; every request answers exactly as through the view:
+status, media type and body, refusals included. What such a request may not be (documents,
+automatic persisted queries, malformed fields) is left to the view."""
+
+from __future__ import annotations
+
+import httpx
+import orjson
+import pytest
+from starlette.applications import Starlette
+
+from app.auth import issue_token
+from app.http.app import create_app
+from app.http.graphql_view import GatewayGraphQL
+from app.http.media import GRAPHQL_RESPONSE
+from app.settings import Settings
+from tests.support.graphql import GraphQLClient
+from tests.support.jobs import job, service
+
+JOB = "query Job($id: ID!) { serviceJob(id: $id) { id name status } }"
+JOBS = "query Jobs($first: Int) { serviceJobs(first: $first) { totalCount nodes { id } } }"
+MUTATION = (
+    'mutation { cancelServiceJob(input: {id: "nope", version: 1, reason: "x"}) '
+    "{ userErrors { code } } }"
+)
+
+#: (body, headers beyond the token): each is sent twice per way, so that the second goes
+#: through the read lane where the first parsed and validated the text.
+TAKEN: list[tuple[object, dict[str, str]]] = [
+    ({"query": JOBS, "variables": {"first": 2}}, {}),
+    ({"query": JOBS, "variables": {"first": "many"}}, {}),
+    ({"query": JOBS}, {"accept": GRAPHQL_RESPONSE}),
+    ({"query": JOBS, "variables": {"first": "many"}}, {"accept": GRAPHQL_RESPONSE}),
+    ({"query": JOBS, "operationName": "Other"}, {}),
+    ({"query": JOB, "variables": {"id": "nope"}, "operationName": "Job"}, {}),
+    ({"query": "{ serviceJobs { totalCount } ", "variables": None}, {}),
+    ({"query": "{ nope }"}, {"accept": GRAPHQL_RESPONSE}),
+    ({"query": "query A { __typename } query B { __typename }"}, {}),
+    ({"query": ""}, {}),
+    ({"query": MUTATION}, {}),
+    ({"query": 'subscription { serviceJobChanged(id: "x") { id } }'}, {}),
+    ({"query": JOBS, "extensions": {"tracing": True}}, {}),
+    ({"query": JOBS}, {"content-type": "application/json; charset=utf-8"}),
+]
+LEFT: list[tuple[object, dict[str, str]]] = [
+    ({"query": JOBS}, {"content-type": "text/plain"}),
+    ({"query": JOBS}, {"content-type": "Application/JSON"}),
+    ({"query": None}, {}),
+    ({"query": 5}, {}),
+    ({"query": JOBS, "variables": [1]}, {}),
+    ({"query": JOBS, "operationName": 7}, {}),
+    ({"query": JOBS, "extensions": "x"}, {}),
+    ({"query": JOBS, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}}, {}),
+    ({"documentId": "sha256:" + "0" * 64}, {}),
+    ([{"query": JOBS}], {}),
+    ("a string", {}),
+]
+
+
+def view_of(app: Starlette) -> GatewayGraphQL:
+    route = next(r for r in app.routes if getattr(r, "path", "") == "/graphql")
+    assert isinstance(route.endpoint, GatewayGraphQL)  # type: ignore[attr-defined]
+    return route.endpoint  # type: ignore[attr-defined]
+
+
+async def answers(
+    http: httpx.AsyncClient, token: str, body: object, extra: dict[str, str]
+) -> list[tuple[int, str, object]]:
+    headers = {"authorization": f"Bearer {token}", "content-type": "application/json", **extra}
+    got = []
+    for _ in range(2):
+        response = await http.post("/graphql", content=orjson.dumps(body), headers=headers)
+        got.append((response.status_code, response.headers["content-type"], response.json()))
+    return got
+
+
+@pytest.mark.parametrize(("body", "extra"), TAKEN + LEFT)
+async def test_a_post_answers_the_same_with_the_plain_entry_and_without(
+    app: Starlette,
+    http: httpx.AsyncClient,
+    gql: GraphQLClient,
+    settings: Settings,
+    body: object,
+    extra: dict[str, str],
+) -> None:
+    await job(gql, await service(gql, "svc-1"))
+    view = view_of(app)
+    token = issue_token(settings, tenant="acme")
+    assert view.plain_posts
+    view.plain_posts = False
+    through_view = await answers(http, token, body, extra)
+    view.plain_posts = True
+    taken = view.plain_taken
+    plain = await answers(http, token, body, extra)
+    assert plain == through_view
+    assert view.plain_taken == taken + (2 if (body, extra) in TAKEN else 0)
+
+
+async def test_the_plain_entry_answers_a_read_with_its_data(
+    app: Starlette, http: httpx.AsyncClient, gql: GraphQLClient, settings: Settings
+) -> None:
+    created = await job(gql, await service(gql, "svc-1"))
+    token = issue_token(settings, tenant="acme")
+    body = {"query": JOB, "variables": {"id": created["id"]}}
+    view = view_of(app)
+    taken = view.plain_taken
+    for status, media, answer in await answers(http, token, body, {}):
+        assert (status, media) == (200, "application/json")
+        assert isinstance(answer, dict) and "errors" not in answer
+        assert answer["data"]["serviceJob"]["id"] == created["id"]
+    assert view.plain_taken == taken + 2
+
+
+def test_registered_documents_only_leave_every_post_to_the_view(settings: Settings) -> None:
+    only = settings.model_copy(update={"persisted_queries": "only"})
+    assert not view_of(create_app(only)).plain_posts
+    assert view_of(create_app(settings)).plain_posts
