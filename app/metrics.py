@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import MutableMapping
+from functools import cache
 from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -53,6 +54,12 @@ SUBSCRIPTIONS = Gauge(
     multiprocess_mode="livesum",
 )
 
+# Each metric's child per label values, looked up once: `labels()` takes a lock and checks its
+# arguments on every call. The values are few (routes, bounded operation names, outcomes).
+request_seconds = cache(REQUEST_SECONDS.labels)
+operations = cache(OPERATIONS.labels)
+read_path = cache(READ_PATH.labels)
+
 _NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
 _OPERATION = re.compile(r"\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
 #: Operation names are chosen by clients: past this many distinct ones, the rest count as
@@ -87,7 +94,7 @@ def record_operation(
 
 
 def record_read_path(outcome: str) -> None:
-    READ_PATH.labels(outcome=outcome).inc()
+    read_path(outcome).inc()
 
 
 def watch_pool(engine: AsyncEngine) -> None:

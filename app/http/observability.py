@@ -25,7 +25,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db.statements import statements_so_far
-from app.metrics import OPERATIONS, REQUEST_SECONDS, SQL_STATEMENTS
+from app.metrics import SQL_STATEMENTS, operations, request_seconds
 from app.settings import Settings
 
 access_log = logging.getLogger("app.access")
@@ -83,24 +83,29 @@ class ObservabilityMiddleware:
         finally:
             seconds = time.perf_counter() - started
             route = route_of(scope["path"])
-            REQUEST_SECONDS.labels(route).observe(seconds)
-            fields: dict[str, Any] = {
-                "method": scope["method"],
-                "route": route,
-                "status": status,
-                "duration_ms": round(seconds * 1000, 2),
-            }
+            request_seconds(route).observe(seconds)
             graphql = scope.get("state", {}).get("graphql")
+            statements = None
             if graphql is not None:
-                operation, outcome, tenant = graphql
                 statements = statements_so_far()
-                OPERATIONS.labels(operation, outcome).inc()
+                operations(graphql[0], graphql[1]).inc()
                 if statements is not None:
                     SQL_STATEMENTS.observe(statements)
-                fields.update(
-                    operation=operation, outcome=outcome, tenant=tenant, sql_statements=statements
-                )
-            if route != "/static/graphiql":
+            if route != "/static/graphiql" and access_log.isEnabledFor(logging.INFO):
+                fields: dict[str, Any] = {
+                    "method": scope["method"],
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 2),
+                }
+                if graphql is not None:
+                    operation, outcome, tenant = graphql
+                    fields.update(
+                        operation=operation,
+                        outcome=outcome,
+                        tenant=tenant,
+                        sql_statements=statements,
+                    )
                 access_log.info("request", extra=fields)
 
 
