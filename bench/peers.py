@@ -11,10 +11,11 @@ only the gateway serves (the peers' database has no custom services).
 The gateway's PostgreSQL database is `jobtree_peers` on the peers' cluster (made and seeded
 with the project's own `migrate` and `seed`), so `pg_stat_statements` counts every statement
 each system sends per request, BEGIN and ROLLBACK included. Latency: median and p95 of
-sequential requests on one keep-alive connection; throughput: `wrk -t2 -c8` (the Python load
-loop of run.py when wrk is missing). Figures are medians over the rounds; the machine is
-shared and its speed moves, so only ratios within one run mean much. Appends one JSON line
-per run to bench/peers.jsonl.
+sequential requests on one keep-alive connection per system, the systems taking turns request
+by request, and "paired", the median of each turn's ratio to PostGraphile 5; throughput:
+`wrk -t2 -c8` (the Python load loop of run.py when wrk is missing). Figures are medians over
+the rounds; the machine is shared and its speed moves, so only ratios within one run mean
+much. Appends one JSON line per run to bench/peers.jsonl.
 """
 
 from __future__ import annotations
@@ -131,26 +132,48 @@ def statements_per_request(system: System, body: bytes, n: int = 20) -> dict[str
     return kinds
 
 
-async def latency(system: System, body: bytes, warmups: int, runs: int) -> dict[str, Any]:
-    client = Client(system.port, system.token or "")
+async def latency(
+    cells: list[tuple[System, bytes]], warmups: int, runs: int
+) -> list[dict[str, Any]]:
+    """Median and p95 of sequential requests, for every system of a workload at once: one
+    request each in turn, the order rotating, so that every system meets the same moments of
+    a machine whose speed moves within seconds. `paired` is the median, over the turns, of
+    each request's time over PostGraphile 5's in the same turn (when it is among them)."""
+    clients = [Client(system.port, system.token or "") for system, _ in cells]
+    times: list[list[float]] = [[] for _ in cells]
+    last: list[tuple[int, bytes]] = [(0, b"")] * len(cells)
     try:
-        for _ in range(warmups):
-            await client.post(body)
-        times: list[float] = []
-        status, content = 0, b""
-        for _ in range(runs):
-            started = time.perf_counter()
-            status, _, content = await client.post(body)
-            times.append((time.perf_counter() - started) * 1000)
+        for client, (_, body) in zip(clients, cells, strict=True):
+            for _ in range(warmups):
+                await client.post(body)
+        for turn in range(runs):
+            for k in [(turn + j) % len(cells) for j in range(len(cells))]:
+                started = time.perf_counter()
+                status, _, content = await clients[k].post(cells[k][1])
+                times[k].append((time.perf_counter() - started) * 1000)
+                last[k] = (status, content)
     finally:
-        await client.close()
-    if status != 200 or b'"errors"' in content:
-        raise SystemExit(f"{system.label}: the query failed: {status} {content[:300]!r}")
-    return {
-        "median_ms": round(statistics.median(times), 2),
-        "p95_ms": round(percentile(times, 0.95), 2),
-        "bytes": len(content),
-    }
+        for client in clients:
+            await client.close()
+    reference = next(
+        (k for k, (system, _) in enumerate(cells) if system.label.startswith("PostGraphile 5")),
+        None,
+    )
+    rows = []
+    for k, (system, _) in enumerate(cells):
+        status, content = last[k]
+        if status != 200 or b'"errors"' in content:
+            raise SystemExit(f"{system.label}: the query failed: {status} {content[:300]!r}")
+        row: dict[str, Any] = {
+            "median_ms": round(statistics.median(times[k]), 2),
+            "p95_ms": round(percentile(times[k], 0.95), 2),
+            "bytes": len(content),
+        }
+        if reference is not None and k != reference:
+            ratios = [a / b for a, b in zip(times[k], times[reference], strict=True)]
+            row["paired"] = round(statistics.median(ratios), 3)
+        rows.append(row)
+    return rows
 
 
 def throughput(system: System, body_file: Path, clients: int, seconds: float) -> dict[str, Any]:
@@ -241,8 +264,8 @@ def report(systems: list[System], workloads: list[str]) -> str:
     reference = next((s for s in systems if s.label.startswith("PostGraphile 5")), None)
     lines = [
         "| workload | system | median ms (p95) | req/s, 8 clients | statements | "
-        "ratio to PostGraphile 5 (latency · req/s) |",
-        "|---|---|---:|---:|---:|---|",
+        "ratio to PostGraphile 5 (latency · req/s) | paired latency ratio |",
+        "|---|---|---:|---:|---:|---|---:|",
     ]
     for workload in workloads:
         for system in systems:
@@ -259,9 +282,10 @@ def report(systems: list[System], workloads: list[str]) -> str:
                 ref_rate = median_of(reference.rows[workload], "req_per_s")
                 if ref_median and ref_rate:
                     ratio = f"{median / ref_median:.2f} × · {rate / ref_rate:.2f} ×"
+            paired = median_of(rows, "paired")
             lines.append(
                 f"| {LABELS[workload]} | {system.label} | {median} ({p95}) | {rate} | "
-                f"{statements} | {ratio} |"
+                f"{statements} | {ratio} | {'' if paired != paired else f'{paired:.2f} ×'} |"
             )
     return "\n".join(lines)
 
@@ -297,17 +321,22 @@ def main() -> int:
             for round_index in range(args.rounds):
                 print(f"round {round_index + 1} of {args.rounds}", flush=True)
                 for workload in workloads:
-                    for system in systems:
-                        if system.dialect == "pgl5" and workload == "w1":
-                            continue  # PostGraphile 5 cannot serve the 25-level tree
-                        body_file = system.body(workload)
-                        if not body_file.exists():
-                            continue  # a workload of the gateway's alone (W5)
-                        body = body_file.read_bytes()
-                        row = asyncio.run(latency(system, body, 5, args.runs))
+                    cells = [
+                        (system, system.body(workload))
+                        for system in systems
+                        # PostGraphile 5 cannot serve the 25-level tree; W5 is the gateway's.
+                        if not (system.dialect == "pgl5" and workload == "w1")
+                        and system.body(workload).exists()
+                    ]
+                    rows = asyncio.run(
+                        latency([(s, f.read_bytes()) for s, f in cells], 5, args.runs)
+                    )
+                    for (system, body_file), row in zip(cells, rows, strict=True):
                         row.update(throughput(system, body_file, args.clients, args.duration))
                         if round_index == 0 and system.dsn:
-                            row["statements"] = statements_per_request(system, body)
+                            row["statements"] = statements_per_request(
+                                system, body_file.read_bytes()
+                            )
                         system.rows.setdefault(workload, []).append(row)
                         print(f"  {workload} {system.label}: {row}", flush=True)
             for system in systems:
