@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from enum import Enum
 from operator import attrgetter
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import orjson
 from graphql import (
@@ -60,17 +61,21 @@ from graphql.execution.collect_fields import FieldDetailsList
 from graphql.execution.values import get_argument_values, get_variable_values
 from graphql.pyutils import Path
 from strawberry.schema.types import base_scalars
-from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
 from app.graphql.common.lru import MAX_CACHED_TEXT, Lru
-from app.graphql.read_path.sources import BACKREF, Getter, Relation, RootRead, StepAside, source_of
+from app.graphql.read_path.arguments import ArgumentConverter
+from app.graphql.read_path.sources import (
+    BACKREF,
+    Getter,
+    Relation,
+    RootRead,
+    StepAside,
+    is_read_whole,
+    source_of,
+)
 from app.graphql.response_budget import BudgetedExecutor
 from app.metrics import record_read_path
-
-#: Object types whose completion goes through the compiled walk wherever graphql-core meets
-#: them: a tree read whole is in memory (its line items included).
-ROOTS = frozenset({"LinkedServiceJobs"})
 
 Completer = Callable[[Any], Any]
 
@@ -149,6 +154,19 @@ def root_read_of(
     return field_def, definition, source.root
 
 
+def _converter_of(schema: GraphQLSchema) -> ArgumentConverter:
+    """The schema's argument converter, made at its first root read."""
+    strawberry_schema = schema._strawberry_schema  # type: ignore[attr-defined]
+    converter = _CONVERTERS.get(strawberry_schema)
+    if converter is None:
+        converter = _CONVERTERS[strawberry_schema] = ArgumentConverter(strawberry_schema)
+    return converter
+
+
+#: Each schema's argument converter (app/graphql/read_path/arguments.py).
+_CONVERTERS: WeakKeyDictionary[Any, ArgumentConverter] = WeakKeyDictionary()
+
+
 async def complete_root(
     schema: GraphQLSchema,
     context: Any,
@@ -159,13 +177,7 @@ async def complete_root(
     """A root field read, fetched level by level and completed by its compiled walk (raises
     StepAside for a null in a non-null position)."""
     field_def, definition, read = root
-    strawberry_schema = schema._strawberry_schema  # type: ignore[attr-defined]
-    arguments = convert_arguments(
-        args,
-        definition.arguments,
-        scalar_registry=strawberry_schema.schema_converter.scalar_registry,
-        config=strawberry_schema.config,
-    )
+    arguments = _converter_of(schema).convert(definition, args)
     value = await read.read(context, arguments)
     if value is None:
         if isinstance(field_def.type, GraphQLNonNull):
@@ -179,8 +191,8 @@ async def complete_root(
 class ReadPathExecutor(BudgetedExecutor):
     """graphql-core's executor (with the response budget) and the compiled read path: root
     query fields that declare a read are read, fetched level by level and completed by a
-    compiled walk; so are tree roots (ROOTS) wherever they are met. What the walk cannot
-    answer exactly (module doc) goes to graphql-core."""
+    compiled walk; so are objects read whole (`read_whole` types) wherever they are met.
+    What the walk cannot answer exactly (module doc) goes to graphql-core."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -296,7 +308,7 @@ class ReadPathExecutor(BudgetedExecutor):
         result: Any,
         position_context: Any,
     ) -> Any:
-        if return_type.name in ROOTS:
+        if is_read_whole(return_type):
             plan = self._root_plan(return_type, field_details_list, path, in_tree=True)
             if plan is not None:
                 try:

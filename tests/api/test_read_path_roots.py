@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth import issue_token
 from app.graphql import fast_path
+from app.graphql.read_path.sources import is_read_whole
 from app.graphql.schema import build_schema
 from app.settings import Settings
 from tests.api.test_fast_path import same
@@ -131,20 +132,20 @@ async def test_an_orders_trees_are_completed_by_the_tree_walk(clients: Clients) 
     answer = await same(clients, query, {})
     assert "errors" not in answer
     assert len(answer["data"]["order"]["linkedServiceJobs"]) == 1
-    # Trees are completed by the tree's walk wherever the walk meets them (ROOTS).
+    # Trees are completed by the tree's walk wherever the walk meets them (read_whole).
     assert fast_path.OUTCOMES["compiled"] - compiled == 2
 
 
 def test_every_root_query_field_declares_its_read(settings: Settings) -> None:
     """A new root field cannot bypass the read path unnoticed: each declares a root read
-    (`reads(root=...)`), or returns a tree, which the tree's walk completes wherever it is met
-    (fast_path.ROOTS)."""
+    (`reads(root=...)`), or returns a type read whole (a tree), which the compiled walk
+    completes wherever it is met (`read_whole`)."""
     schema = build_schema(settings)._schema
     assert schema.query_type is not None
     undeclared = [
         name
         for name, field in schema.query_type.fields.items()
         if fast_path.root_read_of(schema.query_type, name) is None
-        and get_named_type(field.type).name not in fast_path.ROOTS
+        and not is_read_whole(get_named_type(field.type))
     ]
     assert undeclared == []

@@ -17,12 +17,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from inspect import isawaitable
 from operator import attrgetter
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from app.domain.localized import resolve_text
 
-#: The key under which Strawberry keeps a GraphQL field's own StrawberryField definition.
+#: The key under which Strawberry keeps a GraphQL field's own StrawberryField definition
+#: (and an object type's own StrawberryObjectDefinition).
 BACKREF = "strawberry-definition"
+
+_T = TypeVar("_T")
 
 #: The metadata key of a field's Source.
 READ = "read"
@@ -112,6 +115,25 @@ def resolved_by_graphql_core(reason: str, *columns: str) -> dict[str, Source]:
     """A field's metadata when graphql-core resolves it (the reason is documented and
     counted); `columns` are those of the object's row it reads."""
     return {READ: Source(columns, graphql_core=reason)}
+
+
+#: The class attribute that marks a type read whole (`read_whole`).
+WHOLE = "__read_whole__"
+
+
+def read_whole(cls: _T) -> _T:
+    """Declares a Strawberry type whose objects are read whole, in memory, before they are
+    completed (a tree: its links, jobs and line items in a fixed number of statements). The
+    compiled walk completes such an object wherever graphql-core meets it, and fields that
+    may only be read in one (`reads(..., tree_only=True)`) are read there."""
+    setattr(cls, WHOLE, True)
+    return cls
+
+
+def is_read_whole(object_type: Any) -> bool:
+    """Whether a GraphQL object type is that of a Strawberry type declared `read_whole`."""
+    definition = object_type.extensions.get(BACKREF) if object_type.extensions else None
+    return bool(getattr(getattr(definition, "origin", None), WHOLE, False))
 
 
 def source_of(field: Any) -> Source | None:

@@ -27,6 +27,7 @@ from app.graphql.read_path.relations import LINE_ITEMS_OF_JOBS
 from app.graphql.read_path.sources import (
     StepAside,
     localized_text,
+    read_whole,
     reads,
     resolved_by_graphql_core,
     row_fields,
@@ -389,6 +390,7 @@ class ServiceJobLink:
     )
 
 
+@read_whole
 @strawberry.type(description="A tree of service jobs linked by their dependencies.")
 class LinkedServiceJobs:
     id: strawberry.ID = strawberry.field(description="Id of the tree.")
