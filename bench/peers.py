@@ -12,10 +12,10 @@ The gateway's PostgreSQL database is `jobtree_peers` on the peers' cluster (made
 with the project's own `migrate` and `seed`), so `pg_stat_statements` counts every statement
 each system sends per request, BEGIN and ROLLBACK included. Latency: median and p95 of
 sequential requests on one keep-alive connection per system, the systems taking turns request
-by request, and "paired", the median of each turn's ratio to PostGraphile 5; throughput:
-`wrk -t2 -c8` (the Python load loop of run.py when wrk is missing). Figures are medians over
-the rounds; the machine is shared and its speed moves, so only ratios within one run mean
-much. Appends one JSON line per run to bench/peers.jsonl.
+by request, and "paired", the median of each turn's ratio to PostGraphile 5 (4 for W1);
+throughput: `wrk -t2 -c8` (the Python load loop of run.py when wrk is missing). Figures are
+medians over the rounds; the machine is shared and its speed moves, so only ratios within one
+run mean much. Appends one JSON line per run to bench/peers.jsonl.
 """
 
 from __future__ import annotations
@@ -138,7 +138,8 @@ async def latency(
     """Median and p95 of sequential requests, for every system of a workload at once: one
     request each in turn, the order rotating, so that every system meets the same moments of
     a machine whose speed moves within seconds. `paired` is the median, over the turns, of
-    each request's time over PostGraphile 5's in the same turn (when it is among them)."""
+    each request's time over PostGraphile 5's in the same turn (PostGraphile 4's for the
+    nested tree, which PostGraphile 5 cannot serve)."""
     clients = [Client(system.port, system.token or "") for system, _ in cells]
     times: list[list[float]] = [[] for _ in cells]
     last: list[tuple[int, bytes]] = [(0, b"")] * len(cells)
@@ -155,8 +156,14 @@ async def latency(
     finally:
         for client in clients:
             await client.close()
+    labels = [system.label for system, _ in cells]
     reference = next(
-        (k for k, (system, _) in enumerate(cells) if system.label.startswith("PostGraphile 5")),
+        (
+            labels.index(label)
+            for peer in ("PostGraphile 5", "PostGraphile 4")
+            for label in labels
+            if label.startswith(peer)
+        ),
         None,
     )
     rows = []
@@ -261,13 +268,21 @@ def median_of(rows: list[dict[str, Any]], key: str) -> float:
 
 
 def report(systems: list[System], workloads: list[str]) -> str:
-    reference = next((s for s in systems if s.label.startswith("PostGraphile 5")), None)
     lines = [
         "| workload | system | median ms (p95) | req/s, 8 clients | statements | "
-        "ratio to PostGraphile 5 (latency · req/s) | paired latency ratio |",
+        "ratio to PostGraphile 5, W1 to 4 (latency · req/s) | paired latency ratio |",
         "|---|---|---:|---:|---:|---|---:|",
     ]
     for workload in workloads:
+        reference = next(
+            (
+                s
+                for peer in ("PostGraphile 5", "PostGraphile 4")
+                for s in systems
+                if s.label.startswith(peer) and s.rows.get(workload)
+            ),
+            None,
+        )
         for system in systems:
             rows = system.rows.get(workload)
             if not rows:
