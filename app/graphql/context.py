@@ -79,7 +79,9 @@ class Context:
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            self._loaders = Loaders(self.reads, self.viewer, self.tree_columns, self.tracer)
+            self._loaders = Loaders(
+                self.reads, self.viewer, self.tree_columns, self.tracer, self.read_connection
+            )
         return self._loaders
 
     def for_operation(self) -> Context:

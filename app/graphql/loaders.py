@@ -3,16 +3,17 @@ concurrently resolved fields never share an AsyncSession."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from opentelemetry.trace import Tracer
 from sqlalchemy import Row
-from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from app.db import tables
 from app.db.engine import SessionFactory
+from app.db.row_reads import ReadConnection, RowReads
 from app.domain.access import Viewer
 from app.repositories.appointments import AppointmentRepository
 from app.repositories.custom_services import CustomServiceRepository
@@ -35,8 +36,11 @@ class Loaders:
         viewer: Viewer,
         tree_columns: TreeColumns | None = None,
         tracer: Tracer | None = None,
+        read_connection: Callable[[], AbstractAsyncContextManager[ReadConnection]] | None = None,
     ) -> None:
         self._db = db
+        #: Connections for row reads (trees); None: a Core connection of `db`'s engine.
+        self._read_connection = read_connection or RowReads(db.kw["bind"], direct=False).connect
         self._tracer = tracer
         self._viewer = viewer
         self._tree_columns = tree_columns
@@ -98,24 +102,24 @@ class Loaders:
     async def _trees(self, ids: Sequence[str]) -> list[TreeSnapshot | None]:
         """A whole tree in three statements per tree (trees are rarely asked for in bulk)."""
         snapshots: list[TreeSnapshot | None] = []
-        async with self._db() as session:
+        async with self._read_connection() as connection:
             for ident in ids:
                 if self._tracer is None:
-                    snapshot = await load_tree(session, self._tenant, ident, self._tree_columns)
+                    snapshot = await load_tree(connection, self._tenant, ident, self._tree_columns)
                 else:
-                    snapshot = await self._traced_tree_read(session, ident, self._tracer)
+                    snapshot = await self._traced_tree_read(connection, ident, self._tracer)
                 visible = snapshot and self._viewer.sees_facility(snapshot.tree.facility_ref)
                 snapshots.append(snapshot if visible else None)
         return snapshots
 
     async def _traced_tree_read(
-        self, session: AsyncSession, ident: str, tracer: Tracer
+        self, connection: ReadConnection, ident: str, tracer: Tracer
     ) -> TreeSnapshot | None:
         """A tree read in a span of its own, with what it found."""
         with tracer.start_as_current_span(
             "tree read", attributes={"jobtree.tree.id": ident}
         ) as span:
-            snapshot = await load_tree(session, self._tenant, ident, self._tree_columns)
+            snapshot = await load_tree(connection, self._tenant, ident, self._tree_columns)
             if snapshot is not None:
                 items = snapshot.items_by_job
                 span.set_attribute("jobtree.tree.jobs", len(snapshot.jobs))

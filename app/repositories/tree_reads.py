@@ -14,8 +14,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     ColumnElement,
-    CursorResult,
-    Row,
     String,
     Table,
     Text,
@@ -30,7 +28,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import NullType
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import tables
 from app.db.row_reads import ReadConnection
@@ -145,6 +142,7 @@ def undecoded_columns(
 
 
 JOB_COLUMNS, JOB_DECODERS = undecoded_columns(JOB.__table__)  # type: ignore[attr-defined]
+TREE_COLUMNS, TREE_DECODERS = undecoded_columns(TREE.__table__)  # type: ignore[attr-defined]
 ITEM_COLUMNS, ITEM_DECODERS = undecoded_columns(ITEM.__table__)  # type: ignore[attr-defined]
 #: What line items of a tree are read for: their GraphQL fields, and their job to group by.
 ITEM_COLUMNS = [
@@ -162,7 +160,7 @@ ITEM_NOW = frozenset({"article"})
 
 @dataclass(slots=True)
 class TreeSnapshot:
-    tree: Row[Any]
+    tree: LazyRow
     shape: TreeShape
     jobs: dict[str, LazyRow]
     #: None when the read was told no line items are needed (see TreeColumns).
@@ -172,17 +170,6 @@ class TreeSnapshot:
         if self.items_by_job is None:
             raise LookupError("this tree was read without its line items")
         return self.items_by_job.get(job_id, [])
-
-
-def driver_rows(result: CursorResult[Any]) -> list[Sequence[Any]]:
-    """The driver's own rows (asyncpg records, sqlite3 tuples) of a statement whose columns
-    need no result processing (see undecoded_columns): SQLAlchemy's Row objects would only be copied
-    into LazyRows again. The result is closed, as `all()` would."""
-    try:
-        rows = list(result.cursor.fetchall())
-    finally:
-        result.close()
-    return rows
 
 
 #: Columns a tree read always selects: the tree is built, checked and grouped with them.
@@ -308,64 +295,79 @@ async def job_by_id(
     return rows[0] if rows else None
 
 
-async def load_tree(
-    session: AsyncSession, tenant: str, tree_id: str, columns: TreeColumns | None = None
-) -> TreeSnapshot | None:
-    """The tree with its links, jobs and line items; `columns` limits what is read to what a
-    request needs, None reads everything. Each job column costs a decoded value per job: a
-    1,000-job tree read with every column took three times as long on PostgreSQL as with the
-    handful a typical tree query needs."""
-    # Straight on the connection: driver rows without the ORM's result machinery.
-    connection = await session.connection()
-    tree = (
-        await connection.execute(
-            select(TREE.__table__).where(  # type: ignore[attr-defined]
-                col(TREE.id) == tree_id, col(TREE.tenant) == tenant
-            ),
-        )
-    ).first()
-    if tree is None:
-        return None
-    result = await connection.execute(
+def _tree_statement() -> Any:
+    return select(*TREE_COLUMNS).where(
+        col(TREE.id) == bindparam("tree_id"), col(TREE.tenant) == bindparam("tenant")
+    )
+
+
+def _tree_jobs_statement(columns: frozenset[str] | None) -> Any:
+    return (
         select(
             col(LINK.id).label("link_id"),
             col(LINK.parent_link_id),
-            *selected_columns(
-                JOB_COLUMNS, TREE_JOB_COLUMNS, None if columns is None else columns.job_columns
-            ),
+            *selected_columns(JOB_COLUMNS, TREE_JOB_COLUMNS, columns),
         )
         .join(JOB, col(JOB.id) == col(LINK.service_job_id))
-        .where(col(LINK.linked_service_jobs_id) == tree_id, col(LINK.tenant) == tenant)
+        .where(
+            col(LINK.linked_service_jobs_id) == bindparam("tree_id"),
+            col(LINK.tenant) == bindparam("tenant"),
+        )
         # A job and its link are always in the same tree: saying so lets the database read
         # the tree's jobs by index instead of scanning every job to join them.
-        .where(col(JOB.linked_service_jobs_id) == tree_id)
-        .order_by(col(LINK.position)),
+        .where(col(JOB.linked_service_jobs_id) == bindparam("tree_id"))
+        .order_by(col(LINK.position))
     )
-    names = list(result.keys())
+
+
+def _tree_items_statement(columns: frozenset[str] | None) -> Any:
+    return (
+        select(*selected_columns(ITEM_COLUMNS, TREE_ITEM_COLUMNS, columns))
+        .where(
+            col(ITEM.linked_service_jobs_id) == bindparam("tree_id"),
+            col(ITEM.tenant) == bindparam("tenant"),
+        )
+        # Grouped by job below, which keeps this order within each job: positions are unique
+        # per job (a unique index says so), so sorting by them alone is a total order within
+        # each job, and cheaper than sorting by job id text or item id text too.
+        .order_by(col(ITEM.position))
+    )
+
+
+async def load_tree(
+    reads: ReadConnection, tenant: str, tree_id: str, columns: TreeColumns | None = None
+) -> TreeSnapshot | None:
+    """The tree with its links, jobs and line items, in three statements on a read
+    connection (each built and compiled once per column set); `columns` limits what is read
+    to what a request needs, None reads everything. Each job column costs a decoded value per
+    job: a 1,000-job tree read with every column took three times as long on PostgreSQL as
+    with the handful a typical tree query needs."""
+    parameters = {"tree_id": tree_id, "tenant": tenant}
+    names, records = await reads.rows(kept_statement(("tree",), _tree_statement), parameters)
+    if not records:
+        return None
+    tree = decoded_rows(records, names, TREE_DECODERS, names)[0]
+    job_columns = None if columns is None else columns.job_columns
+    names, records = await reads.rows(
+        kept_statement(("tree jobs", job_columns), lambda: _tree_jobs_statement(job_columns)),
+        parameters,
+    )
     # Pruned columns are the document's: every one will be read. All of them (None) are
     # read when a request's fields are unknown, and then each is decoded only if read.
     now = names if columns is not None else ()
     shape = TreeShape()
     jobs: dict[str, LazyRow] = {}
-    for job in decoded_rows(driver_rows(result), names, JOB_DECODERS, now):
+    for job in decoded_rows(records, names, JOB_DECODERS, now):
         shape.add(Link(job.link_id, job.id, job.parent_link_id))
         jobs[job.id] = job
     if columns is not None and columns.item_columns is None:
         return TreeSnapshot(tree=tree, shape=shape, jobs=jobs, items_by_job=None)
-    result = await connection.execute(
-        select(
-            *selected_columns(
-                ITEM_COLUMNS, TREE_ITEM_COLUMNS, None if columns is None else columns.item_columns
-            )
-        )
-        .where(col(ITEM.linked_service_jobs_id) == tree_id, col(ITEM.tenant) == tenant)
-        # Grouped by job below, which keeps this order within each job: positions are unique
-        # per job (a unique index says so), so sorting by them alone is a total order within
-        # each job, and cheaper than sorting by job id text or item id text too.
-        .order_by(col(ITEM.position)),
+    item_columns = None if columns is None else columns.item_columns
+    names, records = await reads.rows(
+        kept_statement(("tree items", item_columns), lambda: _tree_items_statement(item_columns)),
+        parameters,
     )
     items: dict[str, list[LazyRow]] = defaultdict(list)
-    names = list(result.keys())
-    for item in decoded_rows(driver_rows(result), names, ITEM_DECODERS, ITEM_NOW):
+    for item in decoded_rows(records, names, ITEM_DECODERS, ITEM_NOW):
         items[item.service_job_id].append(item)
     return TreeSnapshot(tree=tree, shape=shape, jobs=jobs, items_by_job=dict(items))
