@@ -64,13 +64,27 @@ def view_of(app: Starlette) -> GatewayGraphQL:
     return route.endpoint  # type: ignore[attr-defined]
 
 
+#: Bodies that are not a JSON document the view reads: each is refused the same way, 400.
+MALFORMED: list[bytes] = [
+    b"",
+    b"{",
+    b'{"query": "{ __typename }"',
+    b"\xff\xfe{}",
+    b'{"query": "\\ud800"}',
+    b'{"query": "{ __typename }", "variables": ' + b'{"a": ' * 300 + b"1" + b"}" * 301,
+    b"null",
+    b"5",
+]
+
+
 async def answers(
     http: httpx.AsyncClient, token: str, body: object, extra: dict[str, str]
 ) -> list[tuple[int, str, object]]:
     headers = {"authorization": f"Bearer {token}", "content-type": "application/json", **extra}
+    content = body if isinstance(body, bytes) else orjson.dumps(body)
     got = []
     for _ in range(2):
-        response = await http.post("/graphql", content=orjson.dumps(body), headers=headers)
+        response = await http.post("/graphql", content=content, headers=headers)
         got.append((response.status_code, response.headers["content-type"], response.json()))
     return got
 
@@ -95,6 +109,20 @@ async def test_a_post_answers_the_same_with_the_plain_entry_and_without(
     plain = await answers(http, token, body, extra)
     assert plain == through_view
     assert view.plain_taken == taken + (2 if (body, extra) in TAKEN else 0)
+
+
+@pytest.mark.parametrize("body", MALFORMED)
+async def test_a_malformed_body_is_refused_the_same_with_the_plain_entry_and_without(
+    app: Starlette, http: httpx.AsyncClient, settings: Settings, body: bytes
+) -> None:
+    view = view_of(app)
+    token = issue_token(settings, tenant="acme")
+    view.plain_posts = False
+    through_view = await answers(http, token, body, {})
+    view.plain_posts = True
+    plain = await answers(http, token, body, {})
+    assert plain == through_view
+    assert all(status == 400 for status, _, _ in plain)
 
 
 async def test_the_plain_entry_answers_a_read_with_its_data(
