@@ -212,8 +212,8 @@ def create_row_reads(engine: AsyncEngine, traced: bool) -> RowReads:
     """Connections for the read path's row reads (app/db/row_reads.py): on the driver's own
     calls, except behind PgBouncer (reads in a transaction, as create_read_session_factory
     says) and while statements are traced (their spans come from SQLAlchemy's execution). On
-    PostgreSQL they are held between reads while the pool's ping rule trusts them, half of
-    the pool at most (ConnectionHold)."""
+    PostgreSQL they are held between reads while the pool's rules trust them, half of the
+    pool at most (ConnectionHold; none with a pool of one)."""
     pooled = bool(engine.get_execution_options().get(POOLED_KEY))
     direct = not pooled and not traced
     bind, hold = engine, None
@@ -221,6 +221,7 @@ def create_row_reads(engine: AsyncEngine, traced: bool) -> RowReads:
         bind = engine.execution_options(isolation_level="AUTOCOMMIT")
         pool = engine.sync_engine.pool
         pings = _PINGS.get(pool)
-        if direct and pings is not None and pings.after > 0 and isinstance(pool, QueuePool):
-            hold = ConnectionHold(engine, pings, most=max(1, pool.size() // 2))
+        most = pool.size() // 2 if isinstance(pool, QueuePool) else 0
+        if direct and pings is not None and pings.after > 0 and most > 0:
+            hold = ConnectionHold(engine, pings, most=most)
     return RowReads(bind, direct=direct, hold=hold)

@@ -90,14 +90,32 @@ class _DriverConnection:
     ) -> tuple[list[str], Rows]:
         compiled = self.reads.compiled(statement)
         arguments = [parameters[name] for name in compiled.order]
-        # Announced as SQLAlchemy's execution announces a statement (without a connection
-        # or an execution context), so that what counts statements counts this one.
-        self.reads.announce(None, None, compiled.text, arguments, None, False)
-        if self.reads.postgresql:
-            records = await self.driver.fetch(compiled.text, *arguments)
-        else:
-            records = await self.driver.execute_fetchall(compiled.text, arguments)
-        return compiled.names, list(records)
+        return await self.reads.fetch(self.driver, compiled, arguments)
+
+
+class _StatementByStatement:
+    """A read connection for statements that carry their values: each statement whose form
+    SQLAlchemy can cache runs on the driver's own calls (its form compiled once, its values
+    bound as SQLAlchemy binds them), on a connection of its own for that statement (held
+    between reads, so that costs little); any other (an expanding IN) through SQLAlchemy's
+    execution."""
+
+    def __init__(self, reads: RowReads) -> None:
+        self.reads = reads
+        self.postgresql = reads.postgresql
+
+    async def rows(
+        self, statement: Statement, parameters: Mapping[str, Any]
+    ) -> tuple[list[str], Rows]:
+        carried = self.reads.carried(statement, parameters)
+        if carried is None:
+            async with self.reads.engine.connect() as connection:
+                return await _CoreConnection(connection, self.postgresql).rows(
+                    statement, parameters
+                )
+        compiled, arguments = carried
+        async with self.reads.pooled() as driver:
+            return await self.reads.fetch(driver, compiled, arguments)
 
 
 class _CoreConnection:
@@ -144,21 +162,25 @@ class PingRule(Protocol):
 class ConnectionHold:
     """Read connections kept out of the pool between reads, most recently used first.
 
-    A connection is used again only while the pool would use it without a ping (used less
-    than `seconds` ago, at most the ping interval, and no connection of the pool invalidated
-    since) and while its driver does not know it closed; otherwise it goes back to the pool,
-    with the time of its last use, and the pool's own rule decides. At most `most`
-    connections are held; a timer gives back those idle for `seconds`, so connections held
-    after a burst are the pool's again within two intervals, for sessions to use. When the
-    engine is disposed, the held connections are closed with the pool's."""
+    A connection is used again only while the pool would use it as it is: used less than
+    `seconds` ago (at most the ping interval), no connection of the pool invalidated since,
+    not older than the pool's last recycle after a disconnect, and its driver does not know
+    it closed; otherwise it goes back to the pool, with the time of its last use, and the
+    pool's own rules decide. At most `most` connections (half the pool) are held, and none
+    while the pool has no connection left to check out (a session may be waiting for one); a
+    timer gives back those idle for `seconds`, so connections held after a burst are the
+    pool's again within two intervals. When the engine is disposed, held connections are
+    closed, and a connection of a disposed pool is closed instead of held or given back."""
 
     def __init__(self, engine: AsyncEngine, pings: PingRule, most: int) -> None:
+        self.engine = engine
         self.pings = pings
         self.seconds = min(HOLD_SECONDS, pings.after)
         self.most = most
         #: (connection, when it was last used), in the order of that time.
         self._held: list[tuple[PoolProxiedConnection, float]] = []
         self._sweeping: asyncio.TimerHandle | None = None
+        self._sweeping_loop: asyncio.AbstractEventLoop | None = None
         self._returning: set[asyncio.Future[None]] = set()
         event.listen(engine.sync_engine, "engine_disposed", self._disposed)
 
@@ -168,42 +190,70 @@ class ConnectionHold:
         return len(self._held)
 
     async def take(self) -> PoolProxiedConnection | None:
-        """The most recently used held connection the pool would use without a ping, else
-        None; the others go back to the pool (all older ones are stale too)."""
+        """The most recently used held connection the pool would use as it is, else None;
+        the others go back to the pool (all older ones are stale too)."""
         held = self._held
         if not held:
             return None
         pooled, since = held.pop()
-        if self._usable(since, time.monotonic()) and not _closed(pooled.driver_connection):
+        if self._usable(pooled, since, time.monotonic()):
             return pooled
         stale = [*held, (pooled, since)]
         held.clear()
-        await _give_back(stale)
+        await self._give_back(stale)
         return None
 
     def keep(self, pooled: PoolProxiedConnection) -> bool:
-        """Holds a connection that served a read; False when the hold is full."""
-        if len(self._held) >= self.most:
+        """Holds a connection that served a read (or closes it, when its pool was disposed);
+        False when it is not held: the caller gives it back to the pool."""
+        pool = self.engine.sync_engine.pool
+        if _pool_of(pooled) is not pool:
+            pooled.invalidate()
+            return True
+        if len(self._held) >= self.most or _exhausted(pool):
             return False
         self._held.append((pooled, time.monotonic()))
-        if self._sweeping is None:
-            self._sweeping = asyncio.get_running_loop().call_later(self.seconds, self._sweep)
+        loop = asyncio.get_running_loop()
+        if self._sweeping is None or self._sweeping_loop is not loop:
+            self._sweeping = loop.call_later(self.seconds, self._sweep)
+            self._sweeping_loop = loop
         return True
 
-    def _usable(self, since: float, now: float) -> bool:
-        return now - since < self.seconds and since > self.pings.distrust_before
+    def _usable(self, pooled: PoolProxiedConnection, since: float, now: float) -> bool:
+        return (
+            now - since < self.seconds
+            and since > self.pings.distrust_before
+            and not _recycled(pooled)
+            and not _closed(pooled.driver_connection)
+        )
 
     def _sweep(self) -> None:
         self._sweeping = None
         now = time.monotonic()
-        stale = [entry for entry in self._held if not self._usable(entry[1], now)]
+        keep: list[tuple[PoolProxiedConnection, float]] = []
+        stale: list[tuple[PoolProxiedConnection, float]] = []
+        for entry in self._held:
+            (keep if self._usable(*entry, now) else stale).append(entry)
         if stale:
-            self._held = [entry for entry in self._held if self._usable(entry[1], now)]
-            returning = asyncio.ensure_future(_give_back(stale))
+            self._held = keep
+            returning = asyncio.ensure_future(self._give_back(stale))
             self._returning.add(returning)
             returning.add_done_callback(self._returning.discard)
         if self._held:
             self._sweeping = asyncio.get_running_loop().call_later(self.seconds, self._sweep)
+
+    async def _give_back(self, held: list[tuple[PoolProxiedConnection, float]]) -> None:
+        """Returns held connections to the pool, each with the time of its last use (closes
+        those whose driver knows they closed, or whose pool was disposed)."""
+        for pooled, since in held:
+            if _closed(pooled.driver_connection) or (
+                _pool_of(pooled) is not self.engine.sync_engine.pool
+            ):
+                pooled.invalidate()
+                continue
+            info = pooled.info
+            await greenlet_spawn(pooled.close)
+            info[RETURNED] = since
 
     def _disposed(self, _engine: Any) -> None:
         if self._sweeping is not None:
@@ -215,15 +265,30 @@ class ConnectionHold:
             pooled.invalidate()
 
 
-async def _give_back(held: list[tuple[PoolProxiedConnection, float]]) -> None:
-    """Returns held connections to the pool, each with the time of its last use."""
-    for pooled, since in held:
-        if _closed(pooled.driver_connection):
-            pooled.invalidate()
-            continue
-        info = pooled.info
-        await greenlet_spawn(pooled.close)
-        info[RETURNED] = since
+# What SQLAlchemy's pool keeps to itself, read defensively: the pool a connection belongs to,
+# when the pool last recycled its connections after a disconnect, and a connection's start.
+
+
+def _pool_of(pooled: PoolProxiedConnection) -> Any:
+    return getattr(pooled, "_pool", None)
+
+
+def _recycled(pooled: PoolProxiedConnection) -> bool:
+    """Whether the pool would replace this connection at its next checkout: it started
+    before the pool's last invalidation of all its connections (a disconnect)."""
+    pool = _pool_of(pooled)
+    record = getattr(pooled, "_connection_record", None)
+    invalidated = getattr(pool, "_invalidate_time", 0)
+    started = getattr(record, "starttime", None)
+    return started is not None and started < invalidated
+
+
+def _exhausted(pool: Any) -> bool:
+    """Whether the pool has no connection left to check out without waiting."""
+    size, overflow = getattr(pool, "size", None), getattr(pool, "_max_overflow", None)
+    if not callable(size) or not isinstance(overflow, int) or overflow < 0:
+        return False
+    return bool(pool.checkedout() >= size() + overflow)
 
 
 class RowReads:
@@ -241,6 +306,49 @@ class RowReads:
         self.announce = engine.sync_engine.dispatch.before_cursor_execute
         #: id(statement) -> (the statement, kept alive so its id is not reused; its form).
         self._compiled: dict[int, tuple[Statement, DriverStatement]] = {}
+        #: Forms of statements that carry their values, by SQLAlchemy's cache key.
+        self._carried: dict[Any, tuple[Any, DriverStatement, dict[str, Any]] | None] = {}
+
+    async def fetch(
+        self, driver: Any, compiled: DriverStatement, arguments: Sequence[Any]
+    ) -> tuple[list[str], Rows]:
+        # Announced as SQLAlchemy's execution announces a statement (without a connection
+        # or an execution context; its parameters a tuple, as SQLAlchemy gives positional
+        # ones), so that what counts statements counts this one.
+        self.announce(None, None, compiled.text, tuple(arguments), None, False)
+        if self.postgresql:
+            records = await driver.fetch(compiled.text, *arguments)
+        else:
+            records = await driver.execute_fetchall(compiled.text, arguments)
+        return compiled.names, list(records)
+
+    def carried(
+        self, statement: Statement, parameters: Mapping[str, Any]
+    ) -> tuple[DriverStatement, list[Any]] | None:
+        """A statement that carries its values as its compiled form and its driver
+        arguments, as SQLAlchemy's execution makes them from its cache key (None: a form
+        that SQLAlchemy cannot cache, or one with an expanding IN)."""
+        key = statement._generate_cache_key()
+        if key is None:
+            return None
+        entry = self._carried.get(key.key, _UNSEEN)
+        if entry is _UNSEEN:
+            if len(self._carried) >= MAX_COMPILED:
+                self._carried.clear()
+            entry = self._carried[key.key] = _carried_form(statement, key, self.engine.dialect)
+        if entry is None:
+            return None
+        compiled, driver, processors = entry
+        values = compiled.construct_params(
+            params=dict(parameters) or None,
+            extracted_parameters=key.bindparams,
+            escape_names=False,
+        )
+        arguments = [
+            processors[name](values[name]) if name in processors else values[name]
+            for name in driver.order
+        ]
+        return driver, arguments
 
     def compiled(self, statement: Statement) -> DriverStatement:
         entry = self._compiled.get(id(statement))
@@ -254,18 +362,28 @@ class RowReads:
     @asynccontextmanager
     async def connect(self, any_statement: bool = False) -> AsyncIterator[ReadConnection]:
         """A read connection; `any_statement`: one that takes statements with literal values
-        and expanding IN too (SQLAlchemy's execution, without a session), where the driver's
-        own calls take compiled-once statements only."""
-        if any_statement or not self.direct:
+        and expanding IN too, where the driver's own calls take compiled-once statements with
+        named parameters only (see _StatementByStatement)."""
+        if not self.direct:
             async with self.engine.connect() as connection:
                 yield _CoreConnection(connection, self.postgresql)
             return
+        if any_statement:
+            yield _StatementByStatement(self)
+            return
+        async with self.pooled() as driver:
+            yield _DriverConnection(self, driver)
+
+    @asynccontextmanager
+    async def pooled(self) -> AsyncIterator[Any]:
+        """A driver connection: a held one, else one checked out of the pool; held again or
+        given back after, invalidated when it failed as unavailable."""
         hold = self.hold
         pooled = await hold.take() if hold is not None else None
         if pooled is None:
             pooled = await self.engine.raw_connection()
         try:
-            yield _DriverConnection(self, pooled.driver_connection)
+            yield pooled.driver_connection
         except BaseException as error:
             if database_unavailable(error) or _closed(pooled.driver_connection):
                 pooled.invalidate(error if isinstance(error, Exception) else None)
@@ -275,3 +393,23 @@ class RowReads:
             # Back to the pool, which resets it (SQLite's driver needs SQLAlchemy's greenlet
             # for that; reads here opened no transaction to roll back).
             await greenlet_spawn(pooled.close)
+
+
+#: Not in RowReads._carried yet.
+_UNSEEN: Any = object()
+
+
+def _carried_form(
+    statement: Statement, key: Any, dialect: Dialect
+) -> tuple[Any, DriverStatement, dict[str, Any]] | None:
+    """A statement form compiled for its cache key, as SQLAlchemy compiles it for its own
+    cache, with the bind processors SQLAlchemy applies to its values (None: it has an
+    expanding IN or literal-rendered values, which only SQLAlchemy's execution renders)."""
+    compiled = statement.compile(dialect=dialect, cache_key=key)
+    if compiled.post_compile_params or compiled.literal_execute_params:
+        return None
+    # The names the driver's description gives (an unnamed count is `count_1`, as in
+    # SQLAlchemy's results).
+    names = [column[0] for column in compiled._result_columns]
+    driver = DriverStatement(compiled.string, names, tuple(compiled.positiontup or ()))
+    return compiled, driver, dict(compiled._bind_processors)

@@ -164,12 +164,12 @@ async def test_a_dropped_connection_is_told_apart_and_the_next_request_succeeds(
     if db_kind != "postgres":
         pytest.skip("needs a database server to drop connections")
     from app.db.core import execute_core
-    from app.graphql.custom_services import queries
-    from app.repositories import custom_service_reads, custom_services
+    from app.db.row_reads import RowReads
+    from app.repositories import custom_services
 
     await service(gql, "step")
     original = custom_services.CustomServiceRepository.list_page
-    original_read = custom_service_reads.service_page
+    original_fetch = RowReads.fetch
 
     async def drop_every_other_connection() -> None:
         async with engine.connect() as admin:
@@ -186,13 +186,13 @@ async def test_a_dropped_connection_is_told_apart_and_the_next_request_succeeds(
         await drop_every_other_connection()
         return await original(self, *args)
 
-    async def drop_then_read(reads: Any, *args: Any) -> Any:
-        # The compiled read path's page: its read connection is checked out already.
+    async def drop_then_fetch(self: Any, *args: Any) -> Any:
+        # The compiled read path: its statement's connection is checked out already.
         await drop_every_other_connection()
-        return await original_read(reads, *args)
+        return await original_fetch(self, *args)
 
     monkeypatch.setattr(custom_services.CustomServiceRepository, "list_page", drop_then_list)
-    monkeypatch.setattr(queries, "service_page", drop_then_read)
+    monkeypatch.setattr(RowReads, "fetch", drop_then_fetch)
     body = await gql.raw("{ customServices { totalCount edges { node { id } } } }")
     # Not a bug but the database out of reach for a moment: a code a client may retry on.
     error = body["errors"][0]

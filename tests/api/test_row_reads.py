@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 from sqlmodel import col
 
+from app.db import tables
 from app.db.engine import SessionFactory, create_engine, create_row_reads, ping_rule_of
 from app.db.errors import database_unavailable
 from app.db.row_reads import RETURNED, DriverStatement, RowReads
@@ -195,7 +197,7 @@ async def test_a_held_connection_is_not_used_again_once_the_pool_distrusts_it(
     with the time of their last use, so that the pool pings them before their next use, as
     it pings the connections that were idle in it."""
     _postgres_only(settings)
-    engine = create_engine(settings.database_url, pool_size=1, max_overflow=0)
+    engine = create_engine(settings.database_url, pool_size=2, max_overflow=0)
     reads = create_row_reads(engine, traced=False)
     pool = engine.sync_engine.pool
     pinged: list[bool] = []
@@ -264,11 +266,32 @@ async def test_the_hold_keeps_half_the_pool_at_most_and_closes_with_the_engine(
     assert all(driver.is_closed() for driver in drivers)
 
 
+async def test_no_connection_is_held_while_the_pool_has_none_left(settings: Settings) -> None:
+    """A session waiting for a connection gets the one a read just used."""
+    _postgres_only(settings)
+    engine = create_engine(settings.database_url, pool_size=2, max_overflow=0)
+    reads = create_row_reads(engine, traced=False)
+    pool = engine.sync_engine.pool
+    assert isinstance(pool, QueuePool)
+    try:
+        await _server_pid(reads)
+        assert reads.hold is not None and reads.hold.held == 1
+        async with engine.connect() as session_connection:
+            await session_connection.execute(select(1))
+            await _server_pid(reads)  # takes the held one; the pool has nothing left
+            assert reads.hold.held == 0 and pool.checkedout() == 1
+    finally:
+        await engine.dispose()
+
+
 def test_no_hold_where_the_pool_pings_every_use_or_a_pooler_or_tracing_decides(
     settings: Settings,
 ) -> None:
     engine = create_engine(settings.database_url, ping_after_idle=0)
     assert create_row_reads(engine, traced=False).hold is None
+    # A pool of one is never held: a session would wait for it.
+    alone = create_engine(settings.database_url, pool_size=1)
+    assert create_row_reads(alone, traced=False).hold is None
     engine = create_engine(settings.database_url)
     assert create_row_reads(engine, traced=True).hold is None
     if settings.database_url.startswith("postgresql"):
@@ -277,3 +300,49 @@ def test_no_hold_where_the_pool_pings_every_use_or_a_pooler_or_tracing_decides(
         assert create_row_reads(pooled, traced=False).hold is None
     else:
         assert create_row_reads(engine, traced=False).hold is None
+
+
+async def test_statements_that_carry_their_values_answer_what_sqlalchemy_answers(
+    engine: AsyncEngine, db: SessionFactory, sql: StatementCounter
+) -> None:
+    """A connection for any statement runs a cacheable one on the driver's own calls, its
+    form compiled once and its values bound as SQLAlchemy binds them (timestamps included);
+    an expanding IN goes through SQLAlchemy's execution."""
+    await seed(db, "acme", random_tree(12, 3))
+    job = tables.ServiceJob
+    since = datetime(2000, 1, 1, tzinfo=UTC)
+
+    def jobs(tenant: str, after: datetime, size: int) -> Any:
+        return (
+            select(col(job.id), col(job.created), col(job.version))
+            .where(col(job.tenant) == tenant, col(job.created) > after)
+            .order_by(col(job.id))
+            .limit(size)
+        )
+
+    statements = [
+        jobs("acme", since, 5),
+        jobs("acme", since, 2),
+        jobs("other", since, 5),
+        jobs("acme", datetime(2999, 1, 1, tzinfo=UTC), 5),
+        select(col(job.id)).where(col(job.tenant) == "acme", col(job.id).in_(["x", "y"])),
+        select(func.count()).select_from(job).where(col(job.tenant) == "acme"),
+    ]
+    direct, core = create_row_reads(engine, traced=False), create_row_reads(engine, traced=True)
+    answers: list[list[Any]] = []
+    for reads in (direct, core):
+        found = []
+        async with reads.connect(any_statement=True) as connection:
+            for statement in statements:
+                names, rows = await connection.rows(statement, {})
+                found.append((names, [tuple(row) for row in rows]))
+        answers.append(found)
+    assert answers[0] == answers[1]
+    assert len(answers[0][0][1]) == 5 and len(answers[0][1][1]) == 2
+    assert answers[0][2][1] == [] and answers[0][3][1] == []
+    # One compiled form for the four pages (the IN is SQLAlchemy's to render).
+    assert len(direct._carried) == 3
+    sql.reset()
+    async with direct.connect(any_statement=True) as connection:
+        await connection.rows(statements[0], {})
+    assert sql.count == 1
