@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import strawberry
 from graphql import (
     GraphQLEnumType,
     GraphQLField,
@@ -139,3 +140,45 @@ def test_a_datetime_argument_keeps_its_parsed_value() -> None:
     when = datetime(2026, 12, 3, tzinfo=UTC)
     converted = ArgumentConverter(SCHEMA).convert(definition, {"filter": {"targetTimeFrom": when}})
     assert converted["filter"].target_time_from is when
+
+
+@strawberry.input
+class Outer:
+    x: int | None = None
+    inner: Inner | None = None
+
+
+@strawberry.input
+class Inner:
+    outer: Outer | None = None
+    maybe: strawberry.Maybe[int]
+
+
+@strawberry.type
+class _Query:
+    @strawberry.field
+    def by_inner(self, inner: Inner) -> int:
+        return 0
+
+    @strawberry.field
+    def by_outer(self, outer: Outer) -> int:
+        return 0
+
+
+def test_a_type_left_to_strawberry_leaves_the_types_made_on_its_way_too() -> None:
+    """Inner holds a Maybe (Strawberry's conversion): Outer, made while Inner was tried, must
+    not be reused half made by another argument."""
+    schema = strawberry.Schema(query=_Query)
+    query = schema._schema.query_type
+    assert query is not None
+    converter = ArgumentConverter(schema)
+    value = {"outer": {"x": 1, "inner": {"maybe": 5, "outer": None}}}
+    for name, coerced in (("byInner", {"inner": {"maybe": 2}}), ("byOuter", value)):
+        definition = query.fields[name].extensions[BACKREF]
+        expected = convert_arguments(
+            coerced,
+            definition.arguments,
+            scalar_registry=schema.schema_converter.scalar_registry,
+            config=schema.config,
+        )
+        assert same(converter.convert(definition, coerced), expected), name

@@ -68,9 +68,13 @@ class ArgumentConverter:
         for argument in arguments:
             assert argument.python_name
             name = self.config.name_converter.from_argument(argument)
+            made_before = dict(self._inputs)
             try:
                 convert = self._of(argument.type)
             except NotPlain:
+                # Input types made on the way may hold the one that was not plain: forget
+                # them all, so that no other argument reuses them.
+                self._inputs = made_before
                 convert = self._strawberry(argument.type, (name,))
             converters.append((name, argument.python_name, convert))
         return converters
@@ -135,15 +139,11 @@ class ArgumentConverter:
 
         # Known before its fields are: an input type may nest itself (and/or searches).
         made = self._inputs[type_] = _none_or(build)
-        try:
-            for field in definition.fields:
-                convert = self._of(field.resolve_type(type_definition=definition))
-                fields.append(
-                    (self.config.name_converter.from_field(field), field.python_name, convert)
-                )
-        except NotPlain:
-            del self._inputs[type_]
-            raise
+        for field in definition.fields:
+            convert = self._of(field.resolve_type(type_definition=definition))
+            fields.append(
+                (self.config.name_converter.from_field(field), field.python_name, convert)
+            )
         return made
 
 
