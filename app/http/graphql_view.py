@@ -163,6 +163,10 @@ class GatewayGraphQL(GraphQL[Context, None]):
             not self._stream_transport_map
             and not self.multipart_uploads_enabled
             and (documents is None or documents.mode is not Mode.ONLY)
+            # The two hooks of the view it does not call: Strawberry's own (no root value,
+            # no error handler); a class that overrides either goes the view's whole way.
+            and type(self).get_root_value is GraphQL.get_root_value
+            and type(self)._handle_errors is GraphQL._handle_errors
         )
         #: Requests `_run_plain_post` took in this process (the tests read it).
         self.plain_taken = 0

@@ -133,7 +133,8 @@ def read_whole(cls: _T) -> _T:
 def is_read_whole(object_type: Any) -> bool:
     """Whether a GraphQL object type is that of a Strawberry type declared `read_whole`."""
     definition = object_type.extensions.get(BACKREF) if object_type.extensions else None
-    return bool(getattr(getattr(definition, "origin", None), WHOLE, False))
+    # The type's own declaration: a subclass is not read whole for being one.
+    return bool(vars(getattr(definition, "origin", object)).get(WHOLE, False))
 
 
 def source_of(field: Any) -> Source | None:
