@@ -13,6 +13,8 @@ from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.db.row_reads import ConnectionHold
+
 OPERATIONS = Counter(
     "jobtree_graphql_operations_total",
     "GraphQL operations over HTTP, by operation name and outcome (ok, or the code of the "
@@ -32,7 +34,8 @@ SQL_STATEMENTS = Histogram(
 )
 POOL_IN_USE = Gauge(
     "jobtree_db_connections_in_use",
-    "Database connections checked out of the pools, summed over live workers.",
+    "Database connections checked out of the pools and serving a request, summed over live "
+    "workers (those the read path holds between reads are idle, not in use).",
     multiprocess_mode="livesum",
 )
 POOL_OPEN = Gauge(
@@ -95,6 +98,12 @@ def record_operation(
 
 def record_read_path(outcome: str) -> None:
     read_path(outcome).inc()
+
+
+def watch_hold(hold: ConnectionHold | None) -> None:
+    """Connections held between reads (app/db/row_reads.py) are checked out but idle."""
+    if hold is not None:
+        hold.on_change = lambda delta: POOL_IN_USE.dec(delta)
 
 
 def watch_pool(engine: AsyncEngine) -> None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
@@ -182,6 +182,9 @@ class ConnectionHold:
         self._sweeping: asyncio.TimerHandle | None = None
         self._sweeping_loop: asyncio.AbstractEventLoop | None = None
         self._returning: set[asyncio.Future[None]] = set()
+        #: Told how many connections went into (+) or out of (-) the hold (app/metrics.py
+        #: counts held connections as idle, not in use).
+        self.on_change: Callable[[int], None] | None = None
         event.listen(engine.sync_engine, "engine_disposed", self._disposed)
 
     @property
@@ -197,9 +200,11 @@ class ConnectionHold:
             return None
         pooled, since = held.pop()
         if self._usable(pooled, since, time.monotonic()):
+            self._changed(-1)
             return pooled
         stale = [*held, (pooled, since)]
         held.clear()
+        self._changed(-len(stale))
         await self._give_back(stale)
         return None
 
@@ -213,11 +218,16 @@ class ConnectionHold:
         if len(self._held) >= self.most or _exhausted(pool):
             return False
         self._held.append((pooled, time.monotonic()))
+        self._changed(1)
         loop = asyncio.get_running_loop()
         if self._sweeping is None or self._sweeping_loop is not loop:
             self._sweeping = loop.call_later(self.seconds, self._sweep)
             self._sweeping_loop = loop
         return True
+
+    def _changed(self, delta: int) -> None:
+        if self.on_change is not None and delta:
+            self.on_change(delta)
 
     def _usable(self, pooled: PoolProxiedConnection, since: float, now: float) -> bool:
         return (
@@ -236,6 +246,7 @@ class ConnectionHold:
             (keep if self._usable(*entry, now) else stale).append(entry)
         if stale:
             self._held = keep
+            self._changed(-len(stale))
             returning = asyncio.ensure_future(self._give_back(stale))
             self._returning.add(returning)
             returning.add_done_callback(self._returning.discard)
@@ -260,6 +271,7 @@ class ConnectionHold:
             self._sweeping.cancel()
             self._sweeping = None
         held, self._held = self._held, []
+        self._changed(-len(held))
         for pooled, _since in held:
             # Closes the driver's connection without a round trip (the pool is gone).
             pooled.invalidate()

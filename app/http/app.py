@@ -37,7 +37,7 @@ from app.http.observability import ObservabilityMiddleware, metrics_endpoint, wo
 from app.http.request_id import RequestIdMiddleware
 from app.http.tree_view import tree_view_endpoint
 from app.logs import configure_logging
-from app.metrics import watch_pool
+from app.metrics import watch_hold, watch_pool
 from app.services.fair_use import MemoryLimiter, create_limiter
 from app.services.persisted_documents import PersistedDocuments
 from app.services.webhook_delivery import WebhookDeliverer
@@ -76,6 +76,7 @@ def create_app(
     deliverer = WebhookDeliverer(db, settings)
     hub.observe(deliverer.wake)
     row_reads = create_row_reads(engine, traced=tracer is not None)
+    watch_hold(row_reads.hold)
     mode = Mode(settings.persisted_queries)
     documents = PersistedDocuments(db, mode, settings.persisted_queries_per_tenant)
     limiter, anonymous = None, None

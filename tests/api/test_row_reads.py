@@ -173,16 +173,20 @@ async def test_a_read_connection_is_held_between_reads_and_given_back_when_idle(
     reads = create_row_reads(engine, traced=False)
     checkouts: list[object] = []
     event.listen(engine.sync_engine.pool, "checkout", lambda *_: checkouts.append(1))
+    deltas: list[int] = []
     try:
         assert reads.hold is not None and reads.hold.seconds == pytest.approx(0.2)
+        reads.hold.on_change = deltas.append  # what /metrics counts as idle, not in use
         first = await _server_pid(reads)
         used = time.monotonic()
         assert await _server_pid(reads) == first
         assert len(checkouts) == 1 and reads.hold.held == 1
         pool = engine.sync_engine.pool
         assert isinstance(pool, QueuePool) and pool.checkedout() == 1
+        assert sum(deltas) == 1
         await asyncio.sleep(0.5)
         assert reads.hold.held == 0 and pool.checkedout() == 0
+        assert sum(deltas) == 0 and deltas[:3] == [1, -1, 1]
         async with engine.connect() as connection:
             raw = await connection.get_raw_connection()
             assert raw.info[RETURNED] <= used + 0.05  # its last use, not when it was swept
