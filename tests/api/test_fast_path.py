@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.auth import issue_token
 from app.db.engine import SessionFactory
 from app.graphql.service_jobs.types import ServiceJob
-from app.http.app import create_app
 from app.services.seeding import seed
 from app.settings import Settings
+from tests.support.read_path import both_paths
 from tests.support.selections import selections
 
 TREE = "0b5d6f1e-0000-4000-8000-000000000001"
@@ -69,14 +69,8 @@ async def clients(
     settings: Settings, engine: AsyncEngine, db: SessionFactory
 ) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient, dict[str, str]]]:
     await seed(db, "acme", random_tree(60, 7))
-    fast = create_app(settings, engine)
-    plain = create_app(settings.model_copy(update={"fast_tree_path": False}), engine)
-    headers = {"Authorization": f"Bearer {issue_token(settings, tenant='acme')}"}
-    async with (
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=fast), base_url="http://t") as a,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=plain), base_url="http://t") as b,
-    ):
-        yield a, b, headers
+    async with both_paths(settings, engine) as both:
+        yield both
 
 
 async def same(

@@ -85,6 +85,16 @@ async def test_a_connection_that_failed_as_unavailable_leaves_the_pool(
         event.remove(engine.sync_engine.pool, "invalidate", heard)
 
 
+async def terminate(settings: Settings, *pids: int) -> None:
+    """Ends these PostgreSQL backends, as a restart or an administrator would."""
+    killer = await asyncpg.connect(settings.database_url.replace("+asyncpg", ""))
+    try:
+        for pid in pids:
+            assert await killer.fetchval("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await killer.close()
+
+
 @pytest.mark.parametrize("after", [0.0, 3600.0])
 async def test_a_connection_is_pinged_once_idle_and_a_dead_one_replaced(
     settings: Settings, after: float
@@ -103,11 +113,7 @@ async def test_a_connection_is_pinged_once_idle_and_a_dead_one_replaced(
         async with reads.connect() as connection:
             await connection.rows(statement, {"tenant": "acme"})
             pid = connection.driver.get_server_pid()  # type: ignore[attr-defined]
-        killer = await asyncpg.connect(settings.database_url.replace("+asyncpg", ""))
-        try:
-            assert await killer.fetchval("SELECT pg_terminate_backend($1)", pid)
-        finally:
-            await killer.close()
+        await terminate(settings, pid)
         if after:
             with pytest.raises(Exception) as failed:
                 async with reads.connect() as connection:
@@ -133,12 +139,7 @@ async def test_once_one_connection_is_found_dead_its_siblings_are_pinged(
     try:
         async with reads.connect() as first, reads.connect() as second:
             pids = [c.driver.get_server_pid() for c in (first, second)]  # type: ignore[attr-defined]
-        killer = await asyncpg.connect(settings.database_url.replace("+asyncpg", ""))
-        try:
-            for pid in pids:
-                assert await killer.fetchval("SELECT pg_terminate_backend($1)", pid)
-        finally:
-            await killer.close()
+        await terminate(settings, *pids)
         with pytest.raises(Exception) as failed:
             async with reads.connect() as connection:
                 await connection.rows(statement, {"tenant": "acme"})
@@ -231,11 +232,7 @@ async def test_a_held_connection_killed_fails_one_read_at_most_and_is_replaced(
     statement = select(col(ITEM.id)).where(col(ITEM.tenant) == bindparam("tenant"))
     try:
         pid = await _server_pid(reads)
-        killer = await asyncpg.connect(settings.database_url.replace("+asyncpg", ""))
-        try:
-            assert await killer.fetchval("SELECT pg_terminate_backend($1)", pid)
-        finally:
-            await killer.close()
+        await terminate(settings, pid)
         try:
             async with reads.connect() as connection:
                 await connection.rows(statement, {"tenant": "acme"})
