@@ -80,7 +80,11 @@ class Context:
     def loaders(self) -> Loaders:
         if self._loaders is None:
             self._loaders = Loaders(
-                self.reads, self.viewer, self.tree_columns, self.tracer, self.read_connection
+                self.reads,
+                self.viewer,
+                self.tree_columns,
+                self.tracer,
+                read_connection=self.read_connection,
             )
         return self._loaders
 

@@ -13,7 +13,7 @@ from strawberry.dataloader import DataLoader
 
 from app.db import tables
 from app.db.engine import SessionFactory
-from app.db.row_reads import ReadConnection, RowReads
+from app.db.row_reads import ReadConnection
 from app.domain.access import Viewer
 from app.repositories.appointments import AppointmentRepository
 from app.repositories.custom_services import CustomServiceRepository
@@ -36,11 +36,12 @@ class Loaders:
         viewer: Viewer,
         tree_columns: TreeColumns | None = None,
         tracer: Tracer | None = None,
-        read_connection: Callable[[], AbstractAsyncContextManager[ReadConnection]] | None = None,
+        *,
+        read_connection: Callable[[], AbstractAsyncContextManager[ReadConnection]],
     ) -> None:
         self._db = db
-        #: Connections for row reads (trees); None: a Core connection of `db`'s engine.
-        self._read_connection = read_connection or RowReads(db.kw["bind"], direct=False).connect
+        #: Connections for row reads (trees): the request's (Context.read_connection).
+        self._read_connection = read_connection
         self._tracer = tracer
         self._viewer = viewer
         self._tree_columns = tree_columns
