@@ -5,9 +5,10 @@ An ORM session around a one-row read cost ~1.8 ms of Python on SQLite (making th
 its connection and its transaction, closing them); SQLAlchemy's Core execution alone still
 ~0.8 ms. `direct` reads check a connection out of the engine's own pool (its ping and its
 limits included) and send the statement through the driver's own calls: ~0.3 ms. They take
-statements whose every parameter is a named `bindparam` (no literal values, no expanding IN:
-pass a list to an `= ANY(...)` or `json_each` parameter instead, see tree_reads), compiled
-once per statement and dialect. A connection that failed as unavailable is invalidated, as
+statements built once and kept, whose values are named `bindparam`s (no expanding IN: pass a
+list to an `= ANY(...)` or `json_each` parameter instead, see tree_reads), compiled once per
+statement and dialect; the values go through their types' bind processors, as SQLAlchemy's
+execution sends them. A connection that failed as unavailable is invalidated, as
 SQLAlchemy would. Each statement is announced to the engine's `before_cursor_execute`
 listeners, which count statements per request (app/db/statements.py) and in the tests.
 
@@ -62,13 +63,24 @@ class ReadConnection(Protocol):
         ...
 
 
+#: A position of a compiled statement whose value the caller gives (see DriverStatement).
+GIVEN: Any = object()
+
+
 @dataclass(frozen=True, slots=True)
 class DriverStatement:
-    """A statement compiled for one dialect: its text, result columns and parameter order."""
+    """A statement compiled for one dialect: its text, result columns and parameter order,
+    and how SQLAlchemy would make each position's value: the caller's value of a named
+    bindparam, or the bindparam's own value (a literal the statement carries, such as a JSON
+    path's key), through the bind processor of its type (an aware datetime to SQLite's naive
+    UTC, for one)."""
 
     text: str
     names: list[str]
     order: tuple[str, ...]
+    #: Per position: the parameter's name, its bind processor (None: none), its own value
+    #: (GIVEN: the caller's). Empty when every position is a caller's value taken as it is.
+    binds: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...] = ()
 
     @classmethod
     def compile(cls, statement: Statement, dialect: Dialect) -> DriverStatement:
@@ -76,7 +88,25 @@ class DriverStatement:
         if compiled.post_compile_params or compiled.literal_execute_params:
             raise ValueError("direct reads take named bindparams only (no expanding IN)")
         names = list(statement.selected_columns.keys())
-        return cls(compiled.string, names, tuple(compiled.positiontup or ()))
+        order = tuple(compiled.positiontup or ())
+        processors: Mapping[str, Any] = compiled._bind_processors
+        binds: list[tuple[str, Callable[[Any], Any] | None, Any]] = []
+        for name in order:
+            bind = compiled.binds[name]
+            own = bind.effective_value if not bind.required else GIVEN
+            binds.append((name, processors.get(name), own))
+        plain = all(process is None and own is GIVEN for _, process, own in binds)
+        return cls(compiled.string, names, order, () if plain else tuple(binds))
+
+    def arguments(self, parameters: Mapping[str, Any]) -> list[Any]:
+        """The driver's arguments for the caller's values by name."""
+        if not self.binds:
+            return [parameters[name] for name in self.order]
+        arguments = []
+        for name, process, own in self.binds:
+            value = parameters[name] if own is GIVEN else own
+            arguments.append(value if process is None else process(value))
+        return arguments
 
 
 class _DriverConnection:
@@ -89,8 +119,7 @@ class _DriverConnection:
         self, statement: Statement, parameters: Mapping[str, Any]
     ) -> tuple[list[str], Rows]:
         compiled = self.reads.compiled(statement)
-        arguments = [parameters[name] for name in compiled.order]
-        return await self.reads.fetch(self.driver, compiled, arguments)
+        return await self.reads.fetch(self.driver, compiled, compiled.arguments(parameters))
 
 
 class _StatementByStatement:

@@ -3,12 +3,24 @@ and facilities, paged by keyset (app/repositories/keyset.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, exists, false, func, or_, select, true
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlmodel import col
 from sqlmodel import select as model_select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,9 +36,24 @@ from app.domain.job_search import (
     tree_status_ranks,
 )
 from app.domain.localized import SUPPORTED_LOCALES
-from app.repositories.keyset import SortKey, Window, fetch_keyset_page
+from app.repositories.keyset import (
+    SortKey,
+    Window,
+    fetch_keyset_page,
+    keyset_parameters,
+    keyset_statement,
+    page_of,
+    window_shape,
+)
 from app.repositories.pagination import Page
-from app.repositories.tree_reads import LazyRow, job_columns, job_rows_of
+from app.repositories.tree_reads import (
+    LazyRow,
+    in_list,
+    job_columns,
+    job_rows_of,
+    kept_statement,
+    list_parameter,
+)
 
 JOB = tables.ServiceJob
 TREE = tables.LinkedServiceJobs
@@ -79,7 +106,7 @@ class ServiceJobFilter:
     appointment_to: datetime | None = None
 
 
-def _contains(column: Any, pattern: str) -> Any:
+def _contains(column: Any, pattern: Any) -> Any:
     return func.lower(column).like(pattern, escape=LIKE_ESCAPE)
 
 
@@ -92,7 +119,7 @@ def _between(column: Any, start: datetime | None, end: datetime | None) -> list[
     return conditions
 
 
-def _job_name_contains(pattern: str) -> Any:
+def _job_name_contains(pattern: Any) -> Any:
     """Any locale of the job's name contains the pattern (each locale read on its own, so a
     term never matches the map's keys)."""
     return or_(
@@ -103,7 +130,7 @@ def _job_name_contains(pattern: str) -> Any:
     )
 
 
-def _item_matches(pattern: str) -> Any:
+def _item_matches(pattern: Any) -> Any:
     """An item's article id, title or one of its scannable codes contains the pattern."""
     return or_(
         _contains(col(ITEM.article)["tenantArticleId"].as_string(), pattern),
@@ -112,7 +139,7 @@ def _item_matches(pattern: str) -> Any:
     )
 
 
-def _job_matches(tenant: str, pattern: str) -> Any:
+def _job_matches(tenant: Any, pattern: Any) -> Any:
     """The job's order id, short id, name or one of its items contains the pattern."""
     return or_(
         _contains(col(JOB.tenant_order_id), pattern),
@@ -124,6 +151,98 @@ def _job_matches(tenant: str, pattern: str) -> Any:
             _item_matches(pattern),
         ),
     )
+
+
+#: The fields of a ServiceJobFilter, in the order their conditions are written.
+FILTER_FIELDS = tuple(field.name for field in fields(ServiceJobFilter))
+#: Filter fields whose value is a list (a job's value is one of them).
+_LIST_FIELDS = frozenset({"statuses", "marketplace_ids"})
+
+
+class _Values:
+    """Conditions with the values in them (a statement built for one request)."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.values = values
+
+    def value(self, name: str) -> Any:
+        return self.values[name]
+
+    def one_of(self, column: Any, name: str) -> Any:
+        return column.in_(list(self.values[name]))
+
+
+class _Parameters:
+    """Conditions with named parameters in place of the values (a statement built once per
+    shape, see JobSearch.bound): a list is one parameter (tree_reads.in_list)."""
+
+    def __init__(self, postgresql: bool) -> None:
+        self.postgresql = postgresql
+
+    def value(self, name: str) -> Any:
+        return bindparam(name)
+
+    def one_of(self, column: Any, name: str) -> Any:
+        return in_list(column, name, self.postgresql)
+
+
+def _job_conditions(present: Sequence[str], scoped: bool, bind: _Values | _Parameters) -> list[Any]:
+    """The conditions of a search within a tenant (and its facilities when `scoped`) with
+    these filter fields given (`present`), their values given by `bind`."""
+    given = frozenset(present)
+    value = bind.value
+    conditions: list[Any] = [col(JOB.tenant) == value("tenant")]
+    if scoped:
+        conditions.append(bind.one_of(col(JOB.facility_ref), "facilities"))
+    if "status" in given:
+        conditions.append(col(JOB.status) == value("status"))
+    if "statuses" in given:
+        conditions.append(bind.one_of(col(JOB.status), "statuses"))
+    if "facility_ref" in given:
+        conditions.append(col(JOB.facility_ref) == value("facility_ref"))
+    if "tenant_order_id" in given:
+        conditions.append(col(JOB.tenant_order_id) == value("tenant_order_id"))
+    if "custom_service_ref" in given:
+        conditions.append(col(JOB.custom_service_id) == value("custom_service_ref"))
+    if "marketplace_ids" in given:
+        conditions.append(bind.one_of(col(JOB.marketplace_id), "marketplace_ids"))
+    for column, start, end in (
+        (col(JOB.target_time), "target_time_from", "target_time_to"),
+        (col(JOB.created), "created_from", "created_to"),
+        (col(JOB.last_modified), "last_modified_from", "last_modified_to"),
+    ):
+        if start in given:
+            conditions.append(column >= value(start))
+        if end in given:
+            conditions.append(column <= value(end))
+    if "assigned_user" in given:
+        conditions.append(
+            exists().where(
+                col(ASSIGNED.tenant) == value("tenant"),
+                col(ASSIGNED.service_job_id) == col(JOB.id),
+                or_(
+                    col(ASSIGNED.user_id) == value("assigned_user"),
+                    col(ASSIGNED.username) == value("assigned_user"),
+                ),
+            )
+        )
+    if "appointment_from" in given or "appointment_to" in given:
+        bounds = []
+        if "appointment_from" in given:
+            bounds.append(col(APPOINTMENT.start_time) >= value("appointment_from"))
+        if "appointment_to" in given:
+            bounds.append(col(APPOINTMENT.start_time) <= value("appointment_to"))
+        conditions.append(
+            exists().where(
+                col(APPOINTMENT.tenant) == value("tenant"),
+                col(APPOINTMENT.service_job_id) == col(JOB.id),
+                col(APPOINTMENT.status) != "CANCELLED",
+                *bounds,
+            )
+        )
+    if "search_term" in given:
+        conditions.append(_job_matches(value("tenant"), value("pattern")))
+    return conditions
 
 
 class JobSearch:
@@ -143,50 +262,23 @@ class JobSearch:
         assert self._session is not None, "this search was made for page_rows alone"
         return self._session
 
-    def conditions(self, flt: ServiceJobFilter) -> list[Any]:
-        conditions: list[Any] = [col(JOB.tenant) == self.tenant]
+    def values(self, flt: ServiceJobFilter) -> tuple[tuple[str, ...], dict[str, Any]]:
+        """The filter fields given, in FILTER_FIELDS' order, and the values of the
+        conditions' parameters: the tenant, the facilities of a scoped caller, each given
+        field's value (a search term's as its LIKE pattern)."""
+        values: dict[str, Any] = {"tenant": self.tenant}
         if self.facilities is not None:
-            conditions.append(col(JOB.facility_ref).in_(sorted(self.facilities)))
-        if flt.status is not None:
-            conditions.append(col(JOB.status) == flt.status)
-        if flt.statuses is not None:
-            conditions.append(col(JOB.status).in_(list(flt.statuses)))
-        if flt.facility_ref is not None:
-            conditions.append(col(JOB.facility_ref) == flt.facility_ref)
-        if flt.tenant_order_id is not None:
-            conditions.append(col(JOB.tenant_order_id) == flt.tenant_order_id)
-        if flt.custom_service_ref is not None:
-            conditions.append(col(JOB.custom_service_id) == flt.custom_service_ref)
-        if flt.marketplace_ids is not None:
-            conditions.append(col(JOB.marketplace_id).in_(list(flt.marketplace_ids)))
-        conditions += _between(col(JOB.target_time), flt.target_time_from, flt.target_time_to)
-        conditions += _between(col(JOB.created), flt.created_from, flt.created_to)
-        conditions += _between(col(JOB.last_modified), flt.last_modified_from, flt.last_modified_to)
-        if flt.assigned_user is not None:
-            conditions.append(
-                exists().where(
-                    col(ASSIGNED.tenant) == self.tenant,
-                    col(ASSIGNED.service_job_id) == col(JOB.id),
-                    or_(
-                        col(ASSIGNED.user_id) == flt.assigned_user,
-                        col(ASSIGNED.username) == flt.assigned_user,
-                    ),
-                )
-            )
-        if flt.appointment_from is not None or flt.appointment_to is not None:
-            conditions.append(
-                exists().where(
-                    col(APPOINTMENT.tenant) == self.tenant,
-                    col(APPOINTMENT.service_job_id) == col(JOB.id),
-                    col(APPOINTMENT.status) != "CANCELLED",
-                    *_between(
-                        col(APPOINTMENT.start_time), flt.appointment_from, flt.appointment_to
-                    ),
-                )
-            )
+            values["facilities"] = sorted(self.facilities)
+        present = tuple(name for name in FILTER_FIELDS if getattr(flt, name) is not None)
+        for name in present:
+            values[name] = getattr(flt, name)
         if flt.search_term is not None:
-            conditions.append(_job_matches(self.tenant, like_pattern(flt.search_term)))
-        return conditions
+            values["pattern"] = like_pattern(flt.search_term)
+        return present, values
+
+    def conditions(self, flt: ServiceJobFilter) -> list[Any]:
+        present, values = self.values(flt)
+        return _job_conditions(present, self.facilities is not None, _Values(values))
 
     def statement(self, flt: ServiceJobFilter) -> SelectOfScalar[tables.ServiceJob]:
         return model_select(JOB).where(*self.conditions(flt))
@@ -206,18 +298,28 @@ class JobSearch:
         columns: frozenset[str] | None,
     ) -> Page[LazyRow]:
         """A page of driver rows with only these job columns (None: all) besides the id, the
-        facility and the sort key (see tree_reads.job_columns), read on `reads` (a connection
-        that takes any statement: the conditions carry their values)."""
-        # keyset_statement works on any select; it is typed for the ORM's.
-        statement: Any = select(*job_columns(columns, frozenset({key.attribute}))).where(
-            *self.conditions(flt)
-        )
+        facility and the sort key (see tree_reads.job_columns), in one statement built and
+        compiled once per shape (which filter fields are given, scoped or not, the order,
+        which cursors, the columns): the values are its parameters."""
+        present, values = self.values(flt)
+        scoped = self.facilities is not None
+        postgresql = reads.postgresql
 
-        async def read(final: Any) -> list[LazyRow]:
-            names, records = await reads.rows(final, {})
-            return job_rows_of(names, records, columns)
+        def build() -> Any:
+            # keyset_statement works on any select; it is typed for the ORM's.
+            filtered: Any = select(*job_columns(columns, frozenset({key.attribute}))).where(
+                *_job_conditions(present, scoped, _Parameters(postgresql))
+            )
+            return keyset_statement(filtered, key, col(JOB.id), window, bound=True)
 
-        return await fetch_keyset_page(None, statement, key, col(JOB.id), window, read)
+        shape = (present, scoped, key.name, key.descending, window_shape(window))
+        statement = kept_statement(("job page", *shape, columns, postgresql), build)
+        for name in _LIST_FIELDS.intersection(present):
+            values[name] = list_parameter(values[name], postgresql)
+        if scoped:
+            values["facilities"] = list_parameter(values["facilities"], postgresql)
+        names, records = await reads.rows(statement, values | keyset_parameters(key, window))
+        return page_of(job_rows_of(names, records, columns), key, window)
 
     async def count(self, flt: ServiceJobFilter) -> int:
         result = await self.session.exec(

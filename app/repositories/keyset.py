@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import tuple_
+from sqlalchemy import Integer, bindparam, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -69,21 +68,58 @@ def decode_cursor(key: SortKey, cursor: str) -> tuple[datetime, str]:
 
 
 def keyset_statement(
-    statement: SelectOfScalar[Any], key: SortKey, id_col: Any, window: Window
+    statement: SelectOfScalar[Any],
+    key: SortKey,
+    id_col: Any,
+    window: Window,
+    bound: bool = False,
 ) -> SelectOfScalar[Any]:
     """`statement` (already filtered) within the window's cursors, in the order rows are read:
     the key's order, or the opposite one for a backward page (read next to `before`, then
-    turned round), one row more than the page to tell whether more follow."""
+    turned round), one row more than the page to tell whether more follow. `bound`: the
+    cursors' values and the size are named parameters (keyset_parameters), so the statement
+    is the same for every window of its shape and can be built and compiled once."""
     position = tuple_(key.column, id_col)
     if window.after is not None:
-        after = tuple_(*decode_cursor(key, window.after))
-        statement = statement.where(position < after if key.descending else position > after)
+        after = _cursor_bounds(key, id_col, "after") if bound else decode_cursor(key, window.after)
+        after_row = tuple_(*after)
+        statement = statement.where(
+            position < after_row if key.descending else position > after_row
+        )
     if window.before is not None:
-        before = tuple_(*decode_cursor(key, window.before))
-        statement = statement.where(position > before if key.descending else position < before)
+        before = (
+            _cursor_bounds(key, id_col, "before") if bound else decode_cursor(key, window.before)
+        )
+        before_row = tuple_(*before)
+        statement = statement.where(
+            position > before_row if key.descending else position < before_row
+        )
     descending = key.descending != _backwards(window)
     order = (key.column.desc(), id_col.desc()) if descending else (key.column, id_col)
-    return statement.order_by(*order).limit(_size(window) + 1)
+    size: Any = bindparam("page_rows", type_=Integer) if bound else _size(window) + 1
+    return statement.order_by(*order).limit(size)
+
+
+def _cursor_bounds(key: SortKey, id_col: Any, side: str) -> tuple[Any, Any]:
+    return (
+        bindparam(f"{side}_key", type_=key.column.type),
+        bindparam(f"{side}_id", type_=id_col.type),
+    )
+
+
+def window_shape(window: Window) -> tuple[bool, bool, bool]:
+    """What makes a window's bound statement differ from another's: which cursors it has,
+    and its direction."""
+    return window.after is not None, window.before is not None, _backwards(window)
+
+
+def keyset_parameters(key: SortKey, window: Window) -> dict[str, Any]:
+    """The values of a bound keyset statement's parameters (keyset_statement)."""
+    parameters: dict[str, Any] = {"page_rows": _size(window) + 1}
+    for side, cursor in (("after", window.after), ("before", window.before)):
+        if cursor is not None:
+            parameters[f"{side}_key"], parameters[f"{side}_id"] = decode_cursor(key, cursor)
+    return parameters
 
 
 def _backwards(window: Window) -> bool:
@@ -97,22 +133,20 @@ def _size(window: Window) -> int:
 
 
 async def fetch_keyset_page(
-    session: AsyncSession | None,
+    session: AsyncSession,
     statement: SelectOfScalar[Any],
     key: SortKey,
     id_col: Any,
     window: Window,
-    read: Callable[[Any], Awaitable[Sequence[Any]]] | None = None,
 ) -> Page[Any]:
-    """Run `statement` (already filtered) in the key's order, within the window's cursors;
-    `read` runs the final statement when its rows are not ORM objects (they need the sort
-    key's attribute and an `id`); without it, `session` does."""
+    """Run `statement` (already filtered) in the key's order, within the window's cursors."""
     final = keyset_statement(statement, key, id_col, window)
-    if read is None:
-        assert session is not None, "a keyset page is read by a session or by `read`"
-        rows = list((await session.exec(final)).all())
-    else:
-        rows = list(await read(final))
+    return page_of(list((await session.exec(final)).all()), key, window)
+
+
+def page_of(rows: list[Any], key: SortKey, window: Window) -> Page[Any]:
+    """The page of a keyset statement's rows (one more than the page when more follow, in
+    the order it read them)."""
     size, backwards = _size(window), _backwards(window)
     more = len(rows) > size
     rows = rows[:size]

@@ -84,7 +84,7 @@ class ServiceJobPage:
     async def read(self, context: Context, arguments: Mapping[str, Any]) -> Connection[ServiceJob]:
         flt, key, window = _page_of(context, *(arguments.get(name) for name in PAGE_ARGUMENTS))
         viewer = context.viewer
-        async with context.read_connection(any_statement=True) as reads:
+        async with context.read_connection() as reads:
             page = await JobSearch(None, viewer.tenant, viewer.facilities).page_rows(
                 reads, flt, key, window, _job_columns(context)
             )
