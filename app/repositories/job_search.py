@@ -296,30 +296,33 @@ class JobSearch:
         key: SortKey,
         window: Window,
         columns: frozenset[str] | None,
+        items: frozenset[str] | None = None,
     ) -> Page[LazyRow]:
         """A page of driver rows with only these job columns (None: all) besides the id, the
-        facility and the sort key (see tree_reads.job_columns), in one statement built and
-        compiled once per shape (which filter fields are given, scoped or not, the order,
-        which cursors, the columns): the values are its parameters."""
+        facility and the sort key, and each job's line items with these item columns when
+        `items` is given (see tree_reads.job_columns), in one statement built and compiled
+        once per shape (which filter fields are given, scoped or not, the order, which
+        cursors, the columns): the values are its parameters."""
         present, values = self.values(flt)
         scoped = self.facilities is not None
         postgresql = reads.postgresql
 
         def build() -> Any:
             # keyset_statement works on any select; it is typed for the ORM's.
-            filtered: Any = select(*job_columns(columns, frozenset({key.attribute}))).where(
+            selected = job_columns(columns, frozenset({key.attribute}), items, postgresql)
+            filtered: Any = select(*selected).where(
                 *_job_conditions(present, scoped, _Parameters(postgresql))
             )
             return keyset_statement(filtered, key, col(JOB.id), window, bound=True)
 
         shape = (present, scoped, key.name, key.descending, window_shape(window))
-        statement = kept_statement(("job page", *shape, columns, postgresql), build)
+        statement = kept_statement(("job page", *shape, columns, items, postgresql), build)
         for name in _LIST_FIELDS.intersection(present):
             values[name] = list_parameter(values[name], postgresql)
         if scoped:
             values["facilities"] = list_parameter(values["facilities"], postgresql)
         names, records = await reads.rows(statement, values | keyset_parameters(key, window))
-        return page_of(job_rows_of(names, records, columns), key, window)
+        return page_of(job_rows_of(names, records, columns, items, postgresql), key, window)
 
     async def count(self, flt: ServiceJobFilter) -> int:
         result = await self.session.exec(

@@ -185,6 +185,9 @@ class TreeColumns:
 
     job_columns: frozenset[str] = frozenset()
     item_columns: frozenset[str] | None = None
+    #: Whether the document reads a job's own line items (`lineItems`), which a read of jobs
+    #: by id or by page then folds into its statement (folded_items).
+    items_of_jobs: bool = False
 
 
 def selected_columns(
@@ -244,15 +247,81 @@ async def line_item_rows(
     return items
 
 
+#: The label of a job read's column that holds the job's line items (`folded_items`).
+FOLDED_ITEMS = "folded_line_items"
+
+
+def folded_items(columns: frozenset[str], postgresql: bool) -> ColumnElement[Any]:
+    """A column of a job read holding the job's line item rows, in their order, with these
+    item columns besides TREE_ITEM_COLUMNS, as `line_item_rows` reads them (JSON as its text,
+    see undecoded_columns): so that a page of jobs with their items is one statement, one
+    round trip, where reading the items by the page's job ids waited for the page. On
+    PostgreSQL an array of row values, which the driver decodes itself; on SQLite a JSON
+    array of arrays. (JSON built by PostgreSQL took it 2.3-2.6 ms for a 100-job page, where
+    the two statements took 1.5 ms.)"""
+    cells = selected_columns(ITEM_COLUMNS, TREE_ITEM_COLUMNS, columns)
+    of_job = (col(ITEM.service_job_id) == col(JOB.id), col(ITEM.tenant) == col(JOB.tenant))
+    if postgresql:
+        rows = select(func.row(*cells)).where(*of_job).order_by(col(ITEM.position))
+        return func.array(rows.scalar_subquery()).label(FOLDED_ITEMS)
+    # SQLite before 3.44 has no ORDER BY within an aggregate: json_group_array takes the rows
+    # of an ordered subquery in its order (SQLite never flattens an ordered subquery into an
+    # aggregate, so that such an order holds).
+    ordered = (
+        select(func.json_array(*cells).label("item"))
+        .where(*of_job)
+        .order_by(col(ITEM.position))
+        .correlate(JOB)
+        .subquery()
+    )
+    items = select(func.json_group_array(func.json(ordered.c.item)))
+    return items.scalar_subquery().label(FOLDED_ITEMS)
+
+
+def folded_item_names(columns: frozenset[str]) -> list[str]:
+    """The names of the cells of each item of `folded_items`, in their order."""
+    return [column.name for column in selected_columns(ITEM_COLUMNS, TREE_ITEM_COLUMNS, columns)]
+
+
+def _unfolded(
+    rows: list[LazyRow], cells: Sequence[Any], items: frozenset[str], postgresql: bool
+) -> None:
+    """Sets each job row's FOLDED_ITEMS to its line item rows, decoded for all jobs at once
+    as line_item_rows decodes them (a statement's rows, not a job's few, are worth decoding
+    column by column)."""
+    per_job = [cell if postgresql else orjson.loads(cell) for cell in cells]
+    flat = [item for job_items in per_job for item in job_items]
+    decoded = decoded_rows(flat, folded_item_names(items), ITEM_DECODERS, ITEM_NOW)
+    start = 0
+    for row, job_items in zip(rows, per_job, strict=True):
+        end = start + len(job_items)
+        row.__dict__[FOLDED_ITEMS] = decoded[start:end]
+        start = end
+
+
 #: Columns a job read always selects: its id, and its facility to check the caller's scope.
 READ_JOB_COLUMNS = frozenset({"id", "facility_ref"})
 
 
 def job_columns(
-    columns: frozenset[str] | None, also: frozenset[str] = frozenset()
+    columns: frozenset[str] | None,
+    also: frozenset[str] = frozenset(),
+    items: frozenset[str] | None = None,
+    postgresql: bool = False,
 ) -> list[ColumnElement[Any]]:
-    """The job columns of a read: those given (None: all) with READ_JOB_COLUMNS and `also`."""
-    return selected_columns(JOB_COLUMNS, READ_JOB_COLUMNS | also, columns)
+    """The job columns of a read: those given (None: all) with READ_JOB_COLUMNS and `also`,
+    and each job's line items with these item columns when `items` is given (folded_items).
+    Kept per set: a page's statement is built per request, its columns need not be."""
+    key = ("job columns", columns, also, items, postgresql)
+    selected = _COLUMN_LISTS.get(key)
+    if selected is None:
+        selected = selected_columns(JOB_COLUMNS, READ_JOB_COLUMNS | also, columns)
+        if items is not None:
+            selected.append(folded_items(items, postgresql))
+        if len(_COLUMN_LISTS) >= _MAX_STATEMENTS:
+            _COLUMN_LISTS.clear()
+        _COLUMN_LISTS[key] = selected
+    return list(selected)
 
 
 #: Statements of the reads that run for every request, built once per column set and kept:
@@ -260,6 +329,7 @@ def job_columns(
 _STATEMENTS: dict[tuple[Any, ...], Any] = {}
 #: Column sets are few per deployment (one per kind of document); the bound only guards memory.
 _MAX_STATEMENTS = 256
+_COLUMN_LISTS: dict[tuple[Any, ...], list[ColumnElement[Any]]] = {}
 
 
 def kept_statement(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
@@ -272,26 +342,44 @@ def kept_statement(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
 
 
 def job_rows_of(
-    names: list[str], records: Sequence[Sequence[Any]], columns: Collection[str] | None
+    names: list[str],
+    records: Sequence[Sequence[Any]],
+    columns: Collection[str] | None,
+    items: frozenset[str] | None = None,
+    postgresql: bool = False,
 ) -> list[LazyRow]:
     """Driver records of job columns as rows: the document's columns (`columns`, when the
     read was pruned to them) decoded at once, since each will be read; the others (all of
-    them when unpruned, a page's sort key, read only for a cursor) when first read."""
-    return decoded_rows(records, names, JOB_DECODERS, columns or ())
+    them when unpruned, a page's sort key, read only for a cursor) when first read. With
+    `items` (the item columns folded into the read, its last column: job_columns), each
+    row's FOLDED_ITEMS are its line item rows."""
+    if items is None:
+        return decoded_rows(records, names, JOB_DECODERS, columns or ())
+    rows = decoded_rows(
+        [record[:-1] for record in records], names[:-1], JOB_DECODERS, columns or ()
+    )
+    _unfolded(rows, [record[-1] for record in records], items, postgresql)
+    return rows
 
 
 async def job_by_id(
-    reads: ReadConnection, tenant: str, job_id: str, columns: frozenset[str] | None
+    reads: ReadConnection,
+    tenant: str,
+    job_id: str,
+    columns: frozenset[str] | None,
+    items: frozenset[str] | None = None,
 ) -> LazyRow | None:
-    """One job of the tenant with these columns (None: all), in one statement."""
+    """One job of the tenant with these columns (None: all), and its line items with these
+    item columns when `items` is given (see job_rows_of), in one statement."""
+    postgresql = reads.postgresql
     statement = kept_statement(
-        ("job by id", columns),
-        lambda: select(*job_columns(columns)).where(
+        ("job by id", columns, items, postgresql),
+        lambda: select(*job_columns(columns, items=items, postgresql=postgresql)).where(
             col(JOB.id) == bindparam("job_id"), col(JOB.tenant) == bindparam("tenant")
         ),
     )
     names, records = await reads.rows(statement, {"job_id": job_id, "tenant": tenant})
-    rows = job_rows_of(names, records, columns)
+    rows = job_rows_of(names, records, columns, items, postgresql)
     return rows[0] if rows else None
 
 

@@ -61,8 +61,20 @@ def test_line_item_fields_ask_for_their_columns(settings: Settings) -> None:
         "serviceJob { id lineItems { quantity article { title } } } } } }",
     )
     assert columns == TreeColumns(
-        job_columns=frozenset({"id"}), item_columns=frozenset({"quantity", "article"})
+        job_columns=frozenset({"id"}),
+        item_columns=frozenset({"quantity", "article"}),
+        items_of_jobs=True,
     )
+    # Items of the jobs beneath: read with the tree, never folded into a read of jobs.
+    inherited = columns_of(
+        planner, "query($id: ID!) { serviceJob(id: $id) { inheritedLineItems { quantity } } }"
+    )
+    assert inherited is not None and inherited.item_columns is not None
+    assert not inherited.items_of_jobs
+    # A job's __typename reads no line items.
+    assert columns_of(
+        planner, "query($id: ID!) { serviceJob(id: $id) { id __typename } }"
+    ) == TreeColumns(job_columns=frozenset({"id"}))
 
 
 def test_documents_ask_for_the_columns_of_their_job_fields(settings: Settings) -> None:

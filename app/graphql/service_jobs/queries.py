@@ -3,7 +3,7 @@ read_path): rows with only the columns the document reads, in one statement."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 import strawberry
@@ -39,9 +39,27 @@ def _job_columns(context: Context) -> frozenset[str] | None:
     return None if planned is None else planned.job_columns
 
 
+def _folded_items(context: Context) -> frozenset[str] | None:
+    """The line item columns to fold into a read of jobs (tree_reads.folded_items): those
+    the operation reads when it reads the jobs' own line items; None: no items are read."""
+    planned = context.tree_columns
+    if planned is None or not planned.items_of_jobs:
+        return None
+    return planned.item_columns
+
+
 def row_job(row: Any) -> ServiceJob:
     """A job over a row of pruned columns, read through (like a tree's jobs)."""
     return build(TreeServiceJob, _row=row, _line_item_rows=None, _snapshot=None)
+
+
+def row_job_with_items(row: Any) -> ServiceJob:
+    """A job over a row of pruned columns with its line items folded into it."""
+    return build(TreeServiceJob, _row=row, _line_item_rows=row.folded_line_items, _snapshot=None)
+
+
+def _job_of_row(items: frozenset[str] | None) -> Callable[[Any], ServiceJob]:
+    return row_job if items is None else row_job_with_items
 
 
 class ServiceJobById:
@@ -50,11 +68,13 @@ class ServiceJobById:
     async def read(self, context: Context, arguments: Mapping[str, Any]) -> ServiceJob | None:
         viewer = context.viewer
         async with context.read_connection() as reads:
-            columns = _job_columns(context)
-            row = await job_by_id(reads, viewer.tenant, str(arguments["id"]), columns)
+            items = _folded_items(context)
+            row = await job_by_id(
+                reads, viewer.tenant, str(arguments["id"]), _job_columns(context), items
+            )
         if row is None or not viewer.sees_facility(row.facility_ref):
             return None
-        return row_job(row)
+        return _job_of_row(items)(row)
 
 
 def _page_of(
@@ -84,16 +104,17 @@ class ServiceJobPage:
     async def read(self, context: Context, arguments: Mapping[str, Any]) -> Connection[ServiceJob]:
         flt, key, window = _page_of(context, *(arguments.get(name) for name in PAGE_ARGUMENTS))
         viewer = context.viewer
+        items = _folded_items(context)
         async with context.read_connection() as reads:
             page = await JobSearch(None, viewer.tenant, viewer.facilities).page_rows(
-                reads, flt, key, window, _job_columns(context)
+                reads, flt, key, window, _job_columns(context), items
             )
 
         async def total() -> int:
             async with context.reads() as session:
                 return await JobSearch(session, viewer.tenant, viewer.facilities).count(flt)
 
-        return to_connection(page, row_job, total)
+        return to_connection(page, _job_of_row(items), total)
 
 
 @strawberry.type

@@ -50,8 +50,15 @@ class ColumnPlanner:
             for name, columns in _by_graphql_name(
                 schema, JOB_TYPE, lambda source: source.line_items
             ).items()
-            if columns is not None
+            if columns is not None and name != "__typename"
         }
+        #: Those of them whose items are the job's own (a batched relation fetches them).
+        self.own_items_fields = frozenset(
+            name
+            for name in self.items_of_job_field
+            if (source := _source(schema, JOB_TYPE, name)) is not None
+            and source.relation is not None
+        )
 
     def for_document(self, text: str | None, document: DocumentNode) -> TreeColumns | None:
         """The columns of a parsed, validated document (whose text is the cache key)."""
@@ -69,7 +76,7 @@ class ColumnPlanner:
         visit(document, TypeInfoVisitor(type_info, collector))
         jobs: set[str] = set()
         items: set[str] = set()
-        with_items = False
+        with_items = own_items = False
         for type_name, name in collector.fields:
             of = self.columns_of if type_name == JOB_TYPE else self.item_columns_of
             mapped = of.get(name)
@@ -78,8 +85,15 @@ class ColumnPlanner:
             (jobs if type_name == JOB_TYPE else items).update(mapped)
             if type_name == JOB_TYPE and name in self.items_of_job_field:
                 with_items = True
+                own_items = own_items or name in self.own_items_fields
                 items.update(self.items_of_job_field[name])
-        return TreeColumns(frozenset(jobs), frozenset(items) if with_items else None)
+        return TreeColumns(frozenset(jobs), frozenset(items) if with_items else None, own_items)
+
+
+def _source(schema: GraphQLSchema, type_name: str, name: str) -> Source | None:
+    graphql_type = schema.type_map[type_name]
+    assert isinstance(graphql_type, GraphQLObjectType)
+    return source_of(graphql_type.fields[name].extensions[BACKREF])
 
 
 def _by_graphql_name(
