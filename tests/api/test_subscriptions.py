@@ -23,7 +23,7 @@ from app.auth import issue_token
 from app.settings import Settings
 from tests.conftest import TEST_SECRET
 from tests.support.graphql import GraphQLClient
-from tests.support.jobs import action, job, service
+from tests.support.jobs import action, job, line_item, service
 from tests.support.server import Server, running_server
 from tests.support.ws import GraphQLWebSocket, graphql_ws
 
@@ -235,3 +235,21 @@ async def test_limits_origins_and_protocols(server: Server, gql: GraphQLClient) 
             await asyncio.wait_for(legacy.recv(), 2)
         assert closed.value.rcvd is not None
         assert closed.value.rcvd.code == 4406
+
+
+async def test_queries_over_the_socket_answer_as_over_http_once_compiled(
+    server: Server, gql: GraphQLClient, remote: GraphQLClient
+) -> None:
+    """A query sent again is answered by the read lane and the compiled path (their plans
+    made by the first): over the socket as over HTTP, the same data each time."""
+    step = await service(gql, "step")
+    made = await job(gql, step, lineItems=[line_item("SHIRT", "Shirt")])
+    query = """query($id: ID!) { serviceJob(id: $id) { id status version
+      lineItems { id quantity article { title } } }
+      serviceJobs(first: 5) { nodes { id } } }"""
+    over_http = await remote(query, {"id": made["id"]})
+    assert over_http["serviceJob"]["lineItems"][0]["article"] == {"title": "Shirt"}
+    async with graphql_ws(server.ws_url, token(gql)) as ws:
+        for _ in range(3):
+            payload = await ws.execute(query, {"id": made["id"]})
+            assert payload == {"data": over_http}
