@@ -64,6 +64,7 @@ from strawberry.schema.types import base_scalars
 from strawberry.types.field import StrawberryField
 
 from app.graphql.common.lru import MAX_CACHED_TEXT, Lru
+from app.graphql.common.scalars import SERIALIZE_DATETIME
 from app.graphql.read_path.arguments import ArgumentConverter
 from app.graphql.read_path.sources import (
     BACKREF,
@@ -672,8 +673,9 @@ _PASS_THROUGH: Mapping[str, type] = {"String": str, "ID": str, "Int": int, "Bool
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
-#: Strawberry's serialiser of Date, DateTime and Time (a methodcaller of isoformat).
-_ISOFORMAT = base_scalars.isoformat
+#: Serialisers that are an isoformat call: Strawberry's of Date, DateTime and Time, and ours
+#: of DateTime (app/graphql/common/scalars.py).
+_ISOFORMATS = (base_scalars.isoformat, SERIALIZE_DATETIME)
 
 
 def _fits_int32(value: Any) -> bool:
@@ -700,7 +702,7 @@ def _leaf(leaf_type: GraphQLLeafType, nullable: bool = True) -> Completer:
         # The generated walk checks the type (and an Int's range) inline and calls this only
         # otherwise.
         complete.pass_through = same.__name__  # type: ignore[attr-defined]
-    elif coerce is _ISOFORMAT:
+    elif any(coerce is isoformat for isoformat in _ISOFORMATS):
         # Date, DateTime, Time: the generated walk calls the serialiser inline (it never
         # returns None; an exception makes the walk step aside, and graphql-core reports it).
         complete.serializer = coerce  # type: ignore[attr-defined]

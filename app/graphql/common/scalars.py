@@ -70,6 +70,10 @@ def parse_datetime(value: Any) -> datetime:
     return parsed.replace(tzinfo=timezone(offset))
 
 
+#: How a DateTime is written: its isoformat, the offset included (the compiled walk calls it
+#: inline, app/graphql/fast_path.py).
+SERIALIZE_DATETIME = methodcaller("isoformat")
+
 SCALARS: dict[object, ScalarDefinition] = {
     datetime: strawberry.scalar(
         name="DateTime",
@@ -78,7 +82,7 @@ SCALARS: dict[object, ScalarDefinition] = {
             "2026-12-01T10:00:00+01:00, from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z "
             "once converted to UTC. A time without an offset is refused."
         ),
-        serialize=methodcaller("isoformat"),
+        serialize=SERIALIZE_DATETIME,
         parse_value=parse_datetime,
     ),
     LocalizedText: strawberry.scalar(
