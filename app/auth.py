@@ -10,7 +10,7 @@ from typing import TypeGuard
 import jwt
 
 from app.domain.access import Viewer
-from app.graphql.common.lru import Lru
+from app.lru import Lru
 from app.settings import Settings
 
 #: Claims are stored as they come (`tenant` on every row, `sub` as an upload's creator, facility

@@ -5,10 +5,11 @@ An ORM session around a one-row read cost ~1.8 ms of Python on SQLite (making th
 its connection and its transaction, closing them); SQLAlchemy's Core execution alone still
 ~0.8 ms. `direct` reads check a connection out of the engine's own pool (its ping and its
 limits included) and send the statement through the driver's own calls: ~0.3 ms. They take
-statements built once and kept, whose values are named `bindparam`s (no expanding IN: pass a
-list to an `= ANY(...)` or `json_each` parameter instead, see tree_reads), compiled once per
-statement and dialect; the values go through their types' bind processors, as SQLAlchemy's
-execution sends them. A connection that failed as unavailable is invalidated, as
+statements built once and kept, whose values are named `bindparam`s without a value of their
+own (no expanding IN: pass a list to an `= ANY(...)` or `json_each` parameter instead, see
+tree_reads), compiled once per statement and dialect; the literals a statement carries (a
+JSON path's key) are sent with them, every value through its type's bind processor, as
+SQLAlchemy's execution sends them. A connection that failed as unavailable is invalidated, as
 SQLAlchemy would. Each statement is announced to the engine's `before_cursor_execute`
 listeners, which count statements per request (app/db/statements.py) and in the tests.
 
@@ -33,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
 
@@ -46,6 +47,7 @@ from sqlalchemy.sql.selectable import TextualSelect
 from sqlalchemy.util import greenlet_spawn
 
 from app.db.errors import database_unavailable
+from app.lru import Lru
 
 Rows = list[Sequence[Any]]
 #: What row reads take: a select, or a text with its result columns (an upsert RETURNING).
@@ -60,6 +62,12 @@ class ReadConnection(Protocol):
         self, statement: Statement, parameters: Mapping[str, Any]
     ) -> tuple[list[str], Rows]:
         """The statement's column names and driver rows."""
+        ...
+
+    def spare(self) -> AbstractAsyncContextManager[ReadConnection | None]:
+        """Another read connection, for a statement to run beside one on this connection,
+        when one is free right now; else None (the statements then run one after the
+        other)."""
         ...
 
 
@@ -104,7 +112,8 @@ class DriverStatement:
             return [parameters[name] for name in self.order]
         arguments = []
         for name, process, own in self.binds:
-            value = parameters[name] if own is GIVEN else own
+            # The caller's value, as SQLAlchemy takes it over a bindparam's own.
+            value = parameters[name] if own is GIVEN or name in parameters else own
             arguments.append(value if process is None else process(value))
         return arguments
 
@@ -120,6 +129,9 @@ class _DriverConnection:
     ) -> tuple[list[str], Rows]:
         compiled = self.reads.compiled(statement)
         return await self.reads.fetch(self.driver, compiled, compiled.arguments(parameters))
+
+    def spare(self) -> AbstractAsyncContextManager[ReadConnection | None]:
+        return self.reads.spare()
 
 
 class _StatementByStatement:
@@ -146,6 +158,9 @@ class _StatementByStatement:
         async with self.reads.pooled() as driver:
             return await self.reads.fetch(driver, compiled, arguments)
 
+    def spare(self) -> AbstractAsyncContextManager[ReadConnection | None]:
+        return _none()
+
 
 class _CoreConnection:
     def __init__(self, connection: AsyncConnection, postgresql: bool) -> None:
@@ -161,6 +176,16 @@ class _CoreConnection:
         finally:
             result.close()
 
+    def spare(self) -> AbstractAsyncContextManager[ReadConnection | None]:
+        return _none()
+
+
+@asynccontextmanager
+async def _none() -> AsyncIterator[None]:
+    """No spare connection: SQLAlchemy's execution (behind PgBouncer, while tracing) keeps
+    one connection per read."""
+    yield None
+
 
 def _closed(driver: Any) -> bool:
     """Whether a driver connection knows it is closed (asyncpg's does; aiosqlite's does not
@@ -169,7 +194,8 @@ def _closed(driver: Any) -> bool:
     return bool(is_closed()) if callable(is_closed) else False
 
 
-#: Compiled statements kept per RowReads; statements are few (one per column set and read).
+#: Compiled statements kept per RowReads, the least recently used forgotten first: kept
+#: statements are few per kind of read, but a page's shapes are many.
 MAX_COMPILED = 512
 
 #: Where a pooled connection's record keeps when it was last used and returned
@@ -346,9 +372,11 @@ class RowReads:
         self.postgresql = engine.dialect.name == "postgresql"
         self.announce = engine.sync_engine.dispatch.before_cursor_execute
         #: id(statement) -> (the statement, kept alive so its id is not reused; its form).
-        self._compiled: dict[int, tuple[Statement, DriverStatement]] = {}
+        self._compiled: Lru[int, tuple[Statement, DriverStatement]] = Lru(MAX_COMPILED)
         #: Forms of statements that carry their values, by SQLAlchemy's cache key.
-        self._carried: dict[Any, tuple[Any, DriverStatement, dict[str, Any]] | None] = {}
+        self._carried: Lru[Any, tuple[Any, DriverStatement, dict[str, Any]] | None] = Lru(
+            MAX_COMPILED
+        )
 
     async def fetch(
         self, driver: Any, compiled: DriverStatement, arguments: Sequence[Any]
@@ -372,11 +400,11 @@ class RowReads:
         key = statement._generate_cache_key()
         if key is None:
             return None
-        entry = self._carried.get(key.key, _UNSEEN)
-        if entry is _UNSEEN:
-            if len(self._carried) >= MAX_COMPILED:
-                self._carried.clear()
-            entry = self._carried[key.key] = _carried_form(statement, key, self.engine.dialect)
+        if key.key in self._carried:
+            entry = self._carried[key.key]
+        else:
+            entry = _carried_form(statement, key, self.engine.dialect)
+            self._carried.put(key.key, entry)
         if entry is None:
             return None
         compiled, driver, processors = entry
@@ -394,10 +422,8 @@ class RowReads:
     def compiled(self, statement: Statement) -> DriverStatement:
         entry = self._compiled.get(id(statement))
         if entry is None or entry[0] is not statement:
-            if len(self._compiled) >= MAX_COMPILED:
-                self._compiled.clear()
             entry = (statement, DriverStatement.compile(statement, self.engine.dialect))
-            self._compiled[id(statement)] = entry
+            self._compiled.put(id(statement), entry)
         return entry[1]
 
     @asynccontextmanager
@@ -416,11 +442,32 @@ class RowReads:
             yield _DriverConnection(self, driver)
 
     @asynccontextmanager
-    async def pooled(self) -> AsyncIterator[Any]:
-        """A driver connection: a held one, else one checked out of the pool; held again or
-        given back after, invalidated when it failed as unavailable."""
+    async def spare(self) -> AsyncIterator[ReadConnection | None]:
+        """A second direct read connection for a statement to run beside another, on
+        PostgreSQL, when one is free right now: a held one, or one the pool gives without
+        waiting. None otherwise: a request that waited for a second connection while
+        holding a first could deadlock a busy pool with others doing the same. (SQLite reads
+        in process: a second connection would only take turns with the first.)"""
+        pooled = None
+        if self.direct and self.postgresql:
+            hold = self.hold
+            pooled = await hold.take() if hold is not None else None
+            if pooled is None and not _exhausted(self.engine.sync_engine.pool):
+                pooled = await self.engine.raw_connection()
+        if pooled is None:
+            yield None
+            return
+        async with self.pooled(pooled) as driver:
+            yield _DriverConnection(self, driver)
+
+    @asynccontextmanager
+    async def pooled(self, taken: PoolProxiedConnection | None = None) -> AsyncIterator[Any]:
+        """A driver connection: `taken`, else a held one, else one checked out of the pool;
+        held again or given back after, invalidated when it failed as unavailable."""
         hold = self.hold
-        pooled = await hold.take() if hold is not None else None
+        pooled = taken
+        if pooled is None and hold is not None:
+            pooled = await hold.take()
         if pooled is None:
             pooled = await self.engine.raw_connection()
         try:
@@ -434,10 +481,6 @@ class RowReads:
             # Back to the pool, which resets it (SQLite's driver needs SQLAlchemy's greenlet
             # for that; reads here opened no transaction to roll back).
             await greenlet_spawn(pooled.close)
-
-
-#: Not in RowReads._carried yet.
-_UNSEEN: Any = object()
 
 
 def _carried_form(

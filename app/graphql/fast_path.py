@@ -63,7 +63,6 @@ from graphql.pyutils import Path
 from strawberry.schema.types import base_scalars
 from strawberry.types.field import StrawberryField
 
-from app.graphql.common.lru import MAX_CACHED_TEXT, Lru
 from app.graphql.common.scalars import SERIALIZE_DATETIME
 from app.graphql.read_path.arguments import ArgumentConverter
 from app.graphql.read_path.sources import (
@@ -76,6 +75,7 @@ from app.graphql.read_path.sources import (
     source_of,
 )
 from app.graphql.response_budget import BudgetedExecutor
+from app.lru import MAX_CACHED_TEXT, Lru
 from app.metrics import record_read_path
 
 Completer = Callable[[Any], Any]

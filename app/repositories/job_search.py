@@ -36,6 +36,7 @@ from app.domain.job_search import (
     tree_status_ranks,
 )
 from app.domain.localized import SUPPORTED_LOCALES
+from app.lru import Lru
 from app.repositories.keyset import (
     SortKey,
     Window,
@@ -153,8 +154,12 @@ def _job_matches(tenant: Any, pattern: Any) -> Any:
     )
 
 
-#: The fields of a ServiceJobFilter, in the order their conditions are written.
+#: The fields of a ServiceJobFilter (a page's shape names those given, in this order).
 FILTER_FIELDS = tuple(field.name for field in fields(ServiceJobFilter))
+#: Page statements by shape, apart from the reads' other kept statements: shapes are many
+#: (which of sixteen filter fields, the order, the cursors, the columns), and a caller who
+#: sends ever new ones makes their statements again without evicting anyone's tree reads.
+_PAGES: Lru[tuple[Any, ...], Any] = Lru(256)
 #: Filter fields whose value is a list (a job's value is one of them).
 _LIST_FIELDS = frozenset({"statuses", "marketplace_ids"})
 
@@ -174,7 +179,7 @@ class _Values:
 
 class _Parameters:
     """Conditions with named parameters in place of the values (a statement built once per
-    shape, see JobSearch.bound): a list is one parameter (tree_reads.in_list)."""
+    shape, see JobSearch.page_rows): a list is one parameter (tree_reads.in_list)."""
 
     def __init__(self, postgresql: bool) -> None:
         self.postgresql = postgresql
@@ -316,7 +321,7 @@ class JobSearch:
             return keyset_statement(filtered, key, col(JOB.id), window, bound=True)
 
         shape = (present, scoped, key.name, key.descending, window_shape(window))
-        statement = kept_statement(("job page", *shape, columns, items, postgresql), build)
+        statement = kept_statement((*shape, columns, items, postgresql), build, _PAGES)
         for name in _LIST_FIELDS.intersection(present):
             values[name] = list_parameter(values[name], postgresql)
         if scoped:

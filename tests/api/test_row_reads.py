@@ -20,10 +20,11 @@ from app.db import tables
 from app.db.engine import SessionFactory, create_engine, create_row_reads, ping_rule_of
 from app.db.errors import database_unavailable
 from app.db.row_reads import RETURNED, DriverStatement, RowReads
-from app.repositories.tree_reads import ITEM, job_by_id, line_item_rows
+from app.repositories import tree_reads
+from app.repositories.tree_reads import ITEM, job_by_id, line_item_rows, load_tree
 from app.services.seeding import seed
 from app.settings import Settings
-from tests.api.test_fast_path import random_tree
+from tests.api.test_fast_path import TREE, random_tree
 from tests.conftest import StatementCounter
 
 COLUMNS = frozenset({"status", "version", "target_time", "custom_attributes"})
@@ -347,3 +348,71 @@ async def test_statements_that_carry_their_values_answer_what_sqlalchemy_answers
     async with direct.connect(any_statement=True) as connection:
         await connection.rows(statements[0], {})
     assert sql.count == 1
+
+
+async def test_a_tree_reads_its_items_on_a_spare_connection_only_when_one_is_free(
+    settings: Settings, db: SessionFactory
+) -> None:
+    """The items of a tree are read beside its jobs on a second connection when the pool
+    gives one without waiting (the same snapshot either way); never while a session waits,
+    and never on SQLite or through SQLAlchemy's execution (no spare there)."""
+    await seed(db, "acme", random_tree(30, 5))
+    engine = create_engine(settings.database_url, pool_size=2, max_overflow=0)
+    reads = create_row_reads(engine, traced=False)
+    postgresql = settings.database_url.startswith("postgresql")
+    try:
+        async with reads.connect() as connection, connection.spare() as spare:
+            assert (spare is not None) == postgresql
+        snapshots = []
+        for busy in (False, True):
+            async with engine.connect() as other:
+                if busy:  # the pool's last connection is a session's: no spare
+                    await other.execute(select(1))
+                async with reads.connect() as connection:
+                    if busy and postgresql:
+                        async with connection.spare() as spare:
+                            assert spare is None
+                    snapshots.append(await load_tree(connection, "acme", TREE))
+        core = create_row_reads(engine, traced=True)
+        async with core.connect() as connection, connection.spare() as spare:
+            assert spare is None
+            snapshots.append(await load_tree(connection, "acme", TREE))
+        first = snapshots[0]
+        assert first is not None and first.items_by_job
+        for snapshot in snapshots[1:]:
+            assert snapshot is not None
+            assert snapshot.items_by_job == first.items_by_job
+            assert snapshot.jobs == first.jobs
+    finally:
+        await engine.dispose()
+
+
+async def test_a_failed_tree_read_gives_its_spare_connection_back_idle(
+    settings: Settings, db: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the jobs' statement fails, the items' statement on the spare connection is
+    waited for before that connection goes back: the pool never gets a busy connection."""
+    _postgres_only(settings)
+    await seed(db, "acme", random_tree(30, 6))
+    engine = create_engine(settings.database_url, pool_size=4)
+    reads = create_row_reads(engine, traced=False)
+
+    async def failing_jobs(*_: Any) -> Any:
+        await asyncio.sleep(0)
+        raise RuntimeError("the jobs' statement failed")
+
+    monkeypatch.setattr(tree_reads, "_tree_jobs", failing_jobs)
+    try:
+        async with reads.connect() as connection:
+            with pytest.raises(RuntimeError):
+                await load_tree(connection, "acme", TREE)
+        monkeypatch.undo()
+        pool = engine.sync_engine.pool
+        assert isinstance(pool, QueuePool)
+        # Every connection the read used is idle again and answers the next reads.
+        for _ in range(3):
+            async with reads.connect() as connection:
+                snapshot = await load_tree(connection, "acme", TREE)
+                assert snapshot is not None and snapshot.items_by_job
+    finally:
+        await engine.dispose()

@@ -52,3 +52,10 @@ def test_a_missing_value_is_an_error_not_a_null() -> None:
     compiled = DriverStatement.compile(STATEMENT, aiosqlite.dialect())
     with pytest.raises(KeyError):
         compiled.arguments({"tenant": "acme", "since": SINCE})
+
+
+def test_the_callers_value_wins_over_a_bindparams_own() -> None:
+    statement = select(col(JOB.id)).where(col(JOB.tenant) == bindparam("tenant", value="own"))
+    compiled = DriverStatement.compile(statement, aiosqlite.dialect())
+    assert compiled.arguments({}) == ["own"]
+    assert compiled.arguments({"tenant": "acme"}) == ["acme"]

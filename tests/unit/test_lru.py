@@ -1,4 +1,4 @@
-from app.graphql.common.lru import Lru, text_of
+from app.lru import Lru, text_of
 
 
 def test_forgets_the_least_recently_used_entry() -> None:

@@ -1,6 +1,6 @@
 """Stage 2: the token limit, parsing and validation, each document's once. Parsed documents
 and validation results (the limits of stage 3 included) are kept by query text, per schema,
-bounded in entries and in text (app/graphql/common/lru.py)."""
+bounded in entries and in text (app/lru.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from graphql import DocumentNode, GraphQLError, parse
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from app.graphql.common.lru import Lru
 from app.graphql.pipeline.limits import depth_and_aliases
+from app.lru import Lru
 
 #: Parsed documents by query text, for one schema.
 ParsedDocuments = Lru[str, DocumentNode]

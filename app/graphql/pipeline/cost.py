@@ -14,12 +14,12 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from app.graphql.common.lru import Lru
 from app.graphql.context import Context
 from app.graphql.cost import Pricing, estimate_cost, page_variables
 from app.graphql.input_text import InputTexts, input_texts, variable_problems
 from app.graphql.pipeline.limits import too_complex
 from app.graphql.trees.columns import ColumnPlanner
+from app.lru import Lru
 
 
 @dataclass

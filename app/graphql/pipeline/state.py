@@ -11,7 +11,6 @@ from graphql import GraphQLSchema
 from opentelemetry.trace import Tracer
 from strawberry.extensions import DisableIntrospection, SchemaExtension
 
-from app.graphql.common.lru import MAX_CACHED_TEXT
 from app.graphql.cost import Pricing
 from app.graphql.pipeline.auth import AuthenticationGate
 from app.graphql.pipeline.caches import (
@@ -24,6 +23,7 @@ from app.graphql.pipeline.cost import BeforeExecution, CostCheck, QueryCosts
 from app.graphql.pipeline.fair_use import FairUseCharge
 from app.graphql.pipeline.persisted import RememberPersisted
 from app.graphql.trees.columns import ColumnPlanner
+from app.lru import MAX_CACHED_TEXT
 from app.services.fair_use import Limiter
 from app.services.persisted_documents import PersistedDocuments
 from app.settings import Settings

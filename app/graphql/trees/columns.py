@@ -26,8 +26,8 @@ from graphql import (
     visit,
 )
 
-from app.graphql.common.lru import MAX_CACHED_TEXT, Lru
 from app.graphql.read_path.sources import BACKREF, Source, source_of
+from app.lru import MAX_CACHED_TEXT, Lru
 from app.repositories.tree_reads import TreeColumns
 
 JOB_TYPE = "ServiceJob"

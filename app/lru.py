@@ -1,5 +1,6 @@
-"""A small bounded cache for what is worked out once per query text and reused across
-requests (parsed documents, validation results, query costs, compiled walks, job columns)."""
+"""A small bounded cache for what is worked out once and reused across requests: per query
+text (parsed documents, validation results, query costs, compiled walks, job columns) and per
+statement shape (the read path's kept and compiled statements)."""
 
 from __future__ import annotations
 
