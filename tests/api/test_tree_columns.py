@@ -60,11 +60,27 @@ def test_line_item_fields_ask_for_their_columns(settings: Settings) -> None:
         "query($id: ID!) { linkedServiceJobs(id: $id) { serviceJobLinks { "
         "serviceJob { id lineItems { quantity article { title } } } } } }",
     )
+    # A tree's jobs: its read takes their items, no read of jobs folds them.
     assert columns == TreeColumns(
-        job_columns=frozenset({"id"}),
-        item_columns=frozenset({"quantity", "article"}),
-        items_of_jobs=True,
+        job_columns=frozenset({"id"}), item_columns=frozenset({"quantity", "article"})
     )
+    page = columns_of(planner, "{ serviceJobs { nodes { id lineItems { quantity } } } }")
+    assert page is not None and page.items_of_jobs
+    # Items read only in a tree beneath the page's jobs are not folded into the page.
+    beneath = columns_of(
+        planner,
+        "{ serviceJobs { nodes { id linkedServiceJobs { allServiceJobLinks { "
+        "serviceJob { lineItems { quantity } } } } } } }",
+    )
+    assert beneath is not None and beneath.item_columns is not None
+    assert not beneath.items_of_jobs
+    # A fragment is planned on its own: as if outside a tree (a superset, always safe).
+    spread = columns_of(
+        planner,
+        '{ linkedServiceJobs(id: "t") { allServiceJobLinks { serviceJob { ...items } } } } '
+        "fragment items on ServiceJob { lineItems { id } }",
+    )
+    assert spread is not None and spread.items_of_jobs
     # Items of the jobs beneath: read with the tree, never folded into a read of jobs.
     inherited = columns_of(
         planner, "query($id: ID!) { serviceJob(id: $id) { inheritedLineItems { quantity } } }"

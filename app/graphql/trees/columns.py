@@ -23,6 +23,7 @@ from graphql import (
     TypeInfo,
     TypeInfoVisitor,
     Visitor,
+    get_named_type,
     visit,
 )
 
@@ -76,7 +77,7 @@ class ColumnPlanner:
         visit(document, TypeInfoVisitor(type_info, collector))
         jobs: set[str] = set()
         items: set[str] = set()
-        with_items = own_items = False
+        with_items = False
         for type_name, name in collector.fields:
             of = self.columns_of if type_name == JOB_TYPE else self.item_columns_of
             mapped = of.get(name)
@@ -85,8 +86,10 @@ class ColumnPlanner:
             (jobs if type_name == JOB_TYPE else items).update(mapped)
             if type_name == JOB_TYPE and name in self.items_of_job_field:
                 with_items = True
-                own_items = own_items or name in self.own_items_fields
                 items.update(self.items_of_job_field[name])
+        # Folded into a read of jobs only when jobs outside a tree read their own items (a
+        # fragment is visited on its own, as if outside: a superset, which is always safe).
+        own_items = bool(self.own_items_fields & collector.job_fields_outside_trees)
         return TreeColumns(frozenset(jobs), frozenset(items) if with_items else None, own_items)
 
 
@@ -113,15 +116,33 @@ def _by_graphql_name(
     return mapped
 
 
+#: Types whose jobs are a tree's, read whole with their line items (never by a read of jobs).
+TREE_TYPES = frozenset({"LinkedServiceJobs", "ServiceJobLink"})
+
+
 class _TreeFields(Visitor):
-    """The (type, field) pairs of a document's ServiceJob and LineItem selections."""
+    """The (type, field) pairs of a document's ServiceJob and LineItem selections, and which
+    ServiceJob fields are selected outside any tree (on jobs a read of jobs returns)."""
 
     def __init__(self, type_info: TypeInfo) -> None:
         super().__init__()
         self.type_info = type_info
         self.fields: set[tuple[str, str]] = set()
+        self.job_fields_outside_trees: set[str] = set()
+        #: Whether each field being visited returns a tree's objects (a stack).
+        self._in_tree: list[bool] = []
 
     def enter_field(self, node: FieldNode, *_: Any) -> None:
         parent = self.type_info.get_parent_type()
         if parent is not None and parent.name in (JOB_TYPE, ITEM_TYPE):
             self.fields.add((parent.name, node.name.value))
+            if parent.name == JOB_TYPE and not any(self._in_tree):
+                self.job_fields_outside_trees.add(node.name.value)
+        returned = self.type_info.get_type()
+        named = get_named_type(returned) if returned is not None else None
+        self._in_tree.append(named is not None and named.name in TREE_TYPES)
+        return
+
+    def leave_field(self, node: FieldNode, *_: Any) -> None:
+        self._in_tree.pop()
+        return
