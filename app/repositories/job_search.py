@@ -111,7 +111,8 @@ def _contains(column: Any, pattern: Any) -> Any:
     return func.lower(column).like(pattern, escape=LIKE_ESCAPE)
 
 
-def _between(column: Any, start: datetime | None, end: datetime | None) -> list[Any]:
+def _between(column: Any, start: Any, end: Any) -> list[Any]:
+    """The column within these bounds (values or parameters; None: unbounded)."""
     conditions = []
     if start is not None:
         conditions.append(column >= start)
@@ -211,15 +212,15 @@ def _job_conditions(present: Sequence[str], scoped: bool, bind: _Values | _Param
         conditions.append(col(JOB.custom_service_id) == value("custom_service_ref"))
     if "marketplace_ids" in given:
         conditions.append(bind.one_of(col(JOB.marketplace_id), "marketplace_ids"))
-    for column, start, end in (
-        (col(JOB.target_time), "target_time_from", "target_time_to"),
-        (col(JOB.created), "created_from", "created_to"),
-        (col(JOB.last_modified), "last_modified_from", "last_modified_to"),
-    ):
-        if start in given:
-            conditions.append(column >= value(start))
-        if end in given:
-            conditions.append(column <= value(end))
+
+    def bound(name: str) -> Any:
+        return value(name) if name in given else None
+
+    conditions += _between(col(JOB.target_time), bound("target_time_from"), bound("target_time_to"))
+    conditions += _between(col(JOB.created), bound("created_from"), bound("created_to"))
+    conditions += _between(
+        col(JOB.last_modified), bound("last_modified_from"), bound("last_modified_to")
+    )
     if "assigned_user" in given:
         conditions.append(
             exists().where(
@@ -232,17 +233,14 @@ def _job_conditions(present: Sequence[str], scoped: bool, bind: _Values | _Param
             )
         )
     if "appointment_from" in given or "appointment_to" in given:
-        bounds = []
-        if "appointment_from" in given:
-            bounds.append(col(APPOINTMENT.start_time) >= value("appointment_from"))
-        if "appointment_to" in given:
-            bounds.append(col(APPOINTMENT.start_time) <= value("appointment_to"))
         conditions.append(
             exists().where(
                 col(APPOINTMENT.tenant) == value("tenant"),
                 col(APPOINTMENT.service_job_id) == col(JOB.id),
                 col(APPOINTMENT.status) != "CANCELLED",
-                *bounds,
+                *_between(
+                    col(APPOINTMENT.start_time), bound("appointment_from"), bound("appointment_to")
+                ),
             )
         )
     if "search_term" in given:

@@ -3,7 +3,7 @@ read_path): rows with only the columns the document reads, in one statement."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import strawberry
@@ -30,7 +30,7 @@ from app.graphql.service_jobs.filters import (
 from app.graphql.service_jobs.types import ServiceJob, TreeServiceJob
 from app.repositories.job_search import JobSearch, ServiceJobFilter, job_sort_key
 from app.repositories.keyset import SortKey, Window
-from app.repositories.tree_reads import job_by_id
+from app.repositories.tree_reads import FOLDED_ITEMS, job_by_id
 
 
 def _job_columns(context: Context) -> frozenset[str] | None:
@@ -49,17 +49,10 @@ def _folded_items(context: Context) -> frozenset[str] | None:
 
 
 def row_job(row: Any) -> ServiceJob:
-    """A job over a row of pruned columns, read through (like a tree's jobs)."""
-    return build(TreeServiceJob, _row=row, _line_item_rows=None, _snapshot=None)
-
-
-def row_job_with_items(row: Any) -> ServiceJob:
-    """A job over a row of pruned columns with its line items folded into it."""
-    return build(TreeServiceJob, _row=row, _line_item_rows=row.folded_line_items, _snapshot=None)
-
-
-def _job_of_row(items: frozenset[str] | None) -> Callable[[Any], ServiceJob]:
-    return row_job if items is None else row_job_with_items
+    """A job over a row of pruned columns, read through (like a tree's jobs), with the line
+    items folded into its read when they were (None: the lineItems relation reads them)."""
+    items = row.__dict__.get(FOLDED_ITEMS)
+    return build(TreeServiceJob, _row=row, _line_item_rows=items, _snapshot=None)
 
 
 class ServiceJobById:
@@ -74,7 +67,7 @@ class ServiceJobById:
             )
         if row is None or not viewer.sees_facility(row.facility_ref):
             return None
-        return _job_of_row(items)(row)
+        return row_job(row)
 
 
 def _page_of(
@@ -114,7 +107,7 @@ class ServiceJobPage:
             async with context.reads() as session:
                 return await JobSearch(session, viewer.tenant, viewer.facilities).count(flt)
 
-        return to_connection(page, _job_of_row(items), total)
+        return to_connection(page, row_job, total)
 
 
 @strawberry.type
