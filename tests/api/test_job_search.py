@@ -90,6 +90,20 @@ async def world(gql: GraphQLClient) -> dict[str, dict[str, Any]]:
     }
 
 
+async def appointment_on_the_5th(gql: GraphQLClient, job_id: str) -> None:
+    """An hour's appointment for the job on 2026-12-05 at 09:00 UTC."""
+    await gql(
+        ADD_APPOINTMENT,
+        {
+            "input": {
+                "serviceJobId": job_id,
+                "appointmentTime": {"startTime": "2026-12-05T09:00:00Z", "durationInMinutes": 60},
+                "assignedTechnicians": [{"technicianId": "tech-1"}],
+            }
+        },
+    )
+
+
 async def test_each_filter_finds_exactly_its_jobs(gql: GraphQLClient) -> None:
     made = await world(gql)
     a, b, c, e = made["a"], made["b"], made["c"], made["e"]
@@ -99,16 +113,7 @@ async def test_each_filter_finds_exactly_its_jobs(gql: GraphQLClient) -> None:
     assert (await assign(gql, e["id"], e["version"], users=[{"username": "ann.smith"}]))[
         "userErrors"
     ] == []
-    await gql(
-        ADD_APPOINTMENT,
-        {
-            "input": {
-                "serviceJobId": c["id"],
-                "appointmentTime": {"startTime": "2026-12-05T09:00:00Z", "durationInMinutes": 60},
-                "assignedTechnicians": [{"technicianId": "tech-1"}],
-            }
-        },
-    )
+    await appointment_on_the_5th(gql, c["id"])
     created = (await jobs(gql, orderBy={"field": "CREATED"}))["edges"]
     stamps = {
         edge["node"]["shortId"]: (await created_and_modified(gql, edge["node"]["id"]))
@@ -165,16 +170,7 @@ async def test_every_filter_order_and_window_answers_the_same_both_ways(
     made = await world(gql)
     a, c = made["a"], made["c"]
     assert (await assign(gql, a["id"], a["version"], users=[{"userId": "u-7"}]))["userErrors"] == []
-    await gql(
-        ADD_APPOINTMENT,
-        {
-            "input": {
-                "serviceJobId": c["id"],
-                "appointmentTime": {"startTime": "2026-12-05T09:00:00Z", "durationInMinutes": 60},
-                "assignedTechnicians": [{"technicianId": "tech-1"}],
-            }
-        },
-    )
+    await appointment_on_the_5th(gql, c["id"])
     created_c, modified_c = await created_and_modified(gql, c["id"])
     service_of_a = (
         await gql("query($id: ID!) { serviceJob(id: $id) { customServiceRef } }", {"id": a["id"]})

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -360,19 +362,33 @@ async def test_a_tree_reads_its_items_on_a_spare_connection_only_when_one_is_fre
     engine = create_engine(settings.database_url, pool_size=2, max_overflow=0)
     reads = create_row_reads(engine, traced=False)
     postgresql = settings.database_url.startswith("postgresql")
+    given: list[bool] = []  # whether each spare asked for was a connection
+    offer = reads.spare
+
+    @asynccontextmanager
+    async def recorded() -> AsyncIterator[Any]:
+        async with offer() as spare:
+            given.append(spare is not None)
+            yield spare
+
+    reads.spare = recorded  # type: ignore[method-assign]
     try:
         async with reads.connect() as connection, connection.spare() as spare:
             assert (spare is not None) == postgresql
         snapshots = []
         for busy in (False, True):
-            async with engine.connect() as other:
+            async with AsyncExitStack() as stack:
                 if busy:  # the pool's last connection is a session's: no spare
+                    other = await stack.enter_async_context(engine.connect())
                     await other.execute(select(1))
                 async with reads.connect() as connection:
                     if busy and postgresql:
                         async with connection.spare() as spare:
                             assert spare is None
+                    given.clear()
                     snapshots.append(await load_tree(connection, "acme", TREE))
+                    # The tree read took a spare when one was free, and only then.
+                    assert given == [postgresql and not busy]
         core = create_row_reads(engine, traced=True)
         async with core.connect() as connection, connection.spare() as spare:
             assert spare is None
