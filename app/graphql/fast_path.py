@@ -311,6 +311,10 @@ class ReadPathExecutor(BudgetedExecutor):
     ) -> Any:
         if is_read_whole(return_type):
             plan = self._root_plan(return_type, field_details_list, path, in_tree=True)
+            if plan is not None and plan.fetches:
+                return self._complete_fetched(
+                    plan, return_type, field_details_list, info, path, result, position_context
+                )
             if plan is not None:
                 try:
                     completed = plan.run(result)
@@ -326,6 +330,36 @@ class ReadPathExecutor(BudgetedExecutor):
         return super().complete_object_value(
             return_type, field_details_list, info, path, result, position_context
         )
+
+    async def _complete_fetched(
+        self,
+        plan: Compiled,
+        return_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """An object read whole whose selection reaches relations it does not hold (a tree's
+        jobs' appointments): each fetched once for the whole object, then the walk."""
+        try:
+            await prefetch(self.context_value, plan.fetches, [result])
+            completed = plan.run(result)
+        except StepAside:
+            _record("stepped_aside")
+        except Exception as error:
+            judged = self._complete_judged(
+                error, return_type, field_details_list, info, path, result, position_context
+            )
+            return await judged if self.is_awaitable(judged) else judged
+        else:
+            _record("compiled")
+            return completed
+        value = super().complete_object_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+        return await value if self.is_awaitable(value) else value
 
     def _complete_judged(
         self,
@@ -479,7 +513,13 @@ class ReadPathExecutor(BudgetedExecutor):
             plain = isinstance(getter, attrgetter) and (source is None or source.getter is None)
             attribute = definition.python_name if plain else None
             objects = self._object_plans(field_def.type, details, in_tree)
-            if source is not None and source.relation is not None and not in_tree:
+            # A tree read whole holds its jobs' line items: other relations are fetched
+            # beneath a tree too.
+            if (
+                source is not None
+                and source.relation is not None
+                and not (in_tree and source.line_items is not None)
+            ):
                 child = objects.plan if objects is not None else None
                 fetches.append(Fetch(source.relation, None, False, child))
             elif objects is not None and objects.plan.fetches:

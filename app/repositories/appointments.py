@@ -119,7 +119,7 @@ class AppointmentRepository:
             select(DESTINATION)
             .where(col(DESTINATION.appointment_id).in_(list(appointment_ids)))
             .where(DESTINATION.tenant == self.tenant)
-            .order_by(col(DESTINATION.created))
+            .order_by(col(DESTINATION.created), col(DESTINATION.id))
         )
         for row in result.all():
             assert row.appointment_id is not None

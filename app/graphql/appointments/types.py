@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
 from app.db import tables
 from app.domain.reason_codes import ReasonCode
 from app.graphql.context import Context
+from app.graphql.read_path.relations import attach
+from app.graphql.read_path.sources import StepAside, reads, row_value
+from app.repositories.appointment_reads import appointment_rows, document_rows
 
 
 @strawberry.enum(description="Where an appointment stands.")
@@ -60,6 +65,35 @@ class FulfillmentDocument:
         )
 
 
+def _documents_of(appointment: Any) -> list[FulfillmentDocument]:
+    documents = appointment._documents
+    if documents is None:
+        raise StepAside
+    return documents  # type: ignore[no-any-return]
+
+
+def _documents_made(rows: list[Any] | None) -> list[FulfillmentDocument]:
+    return [FulfillmentDocument.from_row(row) for row in rows or ()]
+
+
+class DocumentsOfAppointments:
+    """`Appointment.fulfillmentDocuments`: the documents of every appointment of a level in
+    one statement (only the columns a document shows), attached to each appointment."""
+
+    async def fetch(self, context: Any, parents: Sequence[Any]) -> Sequence[Any]:
+        await attach(
+            context, parents, "_documents", _appointment_id, document_rows, made=_documents_made
+        )
+        return [document for appointment in parents for document in appointment._documents]
+
+
+def _appointment_id(appointment: Any) -> str:
+    return str(appointment.appointment_id)
+
+
+DOCUMENTS_OF_APPOINTMENTS = DocumentsOfAppointments()
+
+
 @strawberry.type(description="An appointment of a service job and what happened at it.")
 class Appointment:
     appointment_id: strawberry.ID = strawberry.field(description="Id of the appointment.")
@@ -86,10 +120,18 @@ class Appointment:
     created: datetime = strawberry.field(description="When it was made (UTC).")
     last_modified: datetime = strawberry.field(description="When it last changed (UTC).")
 
-    @strawberry.field(description="Documents recorded as proof of the work.")
+    #: Its documents when a level's read attached them (DOCUMENTS_OF_APPOINTMENTS).
+    _documents: strawberry.Private[list[FulfillmentDocument] | None] = None
+
+    @strawberry.field(
+        description="Documents recorded as proof of the work.",
+        metadata=reads(getter=row_value(_documents_of), relation=DOCUMENTS_OF_APPOINTMENTS),
+    )
     async def fulfillment_documents(
         self, info: strawberry.Info[Context, None]
     ) -> list[FulfillmentDocument]:
+        if self._documents is not None:
+            return self._documents
         rows = await info.context.loaders.documents_by_appointment_id.load(str(self.appointment_id))
         return [FulfillmentDocument.from_row(row) for row in rows]
 
@@ -152,3 +194,34 @@ class UploadDestination:
     )
     encryption_details: EncryptionDetails = strawberry.field(description="Key material.")
     expires_at: datetime = strawberry.field(description="When the url stops working (UTC).")
+
+
+def _appointments_made(rows: list[Any] | None) -> list[Appointment]:
+    return [Appointment.from_row(row) for row in rows or ()]
+
+
+def _job_id(job: Any) -> str:
+    return str(job.id)
+
+
+class AppointmentsOfJobs:
+    """`ServiceJob.appointments`: the appointments of every job of a level in one statement,
+    attached to each job (the next level's parents: their documents are read for all of
+    them at once too)."""
+
+    async def fetch(self, context: Any, parents: Sequence[Any]) -> Sequence[Any]:
+        await attach(
+            context, parents, "_appointments", _job_id, appointment_rows, made=_appointments_made
+        )
+        return [appointment for job in parents for appointment in job._appointments]
+
+
+APPOINTMENTS_OF_JOBS = AppointmentsOfJobs()
+
+
+def appointments_of(job: Any) -> list[Appointment]:
+    """A job's appointments, as a level's read attached them (APPOINTMENTS_OF_JOBS)."""
+    appointments = job._appointments
+    if appointments is None:
+        raise StepAside
+    return appointments  # type: ignore[no-any-return]

@@ -52,7 +52,9 @@ def row_job(row: Any) -> ServiceJob:
     """A job over a row of pruned columns, read through (like a tree's jobs), with the line
     items folded into its read when they were (None: the lineItems relation reads them)."""
     items = row.__dict__.get(FOLDED_ITEMS)
-    return build(TreeServiceJob, _row=row, _line_item_rows=items, _snapshot=None)
+    return build(
+        TreeServiceJob, _row=row, _line_item_rows=items, _snapshot=None, _appointments=None
+    )
 
 
 class ServiceJobById:

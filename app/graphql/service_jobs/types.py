@@ -16,6 +16,7 @@ from app.domain.custom_services import MAX_ADDITIONAL_INFORMATION
 from app.domain.job_status import JobStatus, derive_tree_status
 from app.domain.service_jobs import MAX_ASSIGNED_USERS, MAX_LINE_ITEMS
 from app.domain.trees import inherited_from
+from app.graphql.appointments.types import APPOINTMENTS_OF_JOBS, appointments_of
 from app.graphql.common.articles import Article, ArticleItem
 from app.graphql.common.build import build, read_through
 from app.graphql.common.scalars import JSONObject, LocalizedText
@@ -163,6 +164,8 @@ class ServiceJob:
     #: Driver rows of the job's line items when its tree is loaded whole.
     _line_item_rows: strawberry.Private[list[Any] | None] = None
     _snapshot: strawberry.Private[TreeSnapshot | None] = None
+    #: Its appointments when a level's read attached them (APPOINTMENTS_OF_JOBS).
+    _appointments: strawberry.Private[list[Any] | None] = None
 
     # Nested details are computed when asked for: a tree read builds a thousand jobs.
 
@@ -258,13 +261,15 @@ class ServiceJob:
 
     @strawberry.field(
         description="The job's appointments, oldest first.",
-        metadata=resolved_by_graphql_core("not a batched relation yet: a DataLoader per job"),
+        metadata=reads(getter=row_value(appointments_of), relation=APPOINTMENTS_OF_JOBS),
     )
     async def appointments(
         self, info: strawberry.Info[Context, None]
     ) -> list[Annotated[Appointment, strawberry.lazy(AppointmentsModule)]]:
         from app.graphql.appointments.types import Appointment
 
+        if self._appointments is not None:
+            return self._appointments
         rows = await info.context.loaders.appointments_by_job_id.load(str(self.id))
         return [Appointment.from_row(row) for row in rows]
 
@@ -348,6 +353,7 @@ class ServiceJob:
             _row=row,
             _line_item_rows=None,
             _snapshot=None,
+            _appointments=None,
         )
 
     @classmethod
@@ -356,7 +362,13 @@ class ServiceJob:
     ) -> ServiceJob:
         """A job of a tree read whole: its fields are read through to the row (its line items
         are None when the tree was read without them: they are then loaded by job)."""
-        return build(TreeServiceJob, _row=row, _line_item_rows=line_item_rows, _snapshot=snapshot)
+        return build(
+            TreeServiceJob,
+            _row=row,
+            _line_item_rows=line_item_rows,
+            _snapshot=snapshot,
+            _appointments=None,
+        )
 
 
 class TreeServiceJob(ServiceJob):

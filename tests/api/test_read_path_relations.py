@@ -1,0 +1,189 @@
+"""Batched relations beneath jobs (`ServiceJob.appointments`, `Appointment.fulfillmentDocuments`):
+the compiled path reads each for every parent of a level in one statement, beneath a job, a
+page of jobs and a tree's jobs alike, and answers exactly like graphql-core, which reads them
+through its DataLoaders."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.db import tables
+from app.db.engine import SessionFactory
+from app.graphql import fast_path
+from app.services.seeding import seed
+from app.settings import Settings
+from tests.api.test_fast_path import TREE, random_tree, same
+from tests.api.test_read_path import JOB, other_facility
+from tests.conftest import StatementCounter
+from tests.support.read_path import Clients, assert_compiled_read, both_paths
+
+APPOINTMENT = """appointmentId serviceJobRef status version created lastModified
+  appointmentTime { startTime durationInMinutes }
+  assignedTechnicians { technicianId name }
+  rescheduledAppointmentId rescheduleReasonCode
+  estimatedArrivalTime { startTime endTime } fulfillmentTime { startTime endTime }
+  appointmentResources __typename"""
+DOCUMENTS = "fulfillmentDocuments { uploadDestinationId contentType contentLength contentSha256 }"
+
+JOB_WITH_APPOINTMENTS = (
+    "query($id: ID!) { serviceJob(id: $id) { id "
+    f"appointments {{ {APPOINTMENT} {DOCUMENTS} }} }} }}"
+)
+PAGE_WITH_APPOINTMENTS = (
+    f"{{ serviceJobs(first: 50) {{ nodes {{ id appointments {{ {APPOINTMENT} }} }} }} }}"
+)
+PAGE_WITH_DOCUMENTS = (
+    "{ serviceJobs(first: 50) { nodes { id "
+    f"appointments {{ appointmentId {DOCUMENTS} }} }} }} }}"
+)
+#: A tree's appointments cost much (a list beneath each of a thousand jobs): a few fields.
+TREE_WITH_APPOINTMENTS = (
+    "query($tree: ID!) { linkedServiceJobs(id: $tree) { id allServiceJobLinks { id "
+    "serviceJob { id status appointments { appointmentId status "
+    "fulfillmentDocuments { uploadDestinationId } } } } } }"
+)
+
+START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def _appointment(ident: str, job: str, minutes: int, tenant: str = "acme") -> tables.Appointment:
+    """An appointment of `job`; the ones of one test share their creation time in pairs, so
+    that their order rests on the id as it does in the repository."""
+    made = START - timedelta(days=1, minutes=minutes // 2)
+    return tables.Appointment(
+        id=ident,
+        tenant=tenant,
+        service_job_id=job,
+        status="COMPLETED" if minutes % 3 == 0 else "ACTIVE",
+        start_time=START + timedelta(minutes=minutes),
+        duration_in_minutes=30 + minutes,
+        assigned_technicians=[{"technicianId": f"tech-{minutes}", "name": None}]
+        if minutes % 2
+        else [],
+        estimated_arrival_start=START if minutes % 2 else None,
+        estimated_arrival_end=None,
+        fulfillment_start=START if minutes % 3 == 0 else None,
+        fulfillment_end=START + timedelta(hours=1) if minutes % 3 == 0 else None,
+        appointment_resources=["tech-1"] if minutes % 3 == 0 else [],
+        created=made,
+        last_modified=made,
+    )
+
+
+def _document(
+    ident: str, appointment: str | None, tenant: str = "acme"
+) -> tables.UploadDestination:
+    return tables.UploadDestination(
+        id=ident,
+        tenant=tenant,
+        created_by="test",
+        content_type="PDF",
+        content_length=len(ident),
+        key=b"k" * 32,
+        iv=b"i" * 16,
+        expires_at=START,
+        data=b"encrypted bytes that no read shows",
+        content_sha256=None if ident.endswith("0") else f"sha-{ident}",
+        appointment_id=appointment,
+        created=START,
+    )
+
+
+@pytest.fixture
+async def clients(
+    settings: Settings, engine: AsyncEngine, db: SessionFactory
+) -> AsyncIterator[Clients]:
+    tree = random_tree(40, 11)
+    await seed(db, "acme", tree)
+    await seed(db, "acme", other_facility(random_tree(10, 12)))
+    jobs = [link["serviceJob"]["id"] for link in tree["trees"][0]["links"]]
+    async with db() as session:
+        # Three appointments on the first job, one on every third job, none on the others.
+        appointments = [_appointment(f"ap-{JOB[-4:]}-{n}", JOB, n) for n in range(3)]
+        appointments += [
+            _appointment(f"ap-{job[-6:]}", job, 10 + n)
+            for n, job in enumerate(jobs[1::3])
+            if job != JOB
+        ]
+        session.add_all(appointments)
+        await session.flush()
+        documents = [_document(f"doc-{n}", appointments[n % 4].id) for n in range(7)] + [
+            _document("doc-loose", None)
+        ]
+        session.add_all(documents)
+        await session.commit()
+    async with both_paths(settings, engine, facilities=["fac-1"]) as clients:
+        yield clients
+
+
+VARIABLES = {"id": JOB, "tree": TREE}
+
+
+async def test_appointments_and_documents_answer_identically(clients: Clients) -> None:
+    before = fast_path.OUTCOMES["compiled"]
+    job = await same(clients, JOB_WITH_APPOINTMENTS, VARIABLES)
+    appointments = job["data"]["serviceJob"]["appointments"]
+    assert [a["appointmentId"] for a in appointments] == [f"ap-{JOB[-4:]}-{n}" for n in (2, 0, 1)]
+    documents = [d["uploadDestinationId"] for a in appointments for d in a["fulfillmentDocuments"]]
+    assert sorted(documents) == sorted(f"doc-{n}" for n in range(7) if n % 4 < 3)
+    page = await same(clients, PAGE_WITH_APPOINTMENTS, VARIABLES)
+    assert "errors" not in page, page
+    assert sum(bool(n["appointments"]) for n in page["data"]["serviceJobs"]["nodes"]) > 1
+    await same(clients, PAGE_WITH_DOCUMENTS, VARIABLES)
+    tree = await same(clients, TREE_WITH_APPOINTMENTS, VARIABLES)
+    assert "errors" not in tree, tree
+    links = tree["data"]["linkedServiceJobs"]["allServiceJobLinks"]
+    assert sum(len(link["serviceJob"]["appointments"]) for link in links) >= 3
+    # aliases, fragments and directives on the way down
+    await same(
+        clients,
+        """query($id: ID!, $yes: Boolean!) { serviceJob(id: $id) {
+          a: appointments { ...appointment }
+          b: appointments @include(if: $yes) { id: appointmentId }
+        } }
+        fragment appointment on Appointment { appointmentId
+          d: fulfillmentDocuments { contentType }
+          fulfillmentDocuments @skip(if: $yes) { contentLength } }""",
+        {"id": JOB, "yes": True},
+    )
+    # Every one of them was answered by the compiled path (twice: sent again, by the lane).
+    assert fast_path.OUTCOMES["compiled"] - before >= 10
+
+
+@pytest.mark.parametrize(
+    ("query", "statements"),
+    [
+        (JOB_WITH_APPOINTMENTS, 3),  # the job, its appointments, their documents
+        (PAGE_WITH_APPOINTMENTS, 2),  # the page, the appointments of all its jobs
+        (PAGE_WITH_DOCUMENTS, 3),  # and the documents of all those appointments
+        (TREE_WITH_APPOINTMENTS, 4),  # the tree, its jobs, their appointments, documents
+    ],
+)
+async def test_each_relation_is_one_statement_per_level(
+    clients: Clients,
+    sql: StatementCounter,
+    transactions: list[str],
+    query: str,
+    statements: int,
+) -> None:
+    await assert_compiled_read(clients, sql, transactions, query, VARIABLES, statements)
+
+
+async def test_no_other_tenants_appointments_or_documents(
+    clients: Clients, db: SessionFactory
+) -> None:
+    """Another tenant's appointment on a job of the same id, and its document, stay unseen."""
+    async with db() as session:
+        session.add(_appointment("ap-intruder", JOB, 99, tenant="other"))
+        await session.flush()
+        session.add(_document("doc-intruder", "ap-intruder", tenant="other"))
+        session.add(_document("doc-intruder-2", f"ap-{JOB[-4:]}-0", tenant="other"))
+        await session.commit()
+    answer = await same(clients, JOB_WITH_APPOINTMENTS, VARIABLES)
+    text = str(answer)
+    assert "intruder" not in text
+    assert "encrypted" not in text
