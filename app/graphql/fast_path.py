@@ -112,6 +112,8 @@ class Fetch:
     getter: Getter | None
     is_list: bool
     child: Compiled | None
+    #: The field it reads (Type.field), for traces.
+    name: str = ""
 
 
 async def prefetch(context: Any, fetches: tuple[Fetch, ...], parents: list[Any]) -> None:
@@ -121,7 +123,15 @@ async def prefetch(context: Any, fetches: tuple[Fetch, ...], parents: list[Any])
         if not parents:
             return
         if fetch.relation is not None:
-            children = list(await fetch.relation.fetch(context, parents))
+            tracer = getattr(context, "tracer", None)
+            if tracer is None:
+                children = list(await fetch.relation.fetch(context, parents))
+            else:
+                with tracer.start_as_current_span(
+                    f"relation {fetch.name}",
+                    attributes={"jobtree.relation": fetch.name, "jobtree.parents": len(parents)},
+                ):
+                    children = list(await fetch.relation.fetch(context, parents))
         else:
             assert fetch.getter is not None
             children = []
@@ -512,7 +522,8 @@ class ReadPathExecutor(BudgetedExecutor):
             # The walk reads the attribute inline when the getter is the field's attribute.
             plain = isinstance(getter, attrgetter) and (source is None or source.getter is None)
             attribute = definition.python_name if plain else None
-            objects = self._object_plans(field_def.type, details, in_tree)
+            beneath = in_tree or (source is not None and source.tree_parts)
+            objects = self._object_plans(field_def.type, details, beneath)
             # A tree read whole holds its jobs' line items: other relations are fetched
             # beneath a tree too.
             if (
@@ -521,13 +532,15 @@ class ReadPathExecutor(BudgetedExecutor):
                 and not (in_tree and source.line_items is not None)
             ):
                 child = objects.plan if objects is not None else None
-                fetches.append(Fetch(source.relation, None, False, child))
+                fetches.append(
+                    Fetch(source.relation, None, False, child, f"{object_type.name}.{name}")
+                )
             elif objects is not None and objects.plan.fetches:
                 fetches.append(Fetch(None, getter, objects.is_list, objects.plan))
             if objects is not None:
                 steps.append(Step(response_key, getter, _identity, attribute, objects))
                 continue
-            completer = self._completer(field_def.type, details, in_tree)
+            completer = self._completer(field_def.type, details, beneath)
             if completer is None:
                 return None
             steps.append(Step(response_key, getter, completer, attribute))

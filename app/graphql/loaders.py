@@ -19,7 +19,7 @@ from app.repositories.appointments import AppointmentRepository
 from app.repositories.custom_services import CustomServiceRepository
 from app.repositories.service_data import ServiceDataRepository, ServiceDataState
 from app.repositories.service_jobs import ServiceJobRepository
-from app.repositories.tree_reads import TreeColumns, TreeSnapshot, load_tree
+from app.repositories.tree_reads import TreeColumns, TreeSnapshot, load_tree, load_trees
 from app.tracing.graphql import traced_batch
 
 #: Keeps `IN (...)` lists well under asyncpg's bind-parameter cap.
@@ -101,16 +101,23 @@ class Loaders:
         return [grouped[i] for i in ids]
 
     async def _trees(self, ids: Sequence[str]) -> list[TreeSnapshot | None]:
-        """A whole tree in three statements per tree (trees are rarely asked for in bulk)."""
-        snapshots: list[TreeSnapshot | None] = []
+        """Whole trees in three statements, whether one is asked for or many (a page of
+        jobs' trees, a search's, an order's)."""
+        found: dict[str, TreeSnapshot | None]
         async with self._read_connection() as connection:
-            for ident in ids:
-                if self._tracer is None:
-                    snapshot = await load_tree(connection, self._tenant, ident, self._tree_columns)
-                else:
-                    snapshot = await self._traced_tree_read(connection, ident, self._tracer)
-                visible = snapshot and self._viewer.sees_facility(snapshot.tree.facility_ref)
-                snapshots.append(snapshot if visible else None)
+            if len(ids) > 1:
+                found = dict(await load_trees(connection, self._tenant, ids, self._tree_columns))
+            elif self._tracer is None:
+                found = {
+                    ids[0]: await load_tree(connection, self._tenant, ids[0], self._tree_columns)
+                }
+            else:
+                found = {ids[0]: await self._traced_tree_read(connection, ids[0], self._tracer)}
+        snapshots: list[TreeSnapshot | None] = []
+        for ident in ids:
+            snapshot = found.get(ident)
+            visible = snapshot and self._viewer.sees_facility(snapshot.tree.facility_ref)
+            snapshots.append(snapshot if visible else None)
         return snapshots
 
     async def _traced_tree_read(

@@ -469,6 +469,96 @@ async def load_tree(
     return TreeSnapshot(tree=tree, shape=shape, jobs=jobs, items_by_job=dict(items))
 
 
+def _trees_statement(postgresql: bool) -> Any:
+    return select(*TREE_COLUMNS).where(
+        in_list(col(TREE.id), "tree_ids", postgresql), col(TREE.tenant) == bindparam("tenant")
+    )
+
+
+def _trees_jobs_statement(columns: frozenset[str] | None, postgresql: bool) -> Any:
+    return (
+        select(
+            col(LINK.id).label("link_id"),
+            col(LINK.parent_link_id),
+            *selected_columns(JOB_COLUMNS, TREE_JOB_COLUMNS, columns),
+        )
+        .join(JOB, col(JOB.id) == col(LINK.service_job_id))
+        .where(
+            in_list(col(LINK.linked_service_jobs_id), "tree_ids", postgresql),
+            col(LINK.tenant) == bindparam("tenant"),
+        )
+        # As in _tree_jobs_statement: the jobs found through their trees' index.
+        .where(in_list(col(JOB.linked_service_jobs_id), "tree_ids", postgresql))
+        .order_by(col(LINK.linked_service_jobs_id), col(LINK.position))
+    )
+
+
+def _trees_items_statement(columns: frozenset[str] | None, postgresql: bool) -> Any:
+    return (
+        select(*selected_columns(ITEM_COLUMNS, TREE_ITEM_COLUMNS, columns))
+        .where(
+            in_list(col(ITEM.linked_service_jobs_id), "tree_ids", postgresql),
+            col(ITEM.tenant) == bindparam("tenant"),
+        )
+        .order_by(col(ITEM.position))  # grouped by job below (see _tree_items_statement)
+    )
+
+
+async def load_trees(
+    reads: ReadConnection, tenant: str, tree_ids: Sequence[str], columns: TreeColumns | None = None
+) -> dict[str, TreeSnapshot]:
+    """Several trees as `load_tree` reads one, in three statements whatever their number
+    (the trees, their links with their jobs, their line items: each statement takes the ids
+    as one list parameter and is compiled once), by id; a tree not found is absent."""
+    postgresql = reads.postgresql
+    parameters = {"tree_ids": list_parameter(tree_ids, postgresql), "tenant": tenant}
+    names, records = await reads.rows(
+        kept_statement(("trees", postgresql), lambda: _trees_statement(postgresql)), parameters
+    )
+    trees = {row.id: row for row in decoded_rows(records, names, TREE_DECODERS, names)}
+    if not trees:
+        return {}
+    job_columns = None if columns is None else columns.job_columns
+    names, records = await reads.rows(
+        kept_statement(
+            ("trees jobs", job_columns, postgresql),
+            lambda: _trees_jobs_statement(job_columns, postgresql),
+        ),
+        parameters,
+    )
+    shapes: dict[str, TreeShape] = {ident: TreeShape() for ident in trees}
+    jobs: dict[str, dict[str, LazyRow]] = {ident: {} for ident in trees}
+    now = names if columns is not None else ()
+    for job in decoded_rows(records, names, JOB_DECODERS, now):
+        tree = job.linked_service_jobs_id
+        shapes[tree].add(Link(job.link_id, job.id, job.parent_link_id))
+        jobs[tree][job.id] = job
+    items: dict[str, list[LazyRow]] | None = None
+    if columns is None or columns.item_columns is not None:
+        item_columns = None if columns is None else columns.item_columns
+        names, records = await reads.rows(
+            kept_statement(
+                ("trees items", item_columns, postgresql),
+                lambda: _trees_items_statement(item_columns, postgresql),
+            ),
+            parameters,
+        )
+        items = defaultdict(list)
+        for item in decoded_rows(records, names, ITEM_DECODERS, ITEM_NOW):
+            items[item.service_job_id].append(item)
+    return {
+        ident: TreeSnapshot(
+            tree=tree,
+            shape=shapes[ident],
+            jobs=jobs[ident],
+            items_by_job=None
+            if items is None
+            else {job_id: items[job_id] for job_id in jobs[ident] if job_id in items},
+        )
+        for ident, tree in trees.items()
+    }
+
+
 async def _tree_jobs(
     reads: ReadConnection, parameters: Mapping[str, Any], columns: TreeColumns | None
 ) -> tuple[TreeShape, dict[str, LazyRow]]:

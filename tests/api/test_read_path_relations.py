@@ -1,12 +1,15 @@
-"""Batched relations beneath jobs (`ServiceJob.appointments`, `Appointment.fulfillmentDocuments`):
-the compiled path reads each for every parent of a level in one statement, beneath a job, a
-page of jobs and a tree's jobs alike, and answers exactly like graphql-core, which reads them
-through its DataLoaders."""
+"""Batched relations beneath jobs (`ServiceJob.appointments`, `Appointment.fulfillmentDocuments`,
+`ServiceJob.linkedServiceJobs` and `serviceJobLink`): the compiled path reads each for every
+parent of a level at once (one statement; a tree's three, whatever the number of trees),
+beneath a job, a page of jobs and a tree's jobs alike, and answers exactly like graphql-core,
+which reads them through its DataLoaders."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -47,7 +50,26 @@ TREE_WITH_APPOINTMENTS = (
     "fulfillmentDocuments { uploadDestinationId } } } } } }"
 )
 
+TREES_OF_A_PAGE = """{ serviceJobs(first: 60) { nodes { id
+  linkedServiceJobs { id status version includedServiceJobRefs
+    serviceJobLinks { id depth nextServiceJobLinks { id } } }
+  serviceJobLink { id depth previousServiceJobLinkRef serviceJob { id status } } } } }"""
+TREE_OF_A_JOB = """query($id: ID!) { serviceJob(id: $id) { id
+  linkedServiceJobs { id status allServiceJobLinks { id depth serviceJob { id name
+    lineItems { id quantity } inheritedLineItems { id serviceJobRef } } } }
+  serviceJobLink { id depth serviceJob { id linkedServiceJobsRef } } } }"""
+#: Beneath a tree, its jobs' own tree and links: the tree read once.
+TREE_BENEATH_A_TREE = """query($tree: ID!) { linkedServiceJobs(id: $tree) { id
+  allServiceJobLinks { id serviceJob { id serviceJobLink { id depth }
+    linkedServiceJobs { id version } } } } }"""
+
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def second_tree(document: dict[str, Any]) -> dict[str, Any]:
+    """The same tree with other ids, in the same facility."""
+    loaded: dict[str, Any] = json.loads(json.dumps(document).replace("0b5d6f1e", "2e8f9a3c"))
+    return loaded
 
 
 def _appointment(ident: str, job: str, minutes: int, tenant: str = "acme") -> tables.Appointment:
@@ -100,6 +122,7 @@ async def clients(
     tree = random_tree(40, 11)
     await seed(db, "acme", tree)
     await seed(db, "acme", other_facility(random_tree(10, 12)))
+    await seed(db, "acme", second_tree(random_tree(15, 13)))
     jobs = [link["serviceJob"]["id"] for link in tree["trees"][0]["links"]]
     async with db() as session:
         # Three appointments on the first job, one on every third job, none on the others.
@@ -154,9 +177,27 @@ async def test_appointments_and_documents_answer_identically(clients: Clients) -
     assert fast_path.OUTCOMES["compiled"] - before >= 10
 
 
+async def test_trees_and_links_of_jobs_answer_identically(clients: Clients) -> None:
+    before = fast_path.OUTCOMES["compiled"]
+    page = await same(clients, TREES_OF_A_PAGE, VARIABLES)
+    assert "errors" not in page, page
+    trees = {node["linkedServiceJobs"]["id"] for node in page["data"]["serviceJobs"]["nodes"]}
+    assert len(trees) == 2  # the caller's two trees; the other facility's is not seen
+    job = await same(clients, TREE_OF_A_JOB, VARIABLES)
+    assert job["data"]["serviceJob"]["serviceJobLink"]["serviceJob"]["id"] == JOB
+    beneath = await same(clients, TREE_BENEATH_A_TREE, VARIABLES)
+    for link in beneath["data"]["linkedServiceJobs"]["allServiceJobLinks"]:
+        assert link["serviceJob"]["serviceJobLink"]["id"] == link["id"]
+        assert link["serviceJob"]["linkedServiceJobs"]["id"] == TREE
+    assert fast_path.OUTCOMES["compiled"] - before >= 6
+
+
 @pytest.mark.parametrize(
     ("query", "statements"),
     [
+        (TREES_OF_A_PAGE, 3),  # the page, its jobs' trees, their links with their jobs
+        (TREE_OF_A_JOB, 4),  # the job, its tree, its links with their jobs, its line items
+        (TREE_BENEATH_A_TREE, 2),  # the tree, its links with their jobs: nothing again
         (JOB_WITH_APPOINTMENTS, 3),  # the job, its appointments, their documents
         (PAGE_WITH_APPOINTMENTS, 2),  # the page, the appointments of all its jobs
         (PAGE_WITH_DOCUMENTS, 3),  # and the documents of all those appointments

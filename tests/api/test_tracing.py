@@ -124,10 +124,10 @@ async def test_a_tree_query_is_one_span_with_its_phases_batch_tree_read_and_stat
     assert {span.context.trace_id for span in finished} == {operation.context.trace_id}
     # Phases and batches hang off the operation; the whole tree is one batch, one read.
     assert sorted(span.name for span in children(finished, operation)) == [
-        "batch appointments_by_job_id",
         "batch tree_by_id",
         "graphql.parse",
         "graphql.validate",
+        "relation ServiceJob.appointments",
     ]
     [batch] = by_name(finished, "batch tree_by_id")
     assert batch.attributes == {"jobtree.loader": "tree_by_id", "jobtree.batch.size": 1}
@@ -145,11 +145,15 @@ async def test_a_tree_query_is_one_span_with_its_phases_batch_tree_read_and_stat
     assert first["db.system.name"] in {"sqlite", "postgresql"}
     assert first["db.operation.name"] == "SELECT"
     assert "linked_service_jobs" in str(first["db.query.text"])
-    # The second level's appointments come from one batch, with its one statement.
-    [appointments] = by_name(finished, "batch appointments_by_job_id")
-    assert attrs(appointments)["jobtree.batch.size"] == 1
+    # The second level's appointments are read for all its jobs at once, in one statement.
+    [appointments] = by_name(finished, "relation ServiceJob.appointments")
+    assert attrs(appointments) == {
+        "jobtree.relation": "ServiceJob.appointments",
+        "jobtree.parents": 1,
+    }
     assert [span.name for span in children(finished, appointments)] == ["SELECT"]
-    # Operation, 2 phases, 2 batches, 1 tree read, 4 statements: nothing per field.
+    # Operation, 2 phases, a batch and a relation, 1 tree read, 4 statements: nothing per
+    # field.
     assert len(finished) == 10
 
 

@@ -92,6 +92,9 @@ class Source:
     #: is (an enum from its name, an article from its stored JSON): what objects built from a
     #: row hold (see row_fields).
     made: Getter | None = None
+    #: The value is part of a tree read whole (a job's tree, its link): what lies beneath it
+    #: is completed as in a tree.
+    tree_parts: bool = False
 
 
 def reads(
@@ -102,11 +105,20 @@ def reads(
     line_items: tuple[str, ...] | None = None,
     tree_only: bool = False,
     made: Getter | None = None,
+    tree_parts: bool = False,
 ) -> dict[str, Source]:
     """A field's metadata: the Source of its value."""
     return {
         READ: Source(
-            columns, getter, relation, root, line_items, tree_only, graphql_core=None, made=made
+            columns,
+            getter,
+            relation,
+            root,
+            line_items,
+            tree_only,
+            graphql_core=None,
+            made=made,
+            tree_parts=tree_parts,
         )
     }
 

@@ -53,7 +53,12 @@ def row_job(row: Any) -> ServiceJob:
     items folded into its read when they were (None: the lineItems relation reads them)."""
     items = row.__dict__.get(FOLDED_ITEMS)
     return build(
-        TreeServiceJob, _row=row, _line_item_rows=items, _snapshot=None, _appointments=None
+        TreeServiceJob,
+        _row=row,
+        _line_item_rows=items,
+        _snapshot=None,
+        _appointments=None,
+        _tree_view=None,
     )
 
 

@@ -5,6 +5,8 @@ from memory."""
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
@@ -24,7 +26,7 @@ from app.graphql.context import Context
 from app.graphql.cost import bounded
 from app.graphql.custom_services.enums import AdditionalInformationValueType
 from app.graphql.custom_services.types import LocaleArg, localized
-from app.graphql.read_path.relations import LINE_ITEMS_OF_JOBS
+from app.graphql.read_path.relations import LINE_ITEMS_OF_JOBS, distinct
 from app.graphql.read_path.sources import (
     StepAside,
     localized_text,
@@ -80,6 +82,62 @@ _STATUSES = ServiceJobStatus.__members__
 
 def _sub_status(row: Any) -> ServiceJobSubStatus | None:
     return ServiceJobSubStatus[row.sub_status] if row.sub_status else None
+
+
+def _tree_view_of(job: Any) -> TreeView:
+    reference = job._tree_view
+    view = None if reference is None else reference()
+    if view is None:
+        raise StepAside
+    return view  # type: ignore[no-any-return]
+
+
+def _tree_of(job: Any) -> LinkedServiceJobs:
+    return _tree_view_of(job).tree
+
+
+def _link_of(job: Any) -> ServiceJobLink:
+    view = _tree_view_of(job)
+    return view.links[view.snapshot.shape.link_of_job[str(job.id)]]
+
+
+async def _attach_tree_views(context: Any, jobs: Sequence[Any]) -> list[Any]:
+    """Attaches the view of its tree to every job of a level without one, reading the trees
+    not read yet at once (three statements however many, by the request's tree loader,
+    which the resolvers share); returns the jobs."""
+    missing = [job for job in jobs if job._tree_view is None]
+    unread = distinct(str(job.linked_service_jobs_ref) for job in missing if job._snapshot is None)
+    found = dict(zip(unread, await context.loaders.tree_by_id.load_many(unread), strict=True))
+    views = context.loaders.tree_views
+    for job in missing:
+        snapshot = job._snapshot
+        if snapshot is None:
+            snapshot = found[str(job.linked_service_jobs_ref)]
+            if snapshot is None:  # a visible job's tree is visible: graphql-core says why not
+                raise StepAside
+            job._snapshot = snapshot
+        job._tree_view = weakref.ref(view_of_snapshot(snapshot, views))
+    return list(jobs)
+
+
+class TreesOfJobs:
+    """`ServiceJob.linkedServiceJobs`: the trees of every job of a level, read at once."""
+
+    async def fetch(self, context: Any, parents: Sequence[Any]) -> Sequence[Any]:
+        jobs = await _attach_tree_views(context, parents)
+        return list({id(tree): tree for tree in map(_tree_of, jobs)}.values())
+
+
+class LinksOfJobs:
+    """`ServiceJob.serviceJobLink`: the links of every job of a level, their trees read at
+    once."""
+
+    async def fetch(self, context: Any, parents: Sequence[Any]) -> Sequence[Any]:
+        return [_link_of(job) for job in await _attach_tree_views(context, parents)]
+
+
+TREES_OF_JOBS = TreesOfJobs()
+LINKS_OF_JOBS = LinksOfJobs()
 
 
 @strawberry.type(description="An instance of a custom service in a facility.")
@@ -166,6 +224,10 @@ class ServiceJob:
     _snapshot: strawberry.Private[TreeSnapshot | None] = None
     #: Its appointments when a level's read attached them (APPOINTMENTS_OF_JOBS).
     _appointments: strawberry.Private[list[Any] | None] = None
+    #: A weak reference to the view of its tree when a level's read attached it
+    #: (TREES_OF_JOBS): the request's tree views keep the view, and a job of the tree itself
+    #: must not keep it (a reference cycle would outlive the request).
+    _tree_view: strawberry.Private[Any] = None
 
     # Nested details are computed when asked for: a tree read builds a thousand jobs.
 
@@ -330,14 +392,24 @@ class ServiceJob:
 
     @strawberry.field(
         description="The tree the job belongs to.",
-        metadata=resolved_by_graphql_core("not a batched relation yet: a tree read per tree"),
+        metadata=reads(
+            "linked_service_jobs_id",
+            getter=row_value(_tree_of),
+            relation=TREES_OF_JOBS,
+            tree_parts=True,
+        ),
     )
     async def linked_service_jobs(self, info: strawberry.Info[Context, None]) -> LinkedServiceJobs:
         return view_of_snapshot(await self._tree(info), info.context.loaders.tree_views).tree
 
     @strawberry.field(
         description="The job's link in its tree.",
-        metadata=resolved_by_graphql_core("not a batched relation yet: a tree read per tree"),
+        metadata=reads(
+            "linked_service_jobs_id",
+            getter=row_value(_link_of),
+            relation=LINKS_OF_JOBS,
+            tree_parts=True,
+        ),
     )
     async def service_job_link(self, info: strawberry.Info[Context, None]) -> ServiceJobLink:
         view = view_of_snapshot(await self._tree(info), info.context.loaders.tree_views)
@@ -354,6 +426,7 @@ class ServiceJob:
             _line_item_rows=None,
             _snapshot=None,
             _appointments=None,
+            _tree_view=None,
         )
 
     @classmethod
@@ -368,6 +441,7 @@ class ServiceJob:
             _line_item_rows=line_item_rows,
             _snapshot=snapshot,
             _appointments=None,
+            _tree_view=None,
         )
 
 
@@ -436,7 +510,7 @@ class LinkedServiceJobs:
         return await service_data_of_tree(info.context, str(self.id))
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)
 class TreeView:
     snapshot: TreeSnapshot
     tree: LinkedServiceJobs
