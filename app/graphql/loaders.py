@@ -17,7 +17,7 @@ from app.db.row_reads import ReadConnection
 from app.domain.access import Viewer
 from app.repositories.appointments import AppointmentRepository
 from app.repositories.custom_services import CustomServiceRepository
-from app.repositories.service_data import ServiceDataRepository, ServiceDataState
+from app.repositories.service_data import ServiceDataState, service_data_of_trees
 from app.repositories.service_jobs import ServiceJobRepository
 from app.repositories.tree_reads import TreeColumns, TreeSnapshot, load_tree, load_trees
 from app.tracing.graphql import traced_batch
@@ -61,6 +61,9 @@ class Loaders:
         #: GraphQL views of loaded trees, by id() of their snapshot (see service_jobs.types).
         self.tree_views: dict[int, Any] = {}
         self.service_data_by_tree_id = DataLoader(self._service_data, max_batch_size=MAX_BATCH)
+        #: GraphQL service data objects by tree id, built once per request (the compiled
+        #: path's, see service_jobs.service_data.ServiceDataOf).
+        self.service_data_objects: dict[str, Any] = {}
         self.appointments_by_job_id = DataLoader(self._appointments, max_batch_size=MAX_BATCH)
         self.documents_by_appointment_id = DataLoader(self._documents, max_batch_size=MAX_BATCH)
         if tracer is not None:
@@ -136,10 +139,11 @@ class Loaders:
             return snapshot
 
     async def _service_data(self, tree_ids: Sequence[str]) -> list[ServiceDataState | None]:
-        """Only for trees the caller may see (callers pass ids of visible jobs and trees)."""
-        async with self._db() as session:
-            repo = ServiceDataRepository(session, self._tenant)
-            return [await repo.load(tree_id) for tree_id in tree_ids]
+        """Only for trees the caller may see (callers pass ids of visible jobs and trees):
+        one statement for them all."""
+        async with self._read_connection() as connection:
+            found = await service_data_of_trees(connection, self._tenant, tree_ids)
+        return [found.get(tree_id) for tree_id in tree_ids]
 
     async def _appointments(self, job_ids: Sequence[str]) -> list[list[tables.Appointment]]:
         async with self._db() as session:

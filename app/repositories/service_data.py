@@ -7,15 +7,23 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlmodel import col
 from sqlmodel import select as model_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import tables
 from app.db.core import execute_core
+from app.db.row_reads import ReadConnection
 from app.db.types import utcnow
 from app.domain.service_data import Held, ServiceItem, Usage
+from app.repositories.tree_reads import (
+    decoded_rows,
+    in_list,
+    kept_statement,
+    list_parameter,
+    undecoded_column,
+)
 
 SD = tables.ServiceData
 ITEM = tables.ServiceDataItem
@@ -34,6 +42,102 @@ class ServiceDataState:
     last_modified: Any
     items: dict[str, ServiceItem] = field(default_factory=dict)
     articles: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+#: What a service data's state is made of: one row per usage of each item (an item without
+#: usages, a service data without items: one row with NULLs on the right).
+_STATE_COLUMNS: tuple[Any, ...] = (
+    col(SD.id).label("sd_id"),
+    col(SD.version),
+    col(SD.created),
+    col(SD.last_modified),
+    col(ITEM.id).label("item_id"),
+    col(ITEM.article),
+    col(ITEM.quantity),
+    col(USE.service_job_id),
+    col(USE.sequence),
+    col(USE.applied_quantity),
+    col(USE.items_returnable),
+)
+
+
+def state_of(tree_id: str, rows: Sequence[Any]) -> ServiceDataState:
+    """A tree's service data from its rows (_STATE_COLUMNS, items in position order and each
+    item's usages in sequence order; at least one row)."""
+    first = rows[0]
+    state = ServiceDataState(
+        id=first.sd_id,
+        linked_service_jobs_id=tree_id,
+        version=first.version,
+        created=first.created,
+        last_modified=first.last_modified,
+    )
+    usages: dict[str, list[Usage]] = {}
+    for row in rows:
+        if row.item_id is None:
+            continue
+        if row.item_id not in state.articles:
+            state.articles[row.item_id] = row.article
+            usages[row.item_id] = []
+            state.items[row.item_id] = ServiceItem(
+                row.item_id, row.article["tenantArticleId"], row.quantity
+            )
+        if row.service_job_id is not None:
+            usages[row.item_id].append(
+                Usage(
+                    row.service_job_id,
+                    row.sequence,
+                    row.applied_quantity,
+                    row.items_returnable,
+                )
+            )
+    for item_id, item_usages in usages.items():
+        state.items[item_id] = ServiceItem(
+            item_id,
+            state.items[item_id].tenant_article_id,
+            state.items[item_id].quantity,
+            tuple(item_usages),
+        )
+    return state
+
+
+def _states_of_trees(postgresql: bool) -> Any:
+    columns = [undecoded_column(column) for column in _STATE_COLUMNS]
+    return (
+        select(col(SD.linked_service_jobs_id).label("tree_id"), *(c for c, _ in columns))
+        .select_from(SD)
+        .outerjoin(ITEM, col(ITEM.service_data_id) == col(SD.id))
+        .outerjoin(USE, col(USE.service_data_item_id) == col(ITEM.id))
+        .where(
+            in_list(col(SD.linked_service_jobs_id), "tree_ids", postgresql),
+            col(SD.tenant) == bindparam("tenant"),
+        )
+        .order_by(col(SD.linked_service_jobs_id), col(ITEM.position), col(USE.sequence))
+    )
+
+
+#: How _states_of_trees' cells are decoded (JSON, timestamps, SQLite's booleans).
+_STATE_DECODERS = {
+    column.name: decode
+    for column, decode in map(undecoded_column, _STATE_COLUMNS)
+    if decode is not None
+}
+
+
+async def service_data_of_trees(
+    reads: ReadConnection, tenant: str, tree_ids: Sequence[str]
+) -> dict[str, ServiceDataState]:
+    """The service data of these trees in one statement (for the API's reads: driver rows,
+    no transaction), by tree; a tree without any is absent."""
+    postgresql = reads.postgresql
+    names, records = await reads.rows(
+        kept_statement(("service data of trees", postgresql), lambda: _states_of_trees(postgresql)),
+        {"tree_ids": list_parameter(tree_ids, postgresql), "tenant": tenant},
+    )
+    grouped: dict[str, list[Any]] = {}
+    for row in decoded_rows(records, names, _STATE_DECODERS, names):
+        grouped.setdefault(row.tree_id, []).append(row)
+    return {tree_id: state_of(tree_id, rows) for tree_id, rows in grouped.items()}
 
 
 class ServiceDataRepository:
@@ -88,19 +192,7 @@ class ServiceDataRepository:
         rows = (
             await execute_core(
                 self.session,
-                select(
-                    col(SD.id).label("sd_id"),
-                    col(SD.version),
-                    col(SD.created),
-                    col(SD.last_modified),
-                    col(ITEM.id).label("item_id"),
-                    col(ITEM.article),
-                    col(ITEM.quantity),
-                    col(USE.service_job_id),
-                    col(USE.sequence),
-                    col(USE.applied_quantity),
-                    col(USE.items_returnable),
-                )
+                select(*_STATE_COLUMNS)
                 .select_from(SD)
                 .outerjoin(ITEM, col(ITEM.service_data_id) == col(SD.id))
                 .outerjoin(USE, col(USE.service_data_item_id) == col(ITEM.id))
@@ -108,43 +200,7 @@ class ServiceDataRepository:
                 .order_by(col(ITEM.position), col(USE.sequence)),
             )
         ).all()
-        if not rows:
-            return None
-        first = rows[0]
-        state = ServiceDataState(
-            id=first.sd_id,
-            linked_service_jobs_id=tree_id,
-            version=first.version,
-            created=first.created,
-            last_modified=first.last_modified,
-        )
-        usages: dict[str, list[Usage]] = {}
-        for row in rows:
-            if row.item_id is None:
-                continue
-            if row.item_id not in state.articles:
-                state.articles[row.item_id] = row.article
-                usages[row.item_id] = []
-                state.items[row.item_id] = ServiceItem(
-                    row.item_id, row.article["tenantArticleId"], row.quantity
-                )
-            if row.service_job_id is not None:
-                usages[row.item_id].append(
-                    Usage(
-                        row.service_job_id,
-                        row.sequence,
-                        row.applied_quantity,
-                        row.items_returnable,
-                    )
-                )
-        for item_id, item_usages in usages.items():
-            state.items[item_id] = ServiceItem(
-                item_id,
-                state.items[item_id].tenant_article_id,
-                state.items[item_id].quantity,
-                tuple(item_usages),
-            )
-        return state
+        return state_of(tree_id, rows) if rows else None
 
     async def get(self, service_data_id: str) -> tables.ServiceData | None:
         result = await self.session.exec(

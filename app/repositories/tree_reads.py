@@ -129,18 +129,24 @@ def undecoded_columns(
     columns: list[ColumnElement[Any]] = []
     decoders: dict[str, Callable[[Any], Any]] = {}
     for column in table.columns:
-        if isinstance(column.type, JSON):
-            columns.append(cast(column, Text).label(column.name))
-            decoders[column.name] = orjson.loads
-        elif isinstance(column.type, UTCDateTime):
-            columns.append(type_coerce(column, NullType()).label(column.name))
-            decoders[column.name] = utc_datetime
-        elif isinstance(column.type, Boolean):  # SQLite returns 0 and 1
-            columns.append(type_coerce(column, NullType()).label(column.name))
-            decoders[column.name] = bool
-        else:
-            columns.append(column)
+        selected, decode = undecoded_column(column)
+        columns.append(selected)
+        if decode is not None:
+            decoders[column.name] = decode
     return columns, decoders
+
+
+def undecoded_column(column: Any) -> tuple[ColumnElement[Any], Callable[[Any], Any] | None]:
+    """A column (or a labelled one) as the driver returns it, under its name, and how to
+    decode its cells (None: as they are); see undecoded_columns."""
+    name = column.name
+    if isinstance(column.type, JSON):
+        return cast(column, Text).label(name), orjson.loads
+    if isinstance(column.type, UTCDateTime):
+        return type_coerce(column, NullType()).label(name), utc_datetime
+    if isinstance(column.type, Boolean):  # SQLite returns 0 and 1
+        return type_coerce(column, NullType()).label(name), bool
+    return column, None
 
 
 JOB_COLUMNS, JOB_DECODERS = undecoded_columns(JOB.__table__)  # type: ignore[attr-defined]
@@ -502,6 +508,38 @@ def _trees_items_statement(columns: frozenset[str] | None, postgresql: bool) -> 
         )
         .order_by(col(ITEM.position))  # grouped by job below (see _tree_items_statement)
     )
+
+
+def _jobs_of_trees(postgresql: bool) -> Any:
+    return (
+        select(
+            col(LINK.linked_service_jobs_id).label("tree_id"),
+            col(TREE.facility_ref),
+            col(LINK.service_job_id),
+        )
+        .join(TREE, col(TREE.id) == col(LINK.linked_service_jobs_id))
+        .where(
+            in_list(col(LINK.linked_service_jobs_id), "tree_ids", postgresql),
+            col(LINK.tenant) == bindparam("tenant"),
+        )
+        .order_by(col(LINK.linked_service_jobs_id), col(LINK.position))
+    )
+
+
+async def job_ids_of_trees(
+    reads: ReadConnection, tenant: str, tree_ids: Sequence[str]
+) -> dict[str, tuple[str, list[str]]]:
+    """The ids of these trees' jobs in one statement, by tree: its facility and its jobs in
+    the order a tree read gives them (its links' order)."""
+    postgresql = reads.postgresql
+    _, records = await reads.rows(
+        kept_statement(("jobs of trees", postgresql), lambda: _jobs_of_trees(postgresql)),
+        {"tree_ids": list_parameter(tree_ids, postgresql), "tenant": tenant},
+    )
+    found: dict[str, tuple[str, list[str]]] = {}
+    for tree_id, facility, job_id in records:
+        found.setdefault(tree_id, (facility, []))[1].append(job_id)
+    return found
 
 
 async def load_trees(

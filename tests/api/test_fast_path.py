@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth import issue_token
 from app.db.engine import SessionFactory
+from app.graphql.appointments.types import APPOINTMENTS_OF_JOBS
+from app.graphql.read_path.sources import StepAside
 from app.graphql.service_jobs.types import ServiceJob
 from app.services.seeding import seed
 from app.settings import Settings
@@ -130,7 +132,7 @@ CORPUS = [
     """query($id: ID!) { linkedServiceJobs(id: $id) { allServiceJobLinks { serviceJob {
       id description customServiceRef inheritedLineItems { serviceJobRef id quantity }
       additionalInformation { id name value } requiredLineItems { quantity } } } } }""",
-    # a field the fast path cannot answer from memory: everything steps aside
+    # relations the tree does not hold: fetched for the whole tree, then the walk
     """query($id: ID!) { linkedServiceJobs(id: $id) { id serviceData { version }
       serviceJobLinks { id serviceJob { appointments { appointmentId } } } } }""",
     # a tree that does not exist
@@ -247,11 +249,21 @@ async def test_the_fast_path_really_answers_the_tree_queries(
             headers=headers,
         )
         assert "errors" not in response.json()
-    assert "LinkedServiceJobs" not in seen
     await fast.post(
         "/graphql", json={"query": CORPUS[5], "variables": {"id": TREE}}, headers=headers
     )
-    assert "LinkedServiceJobs" in seen  # the async serviceData field made it step aside
+    assert "LinkedServiceJobs" not in seen
+
+    # The spy does see a tree when the walk steps aside (a relation saying it cannot).
+    async def cannot(context: Any, parents: Any) -> Any:
+        raise StepAside
+
+    monkeypatch.setattr(APPOINTMENTS_OF_JOBS, "fetch", cannot)
+    response = await fast.post(
+        "/graphql", json={"query": CORPUS[5], "variables": {"id": TREE}}, headers=headers
+    )
+    assert "errors" not in response.json()
+    assert "LinkedServiceJobs" in seen
 
 
 def nested_links(levels: int) -> str:

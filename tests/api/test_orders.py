@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.graphql import fast_path
+from app.settings import Settings
+from tests.api.test_fast_path import same
+from tests.conftest import StatementCounter
 from tests.support.graphql import GraphQLClient
 from tests.support.jobs import TARGET, action, finish, service
+from tests.support.read_path import both_paths
 
 CREATE = """mutation($input: CreateOrderInput!) { createOrder(input: $input) {
   order { tenantOrderId status
@@ -164,3 +171,46 @@ async def test_an_order_id_is_unique_per_tenant(gql: GraphQLClient) -> None:
     again = await create(gql, "order-5", [item("step")])
     assert [e["code"] for e in again["userErrors"]] == ["CONFLICT"]
     assert (await gql.as_tenant("globex")(ORDER, {"id": "order-5"}))["order"] is None
+
+
+ORDER_TREES = """query($id: String!) { order(tenantOrderId: $id) { id status
+  serviceJobs { id linkedServiceJobs { id version } serviceJobLink { depth } }
+  linkedServiceJobs { id status allServiceJobLinks { depth serviceJob { id status } } } } }"""
+
+
+async def test_an_orders_trees_answer_identically_in_fixed_statements(
+    gql: GraphQLClient,
+    settings: Settings,
+    engine: AsyncEngine,
+    sql: StatementCounter,
+) -> None:
+    """Order.linkedServiceJobs, and its jobs' trees and links, read at once by the compiled
+    path: the same answer as graphql-core's."""
+    await service(gql, "parent")
+    await service(gql, "child")
+    for order_id in ("order-1", "order-2"):
+        made = await create(gql, order_id, [item("parent", item("child")), item("child")])
+        assert made["userErrors"] == []
+    async with both_paths(settings, engine) as clients:
+        before = fast_path.OUTCOMES["compiled"]
+        answer = await same(clients, ORDER_TREES, {"id": "order-1"})
+        assert "errors" not in answer, answer
+        order = answer["data"]["order"]
+        assert len(order["linkedServiceJobs"]) == 1
+        assert {job["linkedServiceJobs"]["id"] for job in order["serviceJobs"]} == {
+            tree["id"] for tree in order["linkedServiceJobs"]
+        }
+        assert fast_path.OUTCOMES["compiled"] - before == 2
+        # The order, its jobs, then its trees at once (the tree, its links with their
+        # jobs); its jobs' trees and links are the order's, read already. (The order is
+        # still read through its repository, in a read transaction on PostgreSQL.)
+        fast, _, headers = clients
+        sql.reset()
+        response = await fast.post(
+            "/graphql",
+            json={"query": ORDER_TREES, "variables": {"id": "order-2"}},
+            headers=headers,
+        )
+        assert response.json()["data"]["order"]["linkedServiceJobs"]
+        assert sql.count == 4, sql.statements
+        assert fast_path.OUTCOMES["compiled"] - before == 3

@@ -75,7 +75,8 @@ CORPUS: list[str] = [
       { totalCount nodes { id status } } }""",
     """{ serviceJobs(first: 50, filter: {searchTerm: "art-1"}) { nodes { id lineItems {
       article { tenantArticleId } } } } }""",
-    # fields graphql-core resolves: the whole root steps aside
+    # fields read by batched relations (appointments, service data, the job's tree and link)
+    # and one read only in a tree read whole (inheritedLineItems: the root steps aside)
     """query($id: ID!) { serviceJob(id: $id) { id appointments { appointmentId }
       serviceData { version } linkedServiceJobs { id status } serviceJobLink { id depth }
       inheritedLineItems { serviceJobRef id } } }""",

@@ -228,3 +228,80 @@ async def test_no_other_tenants_appointments_or_documents(
     text = str(answer)
     assert "intruder" not in text
     assert "encrypted" not in text
+
+
+CANCEL = """mutation($input: CancelServiceJobInput!) { cancelServiceJob(input: $input) {
+  userErrors { message } } }"""
+CANCEL_REASONS = """query($locale: Locale) { serviceJobs(first: 60) { nodes { id status
+  statusInformation { status reason cancelReason { reason reasonCode reasonLocalized
+    inLocale: reason(locale: $locale) } } } } }"""
+
+
+async def test_cancel_reasons_answer_identically(clients: Clients) -> None:
+    """A reason given as text, one given per locale (in the caller's locale, or the one
+    asked for): the compiled walk picks the same text as graphql-core."""
+    fast, _, headers = clients
+    page = await same(clients, "{ serviceJobs(first: 60) { nodes { id version } } }", {})
+    nodes = page["data"]["serviceJobs"]["nodes"]
+    reasons: list[dict[str, Any]] = [
+        {"reason": "worn out"},
+        {"reasonLocalized": {"de_DE": "Kaputt", "en_US": "Broken"}},
+    ]
+    for node, reason in zip(nodes[-2:], reasons, strict=True):
+        variables = {"input": {"id": node["id"], "version": node["version"], **reason}}
+        response = await fast.post(
+            "/graphql", json={"query": CANCEL, "variables": variables}, headers=headers
+        )
+        assert response.json()["data"]["cancelServiceJob"]["userErrors"] == []
+    before = fast_path.OUTCOMES["compiled"]
+    for locale in ("de_DE", "fr_FR", None):
+        answer = await same(clients, CANCEL_REASONS, {"locale": locale})
+        given = {
+            node["statusInformation"]["cancelReason"]["inLocale"]
+            for node in answer["data"]["serviceJobs"]["nodes"]
+            if node["statusInformation"]["cancelReason"]
+        }
+        assert given == {"worn out", "Kaputt" if locale == "de_DE" else "Broken"}
+    assert fast_path.OUTCOMES["compiled"] - before == 6
+
+
+SERVICE_DATA = """id version linkedServiceJobsRef created lastModified serviceJobRefs
+  availableLineItems { id quantity availableQuantity article { tenantArticleId title }
+    executedServiceJobData { serviceJobRef sequence appliedQuantity itemsReturnable } }"""
+SERVICE_DATA_OF_A_PAGE = (
+    f"{{ serviceJobs(first: 60) {{ nodes {{ id serviceData {{ {SERVICE_DATA} }} }} }} }}"
+)
+#: The tree's and every job's: one read of the service data, its jobs read with the tree.
+SERVICE_DATA_IN_A_TREE = (
+    f"query($tree: ID!) {{ linkedServiceJobs(id: $tree) {{ id serviceData {{ {SERVICE_DATA} }} "
+    "allServiceJobLinks { id serviceJob { id serviceData { id version serviceJobRefs } } } } }"
+)
+
+
+async def test_service_data_answers_identically(clients: Clients) -> None:
+    before = fast_path.OUTCOMES["compiled"]
+    page = await same(clients, SERVICE_DATA_OF_A_PAGE, VARIABLES)
+    assert "errors" not in page, page
+    held = [node["serviceData"] for node in page["data"]["serviceJobs"]["nodes"]]
+    assert len({data["id"] for data in held}) == 2  # one per tree
+    assert all(len(data["serviceJobRefs"]) in (40, 15) for data in held)
+    tree = await same(clients, SERVICE_DATA_IN_A_TREE, VARIABLES)
+    assert tree["data"]["linkedServiceJobs"]["serviceData"]["linkedServiceJobsRef"] == TREE
+    assert fast_path.OUTCOMES["compiled"] - before == 4
+
+
+@pytest.mark.parametrize(
+    ("query", "statements"),
+    [
+        (SERVICE_DATA_OF_A_PAGE, 3),  # the page, its trees' service data, their jobs' ids
+        (SERVICE_DATA_IN_A_TREE, 4),  # the tree, its jobs, its service data, its jobs' ids
+    ],
+)
+async def test_service_data_is_one_statement_per_level(
+    clients: Clients,
+    sql: StatementCounter,
+    transactions: list[str],
+    query: str,
+    statements: int,
+) -> None:
+    await assert_compiled_read(clients, sql, transactions, query, VARIABLES, statements)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from app.graphql.common.scalars import LocalizedText
 from app.graphql.context import Context
 from app.graphql.custom_services.enums import AdditionalInformationValueType
 from app.graphql.custom_services.types import LocaleArg, localized
-from app.graphql.read_path.sources import localized_text, reads
+from app.graphql.read_path.sources import Getter, localized_text, reads
 from app.graphql.service_jobs.enums import ServiceJobStatus
 
 
@@ -63,6 +64,13 @@ class AssignedUser:
     )
 
 
+def _given_reason(context: Any, args: Mapping[str, Any]) -> Getter:
+    """CancelReason.reason: the text given, else the localized reason in the caller's
+    locales (the `locale` argument first)."""
+    in_locale = localized_text("reason_localized")(context, args)
+    return lambda reason: reason._reason if reason._reason is not None else in_locale(reason)
+
+
 @strawberry.type(
     description="Why a job was cancelled: free text and its translations for any job, the "
     "marketplace's reason code for a marketplace job (as in the \u201cClose service jobs\u201d "
@@ -82,7 +90,8 @@ class CancelReason:
     @strawberry.field(
         description="The reason: the free text given (for a marketplace job '<code>: <the "
         "text, else the code's description>'), else reasonLocalized in the caller's locale; "
-        "null if neither was given."
+        "null if neither was given.",
+        metadata=reads(getter=_given_reason),
     )
     def reason(self, info: strawberry.Info[Context, None], locale: LocaleArg = None) -> str | None:
         if self._reason is not None:

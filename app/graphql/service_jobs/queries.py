@@ -59,6 +59,7 @@ def row_job(row: Any) -> ServiceJob:
         _snapshot=None,
         _appointments=None,
         _tree_view=None,
+        _service_data=None,
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
@@ -10,7 +12,10 @@ from app.domain.trees import MAX_DEPTH
 from app.graphql.common.articles import Article
 from app.graphql.context import Context
 from app.graphql.cost import bounded
+from app.graphql.read_path.relations import distinct
+from app.graphql.read_path.sources import StepAside, reads, row_value
 from app.repositories.service_data import ServiceDataState
+from app.repositories.tree_reads import job_ids_of_trees
 
 
 @strawberry.type(description="One job's use of an item.")
@@ -47,6 +52,33 @@ class AvailableLineItem:
     )
 
 
+def _job_refs_of(service_data: Any) -> list[strawberry.ID]:
+    refs = service_data._job_refs
+    if refs is None:
+        raise StepAside
+    return refs  # type: ignore[no-any-return]
+
+
+class JobsOfServiceData:
+    """`ServiceData.serviceJobRefs`: the job ids of every service data's tree of a level, in
+    one statement (none for a tree the caller may not see, as its tree read would give)."""
+
+    async def fetch(self, context: Any, parents: Sequence[Any]) -> Sequence[Any]:
+        missing = [data for data in parents if data._job_refs is None]
+        if missing:
+            trees = distinct(str(data.linked_service_jobs_ref) for data in missing)
+            async with context.read_connection() as connection:
+                found = await job_ids_of_trees(connection, context.viewer.tenant, trees)
+            sees = context.viewer.sees_facility
+            for data in missing:
+                facility, jobs = found.get(str(data.linked_service_jobs_ref), ("", []))
+                data._job_refs = list(jobs) if jobs and sees(facility) else []
+        return ()
+
+
+JOBS_OF_SERVICE_DATA = JobsOfServiceData()
+
+
 @strawberry.type(description="The items of one tree and which of its jobs use them.")
 class ServiceData:
     id: strawberry.ID = strawberry.field(description="Id of the service data.")
@@ -60,8 +92,16 @@ class ServiceData:
     created: datetime = strawberry.field(description="When it was created (UTC).")
     last_modified: datetime = strawberry.field(description="When it last changed (UTC).")
 
-    @strawberry.field(description="Every job of the tree; they share this service data.")
+    #: Its tree's job ids when a level's read attached them (JOBS_OF_SERVICE_DATA).
+    _job_refs: strawberry.Private[list[strawberry.ID] | None] = None
+
+    @strawberry.field(
+        description="Every job of the tree; they share this service data.",
+        metadata=reads(getter=row_value(_job_refs_of), relation=JOBS_OF_SERVICE_DATA),
+    )
     async def service_job_refs(self, info: strawberry.Info[Context, None]) -> list[strawberry.ID]:
+        if self._job_refs is not None:
+            return self._job_refs
         snapshot = await info.context.loaders.tree_by_id.load(str(self.linked_service_jobs_ref))
         return [strawberry.ID(i) for i in snapshot.jobs] if snapshot else []
 
@@ -97,3 +137,39 @@ class ServiceData:
 async def service_data_of_tree(context: Context, tree_id: str) -> ServiceData | None:
     state = await context.loaders.service_data_by_tree_id.load(tree_id)
     return ServiceData.from_state(state) if state else None
+
+
+def service_data_held(holder: Any) -> ServiceData | None:
+    """The service data a level's read attached to a job or a tree (SERVICE_DATA_OF_JOBS,
+    SERVICE_DATA_OF_TREES): a 1-tuple, since None is a value (a tree without any)."""
+    held = holder._service_data
+    if held is None:
+        raise StepAside
+    return held[0]  # type: ignore[no-any-return]
+
+
+class ServiceDataOf:
+    """The service data of the trees of every parent of a level (jobs or trees), read in
+    one statement, one object per tree."""
+
+    def __init__(self, tree_of: Callable[[Any], str]) -> None:
+        self.tree_of = tree_of
+
+    async def fetch(self, context: Any, parents: Sequence[Any]) -> Sequence[Any]:
+        missing = [parent for parent in parents if parent._service_data is None]
+        if missing:
+            # Each tree's read once per request (the loader's cache) and its object built
+            # once, whatever the number of levels asking for it.
+            made = context.loaders.service_data_objects
+            unbuilt = distinct(tree for tree in map(self.tree_of, missing) if tree not in made)
+            states = await context.loaders.service_data_by_tree_id.load_many(unbuilt)
+            for tree, state in zip(unbuilt, states, strict=True):
+                made[tree] = None if state is None else ServiceData.from_state(state)
+            for parent in missing:
+                parent._service_data = (made[self.tree_of(parent)],)
+        children = {id(held[0]): held[0] for p in parents if (held := p._service_data)[0]}
+        return list(children.values())
+
+
+SERVICE_DATA_OF_JOBS = ServiceDataOf(lambda job: str(job.linked_service_jobs_ref))
+SERVICE_DATA_OF_TREES = ServiceDataOf(lambda tree: str(tree.id))

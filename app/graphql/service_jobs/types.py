@@ -32,7 +32,6 @@ from app.graphql.read_path.sources import (
     localized_text,
     read_whole,
     reads,
-    resolved_by_graphql_core,
     row_fields,
     row_value,
 )
@@ -44,7 +43,13 @@ from app.graphql.service_jobs.details import (
 )
 from app.graphql.service_jobs.enums import ServiceJobStatus, ServiceJobSubStatus
 from app.graphql.service_jobs.line_items import InheritedLineItem, LineItem, TreeLineItem
-from app.graphql.service_jobs.service_data import ServiceData, service_data_of_tree
+from app.graphql.service_jobs.service_data import (
+    SERVICE_DATA_OF_JOBS,
+    SERVICE_DATA_OF_TREES,
+    ServiceData,
+    service_data_held,
+    service_data_of_tree,
+)
 from app.repositories.tree_reads import TreeSnapshot
 
 if TYPE_CHECKING:
@@ -228,6 +233,9 @@ class ServiceJob:
     #: (TREES_OF_JOBS): the request's tree views keep the view, and a job of the tree itself
     #: must not keep it (a reference cycle would outlive the request).
     _tree_view: strawberry.Private[Any] = None
+    #: Its tree's service data when a level's read attached it (SERVICE_DATA_OF_JOBS), in a
+    #: 1-tuple (None is a value: a tree without any).
+    _service_data: strawberry.Private[Any] = None
 
     # Nested details are computed when asked for: a tree read builds a thousand jobs.
 
@@ -316,9 +324,15 @@ class ServiceJob:
 
     @strawberry.field(
         description="The service data of the job's tree.",
-        metadata=resolved_by_graphql_core("not a batched relation yet: loaded per tree"),
+        metadata=reads(
+            "linked_service_jobs_id",
+            getter=row_value(service_data_held),
+            relation=SERVICE_DATA_OF_JOBS,
+        ),
     )
     async def service_data(self, info: strawberry.Info[Context, None]) -> ServiceData | None:
+        if self._service_data is not None:
+            return self._service_data[0]  # type: ignore[no-any-return]
         return await service_data_of_tree(info.context, str(self.linked_service_jobs_ref))
 
     @strawberry.field(
@@ -427,6 +441,7 @@ class ServiceJob:
             _snapshot=None,
             _appointments=None,
             _tree_view=None,
+            _service_data=None,
         )
 
     @classmethod
@@ -442,6 +457,7 @@ class ServiceJob:
             _snapshot=snapshot,
             _appointments=None,
             _tree_view=None,
+            _service_data=None,
         )
 
 
@@ -505,8 +521,16 @@ class LinkedServiceJobs:
     last_modified: datetime = strawberry.field(description="When it last changed (UTC).")
     version: int = strawberry.field(description="Bumps on every change inside the tree.")
 
-    @strawberry.field(description="The items of the tree and which jobs use them.")
+    #: Its service data when a level's read attached it (SERVICE_DATA_OF_TREES), in a 1-tuple.
+    _service_data: strawberry.Private[tuple[ServiceData | None] | None] = None
+
+    @strawberry.field(
+        description="The items of the tree and which jobs use them.",
+        metadata=reads(getter=row_value(service_data_held), relation=SERVICE_DATA_OF_TREES),
+    )
     async def service_data(self, info: strawberry.Info[Context, None]) -> ServiceData | None:
+        if self._service_data is not None:
+            return self._service_data[0]
         return await service_data_of_tree(info.context, str(self.id))
 
 
