@@ -305,3 +305,25 @@ async def test_service_data_is_one_statement_per_level(
     statements: int,
 ) -> None:
     await assert_compiled_read(clients, sql, transactions, query, VARIABLES, statements)
+
+
+INHERITED = """query($id: ID!) { serviceJob(id: $id) { id
+  inheritedLineItems { serviceJobRef id quantity scannableCodes article { tenantArticleId } } } }
+"""
+INHERITED_OF_A_PAGE = """{ serviceJobs(first: 60) { nodes { id
+  inheritedLineItems { serviceJobRef id quantity } } } }"""
+
+
+async def test_inherited_line_items_outside_a_tree_answer_identically(
+    clients: Clients, sql: StatementCounter, transactions: list[str]
+) -> None:
+    """A job's inheritedLineItems outside a tree: its tree read whole (once for a page's
+    jobs, whatever the number of trees), the same answer as graphql-core's."""
+    before = fast_path.OUTCOMES["compiled"]
+    root = await same(clients, INHERITED, {"id": "0b5d6f1e-0000-4000-a000-000000000000"})
+    assert root["data"]["serviceJob"]["inheritedLineItems"]  # the root job inherits them all
+    page = await same(clients, INHERITED_OF_A_PAGE, {})
+    assert "errors" not in page, page
+    assert fast_path.OUTCOMES["compiled"] - before == 4
+    # The page, its trees, their links with their jobs, their line items.
+    await assert_compiled_read(clients, sql, transactions, INHERITED_OF_A_PAGE, {}, 4)

@@ -106,23 +106,43 @@ def _link_of(job: Any) -> ServiceJobLink:
     return view.links[view.snapshot.shape.link_of_job[str(job.id)]]
 
 
-async def _attach_tree_views(context: Any, jobs: Sequence[Any]) -> list[Any]:
-    """Attaches the view of its tree to every job of a level without one, reading the trees
+async def _attach_snapshots(context: Any, jobs: Sequence[Any]) -> None:
+    """Attaches its tree's snapshot to every job of a level without one, reading the trees
     not read yet at once (three statements however many, by the request's tree loader,
-    which the resolvers share); returns the jobs."""
-    missing = [job for job in jobs if job._tree_view is None]
-    unread = distinct(str(job.linked_service_jobs_ref) for job in missing if job._snapshot is None)
+    which the resolvers share)."""
+    unread = distinct(str(job.linked_service_jobs_ref) for job in jobs if job._snapshot is None)
+    if not unread:
+        return
     found = dict(zip(unread, await context.loaders.tree_by_id.load_many(unread), strict=True))
-    views = context.loaders.tree_views
-    for job in missing:
-        snapshot = job._snapshot
-        if snapshot is None:
+    for job in jobs:
+        if job._snapshot is None:
             snapshot = found[str(job.linked_service_jobs_ref)]
             if snapshot is None:  # a visible job's tree is visible: graphql-core says why not
                 raise StepAside
             job._snapshot = snapshot
-        job._tree_view = weakref.ref(view_of_snapshot(snapshot, views))
+
+
+async def _attach_tree_views(context: Any, jobs: Sequence[Any]) -> list[Any]:
+    """Attaches the view of its tree to every job of a level without one (_attach_snapshots);
+    returns the jobs."""
+    missing = [job for job in jobs if job._tree_view is None]
+    await _attach_snapshots(context, missing)
+    views = context.loaders.tree_views
+    for job in missing:
+        job._tree_view = weakref.ref(view_of_snapshot(job._snapshot, views))
     return list(jobs)
+
+
+class SnapshotsOfJobs:
+    """`ServiceJob.inheritedLineItems` outside a tree: the trees of every job of a level,
+    read at once, whose line items the field reads (a tree read whole holds them)."""
+
+    async def fetch(self, context: Any, parents: Sequence[Any]) -> Sequence[Any]:
+        await _attach_snapshots(context, parents)
+        return ()
+
+
+SNAPSHOTS_OF_JOBS = SnapshotsOfJobs()
 
 
 class TreesOfJobs:
@@ -381,9 +401,10 @@ class ServiceJob:
         description="Line items of every job beneath this one in its tree, with their origin: "
         "passed on to this job, they count towards its requiredLineItems.",
         metadata=reads(
+            "linked_service_jobs_id",
             getter=row_value(_inherited_in_snapshot),
+            relation=SNAPSHOTS_OF_JOBS,
             line_items=("article", "quantity", "scannable_codes"),
-            tree_only=True,
         ),
     )
     async def inherited_line_items(

@@ -27,6 +27,7 @@ from graphql import (
     visit,
 )
 
+from app.graphql.read_path.relations import LINE_ITEMS_OF_JOBS
 from app.graphql.read_path.sources import BACKREF, Source, source_of
 from app.lru import MAX_CACHED_TEXT, Lru
 from app.repositories.tree_reads import TreeColumns
@@ -53,12 +54,13 @@ class ColumnPlanner:
             ).items()
             if columns is not None and name != "__typename"
         }
-        #: Those of them whose items are the job's own (a batched relation fetches them).
+        #: Those of them whose items are the job's own (the line items relation fetches
+        #: them; inheritedLineItems reads those of the jobs beneath, with the tree).
         self.own_items_fields = frozenset(
             name
             for name in self.items_of_job_field
             if (source := _source(schema, JOB_TYPE, name)) is not None
-            and source.relation is not None
+            and source.relation is LINE_ITEMS_OF_JOBS
         )
 
     def for_document(self, text: str | None, document: DocumentNode) -> TreeColumns | None:
