@@ -584,7 +584,7 @@ class ReadPathExecutor(BudgetedExecutor):
             return None
         source = source_of(field)
         if source is not None:
-            if source.graphql_core is not None or (source.tree_only and not in_tree):
+            if source.graphql_core is not None:
                 return None
             if source.getter is not None:
                 return source.getter(self.context_value, args)

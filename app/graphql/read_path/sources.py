@@ -84,8 +84,6 @@ class Source:
     root: RootRead | None = None
     #: The field needs its job's line items, and reads these line item columns itself.
     line_items: tuple[str, ...] | None = None
-    #: The value is in memory only in a tree read whole (a tree snapshot).
-    tree_only: bool = False
     #: Why graphql-core resolves this field rather than the compiled walk (None: it does not).
     graphql_core: str | None = None
     #: How the field's value is made of its object's row when it is not its one column as it
@@ -103,7 +101,6 @@ def reads(
     relation: Relation | None = None,
     root: RootRead | None = None,
     line_items: tuple[str, ...] | None = None,
-    tree_only: bool = False,
     made: Getter | None = None,
     tree_parts: bool = False,
 ) -> dict[str, Source]:
@@ -115,7 +112,6 @@ def reads(
             relation,
             root,
             line_items,
-            tree_only,
             graphql_core=None,
             made=made,
             tree_parts=tree_parts,
@@ -136,8 +132,8 @@ WHOLE = "__read_whole__"
 def read_whole(cls: _T) -> _T:
     """Declares a Strawberry type whose objects are read whole, in memory, before they are
     completed (a tree: its links, jobs and line items in a fixed number of statements). The
-    compiled walk completes such an object wherever graphql-core meets it, and fields that
-    may only be read in one (`reads(..., tree_only=True)`) are read there."""
+    compiled walk completes such an object wherever graphql-core meets it; beneath it, a
+    field whose values the tree holds (a job's line items) is read from it, not fetched."""
     setattr(cls, WHOLE, True)
     return cls
 
