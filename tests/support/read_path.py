@@ -56,5 +56,5 @@ async def assert_compiled_read(
     assert "errors" not in response.json()
     assert sql.count == statements, sql.statements
     assert response.headers["x-sql-statements"] == str(statements)
-    assert transactions == []
+    assert transactions == [], transactions
     assert fast_path.OUTCOMES["compiled"] == before + 1

@@ -9,20 +9,25 @@ import strawberry
 from app.graphql.context import Context
 from app.graphql.orders.types import Order
 from app.graphql.read_path.sources import RootCall, reads
-from app.repositories.service_jobs import ServiceJobRepository
+from app.repositories.order_reads import order_with_jobs
 
 
 async def load_order(context: Context, tenant_order_id: str) -> Order | None:
-    """The order with its jobs (the resolver's and the read path's); null when there is none
-    or its facility is out of the caller's scope."""
+    """The order with its jobs (the resolver's and the read path's), in two statements
+    without a transaction, its jobs with the columns the document reads; null when there is
+    none or its facility is out of the caller's scope."""
     viewer = context.viewer
-    async with context.reads() as session:
-        repo = ServiceJobRepository(session, viewer.tenant)
-        row = await repo.order(tenant_order_id)
-        if row is None or not viewer.sees_facility(row.facility_ref):
-            return None
-        jobs = await repo.jobs_of_order(row)
-    return Order.build(row, jobs)
+    planned = context.tree_columns
+    async with context.read_connection() as connection:
+        found = await order_with_jobs(
+            connection,
+            viewer.tenant,
+            tenant_order_id,
+            None if planned is None else planned.job_columns,
+        )
+    if found is None or not viewer.sees_facility(found[0].facility_ref):
+        return None
+    return Order.of_rows(*found)
 
 
 @strawberry.type

@@ -14,6 +14,7 @@ from app.domain.orders import JobEnd, order_status
 from app.graphql.context import Context
 from app.graphql.read_path.relations import distinct
 from app.graphql.read_path.sources import StepAside, reads, row_value
+from app.graphql.service_jobs.queries import row_job
 from app.graphql.service_jobs.types import LinkedServiceJobs, ServiceJob, view_of_snapshot
 
 
@@ -94,7 +95,13 @@ class Order:
         ]
 
     @classmethod
-    def build(cls, row: tables.ServiceOrder, jobs: list[tables.ServiceJob]) -> Order:
+    def of_rows(cls, row: Any, jobs: list[Any]) -> Order:
+        """From driver rows of an order and its jobs (app/repositories/order_reads.py): its
+        jobs read through to their rows."""
+        return cls._made(row, jobs, [row_job(job) for job in jobs])
+
+    @classmethod
+    def _made(cls, row: Any, jobs: list[Any], service_jobs: list[ServiceJob]) -> Order:
         return cls(
             id=strawberry.ID(row.id),
             tenant_order_id=row.tenant_order_id,
@@ -103,7 +110,12 @@ class Order:
             marketplace_id=row.marketplace_id,
             service_type=row.service_type,
             status=OrderStatus[order_status([JobEnd(j.status, j.ended_at) for j in jobs])],
-            service_jobs=[ServiceJob.from_row(j) for j in jobs],
+            service_jobs=service_jobs,
             created=row.created,
             _tree_ids=list(dict.fromkeys(j.linked_service_jobs_id for j in jobs)),
         )
+
+    @classmethod
+    def build(cls, row: tables.ServiceOrder, jobs: list[tables.ServiceJob]) -> Order:
+        """From ORM rows of an order and its jobs (a mutation's answer)."""
+        return cls._made(row, jobs, [ServiceJob.from_row(job) for job in jobs])
