@@ -35,11 +35,13 @@ def _order_statement() -> Any:
     )
 
 
-def _jobs_statement(columns: frozenset[str] | None) -> Any:
+def _jobs_statement(
+    columns: frozenset[str] | None, items: frozenset[str] | None, postgresql: bool
+) -> Any:
     """The jobs carrying an order's id in the order's facility (a job elsewhere with the same
     label is not part of it), oldest first, as ServiceJobRepository.jobs_of_order reads them."""
     return (
-        select(*job_columns(columns, also=ORDER_JOB_COLUMNS))
+        select(*job_columns(columns, ORDER_JOB_COLUMNS, items, postgresql))
         .where(
             col(JOB.tenant) == bindparam("tenant"),
             col(JOB.tenant_order_id) == bindparam("tenant_order_id"),
@@ -50,17 +52,26 @@ def _jobs_statement(columns: frozenset[str] | None) -> Any:
 
 
 async def order_with_jobs(
-    reads: ReadConnection, tenant: str, tenant_order_id: str, columns: frozenset[str] | None
+    reads: ReadConnection,
+    tenant: str,
+    tenant_order_id: str,
+    columns: frozenset[str] | None,
+    items: frozenset[str] | None = None,
 ) -> tuple[LazyRow, list[LazyRow]] | None:
     """The order by the tenant's id and its jobs (`columns`: the job columns to read besides
-    ORDER_JOB_COLUMNS, None for all); None when there is no such order."""
+    ORDER_JOB_COLUMNS, None for all; `items`: line item columns to fold into their read, see
+    job_rows_of); None when there is no such order."""
     parameters = {"tenant": tenant, "tenant_order_id": tenant_order_id}
     names, records = await reads.rows(kept_statement(("order",), _order_statement), parameters)
     if not records:
         return None
     order = decoded_rows(records, names, ORDER_DECODERS, names)[0]
+    postgresql = reads.postgresql
     names, records = await reads.rows(
-        kept_statement(("jobs of order", columns), lambda: _jobs_statement(columns)),
+        kept_statement(
+            ("jobs of order", columns, items, postgresql),
+            lambda: _jobs_statement(columns, items, postgresql),
+        ),
         {**parameters, "facility_ref": order.facility_ref},
     )
-    return order, job_rows_of(names, records, columns)
+    return order, job_rows_of(names, records, columns, items, postgresql)

@@ -20,9 +20,10 @@ from app.settings import Settings
 from tests.api.test_fast_path import same
 from tests.api.test_orders import create, item
 from tests.api.test_webhooks import subscribed
+from tests.conftest import StatementCounter
 from tests.support.graphql import GraphQLClient
 from tests.support.jobs import service
-from tests.support.read_path import Clients, both_paths
+from tests.support.read_path import Clients, assert_compiled_read, both_paths
 
 
 @pytest.fixture
@@ -112,6 +113,21 @@ async def test_each_root_answers_identically_through_the_compiled_walk(clients: 
     assert data["__typename"] == "ServiceData"
     reasons = (await same(clients, REASONS, variables))["data"]
     assert reasons["heavy"] and reasons["default"]
+
+
+async def test_an_order_and_a_jobs_service_data_are_read_without_a_transaction(
+    clients: Clients, sql: StatementCounter, transactions: list[str]
+) -> None:
+    """Two statements each on a read connection: the order and its jobs; the job (its tree)
+    and its tree's service data."""
+    fast, _, headers = clients
+    order = await fast.post(
+        "/graphql", json={"query": ORDER, "variables": {"order": "order-1"}}, headers=headers
+    )
+    job = order.json()["data"]["order"]["serviceJobs"][0]["id"]
+    transactions.clear()
+    await assert_compiled_read(clients, sql, transactions, ORDER, {"order": "order-1"}, 2)
+    await assert_compiled_read(clients, sql, transactions, SERVICE_DATA, {"job": job}, 2)
 
 
 async def test_an_order_out_of_scope_and_a_missing_one_are_null_on_both_paths(

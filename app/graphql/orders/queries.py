@@ -9,21 +9,23 @@ import strawberry
 from app.graphql.context import Context
 from app.graphql.orders.types import Order
 from app.graphql.read_path.sources import RootCall, reads
+from app.graphql.service_jobs.queries import items_to_fold, job_columns_read
 from app.repositories.order_reads import order_with_jobs
 
 
 async def load_order(context: Context, tenant_order_id: str) -> Order | None:
     """The order with its jobs (the resolver's and the read path's), in two statements
-    without a transaction, its jobs with the columns the document reads; null when there is
+    without a transaction, its jobs with the columns the document reads (and their line
+    items, when it reads them); null when there is
     none or its facility is out of the caller's scope."""
     viewer = context.viewer
-    planned = context.tree_columns
     async with context.read_connection() as connection:
         found = await order_with_jobs(
             connection,
             viewer.tenant,
             tenant_order_id,
-            None if planned is None else planned.job_columns,
+            job_columns_read(context),
+            items_to_fold(context),
         )
     if found is None or not viewer.sees_facility(found[0].facility_ref):
         return None

@@ -33,13 +33,13 @@ from app.repositories.keyset import SortKey, Window
 from app.repositories.tree_reads import FOLDED_ITEMS, job_by_id
 
 
-def _job_columns(context: Context) -> frozenset[str] | None:
+def job_columns_read(context: Context) -> frozenset[str] | None:
     """The job columns the operation's fields read (None: all), see trees.columns."""
     planned = context.tree_columns
     return None if planned is None else planned.job_columns
 
 
-def _folded_items(context: Context) -> frozenset[str] | None:
+def items_to_fold(context: Context) -> frozenset[str] | None:
     """The line item columns to fold into a read of jobs (tree_reads.folded_items): those
     the operation reads when it reads the jobs' own line items; None: no items are read."""
     planned = context.tree_columns
@@ -69,9 +69,9 @@ class ServiceJobById:
     async def read(self, context: Context, arguments: Mapping[str, Any]) -> ServiceJob | None:
         viewer = context.viewer
         async with context.read_connection() as reads:
-            items = _folded_items(context)
+            items = items_to_fold(context)
             row = await job_by_id(
-                reads, viewer.tenant, str(arguments["id"]), _job_columns(context), items
+                reads, viewer.tenant, str(arguments["id"]), job_columns_read(context), items
             )
         if row is None or not viewer.sees_facility(row.facility_ref):
             return None
@@ -105,10 +105,10 @@ class ServiceJobPage:
     async def read(self, context: Context, arguments: Mapping[str, Any]) -> Connection[ServiceJob]:
         flt, key, window = _page_of(context, *(arguments.get(name) for name in PAGE_ARGUMENTS))
         viewer = context.viewer
-        items = _folded_items(context)
+        items = items_to_fold(context)
         async with context.read_connection() as reads:
             page = await JobSearch(None, viewer.tenant, viewer.facilities).page_rows(
-                reads, flt, key, window, _job_columns(context), items
+                reads, flt, key, window, job_columns_read(context), items
             )
 
         async def total() -> int:
