@@ -52,15 +52,8 @@ def row_job(row: Any) -> ServiceJob:
     """A job over a row of pruned columns, read through (like a tree's jobs), with the line
     items folded into its read when they were (None: the lineItems relation reads them)."""
     items = row.__dict__.get(FOLDED_ITEMS)
-    return build(
-        TreeServiceJob,
-        _row=row,
-        _line_item_rows=items,
-        _snapshot=None,
-        _appointments=None,
-        _tree_view=None,
-        _service_data=None,
-    )
+    # The relations' private fields keep their class defaults (None), as in ServiceJob.in_tree.
+    return build(TreeServiceJob, _row=row, _line_item_rows=items, _snapshot=None)
 
 
 class ServiceJobById:

@@ -471,15 +471,9 @@ class ServiceJob:
     ) -> ServiceJob:
         """A job of a tree read whole: its fields are read through to the row (its line items
         are None when the tree was read without them: they are then loaded by job)."""
-        return build(
-            TreeServiceJob,
-            _row=row,
-            _line_item_rows=line_item_rows,
-            _snapshot=snapshot,
-            _appointments=None,
-            _tree_view=None,
-            _service_data=None,
-        )
+        # The relations' private fields keep their class defaults (None) until a level's
+        # read attaches them: a tree read builds a thousand jobs.
+        return build(TreeServiceJob, _row=row, _line_item_rows=line_item_rows, _snapshot=snapshot)
 
 
 class TreeServiceJob(ServiceJob):
