@@ -49,11 +49,13 @@ from app.repositories.keyset import (
 from app.repositories.pagination import Page
 from app.repositories.tree_reads import (
     LazyRow,
+    decoded_rows,
     in_list,
     job_columns,
     job_rows_of,
     kept_statement,
     list_parameter,
+    undecoded_column,
 )
 
 JOB = tables.ServiceJob
@@ -336,12 +338,13 @@ class JobSearch:
 
 class TreeSearch:
     """Pages and counts of linked service jobs trees matching an and/or condition, within a
-    tenant and, for a scoped caller, its facilities (a tree lives in one facility)."""
+    tenant and, for a scoped caller, its facilities (a tree lives in one facility), read on a
+    read connection (driver rows, no transaction)."""
 
     def __init__(
-        self, session: AsyncSession, tenant: str, facilities: frozenset[str] | None
+        self, reads: ReadConnection, tenant: str, facilities: frozenset[str] | None
     ) -> None:
-        self.session = session
+        self.reads = reads
         self.tenant = tenant
         self.facilities = facilities
 
@@ -412,19 +415,20 @@ class TreeSearch:
             parts.append(or_(*(self.condition(child) for child in condition.any_of)))
         return and_(true(), *parts)
 
-    def statement(self, condition: TreeCondition) -> SelectOfScalar[tables.LinkedServiceJobs]:
-        return model_select(TREE).where(*self.scope(), self.condition(condition))
-
-    async def page(
-        self, condition: TreeCondition, key: SortKey, window: Window
-    ) -> Page[tables.LinkedServiceJobs]:
-        statement = self.statement(condition)
-        return await fetch_keyset_page(self.session, statement, key, col(TREE.id), window)
+    async def page(self, condition: TreeCondition, key: SortKey, window: Window) -> Page[Any]:
+        """A page of the trees found: rows of their ids and sort key values (what the cursors
+        are made of; the trees themselves are read whole after)."""
+        sort, decode = undecoded_column(key.column)
+        statement = select(col(TREE.id), sort).where(*self.scope(), self.condition(condition))
+        names, records = await self.reads.rows(
+            keyset_statement(statement, key, col(TREE.id), window), {}
+        )
+        decoders = {} if decode is None else {key.attribute: decode}
+        return page_of(decoded_rows(records, names, decoders, names), key, window)
 
     async def count(self, condition: TreeCondition) -> int:
-        result = await self.session.exec(
-            model_select(func.count())
-            .select_from(TREE)
-            .where(*self.scope(), self.condition(condition))
+        _, records = await self.reads.rows(
+            select(func.count()).select_from(TREE).where(*self.scope(), self.condition(condition)),
+            {},
         )
-        return int(result.one())
+        return int(records[0][0])

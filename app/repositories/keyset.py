@@ -8,10 +8,10 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import Integer, bindparam, tuple_
+from sqlalchemy import Integer, Select, bindparam, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -67,13 +67,17 @@ def decode_cursor(key: SortKey, cursor: str) -> tuple[datetime, str]:
     return moment.astimezone(UTC), ident
 
 
+#: A select of rows or of one entity.
+_Select = TypeVar("_Select", bound=Select[Any])
+
+
 def keyset_statement(
-    statement: SelectOfScalar[Any],
+    statement: _Select,
     key: SortKey,
     id_col: Any,
     window: Window,
     bound: bool = False,
-) -> SelectOfScalar[Any]:
+) -> _Select:
     """`statement` (already filtered) within the window's cursors, in the order rows are read:
     the key's order, or the opposite one for a backward page (read next to `before`, then
     turned round), one row more than the page to tell whether more follow. `bound`: the

@@ -115,11 +115,12 @@ async def test_each_root_answers_identically_through_the_compiled_walk(clients: 
     assert reasons["heavy"] and reasons["default"]
 
 
-async def test_an_order_and_a_jobs_service_data_are_read_without_a_transaction(
+async def test_an_order_a_search_and_service_data_are_read_without_a_transaction(
     clients: Clients, sql: StatementCounter, transactions: list[str]
 ) -> None:
-    """Two statements each on a read connection: the order and its jobs; the job (its tree)
-    and its tree's service data."""
+    """On read connections: the order and its jobs; a tree search's page, its trees (the
+    tree, its links with their jobs) and its count; the job (its tree) and its tree's
+    service data."""
     fast, _, headers = clients
     order = await fast.post(
         "/graphql", json={"query": ORDER, "variables": {"order": "order-1"}}, headers=headers
@@ -128,6 +129,7 @@ async def test_an_order_and_a_jobs_service_data_are_read_without_a_transaction(
     transactions.clear()
     await assert_compiled_read(clients, sql, transactions, ORDER, {"order": "order-1"}, 2)
     await assert_compiled_read(clients, sql, transactions, SERVICE_DATA, {"job": job}, 2)
+    await assert_compiled_read(clients, sql, transactions, SEARCH, {"term": None}, 4)
 
 
 async def test_an_order_out_of_scope_and_a_missing_one_are_null_on_both_paths(

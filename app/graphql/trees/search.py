@@ -150,8 +150,8 @@ async def search_page(
     order = order_by or LinkedServiceJobsOrderInput(field=LinkedServiceJobsOrderField.TARGET_TIME)
     key = tree_sort_key(order.field.name, order.direction is OrderDirection.DESC)
     viewer = context.viewer
-    async with context.reads() as session:
-        page = await TreeSearch(session, viewer.tenant, viewer.facilities).page(
+    async with context.read_connection(any_statement=True) as connection:
+        page = await TreeSearch(connection, viewer.tenant, viewer.facilities).page(
             condition, key, window
         )
     snapshots = await context.loaders.tree_by_id.load_many([row.id for row in page.rows])
@@ -170,8 +170,8 @@ async def search_page(
     )
 
     async def total() -> int:
-        async with context.reads() as session:
-            return await TreeSearch(session, viewer.tenant, viewer.facilities).count(condition)
+        async with context.read_connection(any_statement=True) as connection:
+            return await TreeSearch(connection, viewer.tenant, viewer.facilities).count(condition)
 
     return to_connection(shown, lambda row: views[row.id], total)
 
@@ -181,7 +181,8 @@ class TreeSearchQuery:
     @strawberry.field(
         description="Trees of your tenant (and your facilities) found by an and/or search, "
         "ordered (default: soonest target time first) and paged forwards or backwards like "
-        "`serviceJobs`. Each tree costs three SQL statements, like `linkedServiceJobs`.",
+        "`serviceJobs`. The page's trees are read at once: three SQL statements however "
+        "many.",
         metadata=reads(root=RootCall(search_page)),
     )
     async def search_linked_service_jobs(
