@@ -10,13 +10,15 @@ aliases, fragments, @skip/@include and __typename follow the spec) and a list of
 relations. Executing it reads the root's rows (only the columns the document reads), fetches
 each relation for every parent of a level in one statement, and runs the walk. Trees read
 whole (`LinkedServiceJobs`) are completed by the same compiler wherever graphql-core meets
-them: their line items are in memory already.
+them: their line items are in memory already, and the relations beneath them they do not
+hold (their jobs' appointments, service data) are fetched for the whole tree first. A job's
+tree and link, an order's trees (`tree_parts`) are completed as in a tree.
 
 What the walk steps aside from, to graphql-core, by design (it cannot answer them exactly):
 - at planning: an abstract type, @defer/@stream, a field whose source says graphql-core
-  resolves it (a relation that is not batched yet: appointments, serviceData, a job's tree
-  and link from a page), an async resolver or a resolver taking info without a source, and a
-  root field with permission classes or field extensions (counted as `graphql_core`);
+  resolves it (none does today), an async resolver or a resolver taking info without a
+  source, and a root field with permission classes or field extensions (counted as
+  `graphql_core`);
 - at execution: any error or null in a non-null position (graphql-core reports them, with
   their paths), a non-null root that reads nothing, and a result near the response budget
   (graphql-core keeps the exact tally), counted as `field_error`.
