@@ -15,6 +15,7 @@ from app.db import tables
 from app.db.engine import SessionFactory
 from app.db.row_reads import ReadConnection
 from app.domain.access import Viewer
+from app.repositories.appointment_reads import appointment_rows, document_rows
 from app.repositories.appointments import AppointmentRepository
 from app.repositories.custom_services import CustomServiceRepository
 from app.repositories.service_data import ServiceDataState, service_data_of_trees
@@ -66,6 +67,15 @@ class Loaders:
         self.service_data_objects: dict[str, Any] = {}
         self.appointments_by_job_id = DataLoader(self._appointments, max_batch_size=MAX_BATCH)
         self.documents_by_appointment_id = DataLoader(self._documents, max_batch_size=MAX_BATCH)
+        #: Driver rows of the same, for the compiled path's relations (app/graphql/
+        #: appointments/types.py): one statement per batch on a read connection, and each
+        #: id read once per request however many objects and levels ask for it.
+        self.appointment_rows_by_job_id = DataLoader(
+            self._appointment_rows, max_batch_size=MAX_BATCH
+        )
+        self.document_rows_by_appointment_id = DataLoader(
+            self._document_rows, max_batch_size=MAX_BATCH
+        )
         if tracer is not None:
             for name, loader in vars(self).items():
                 if isinstance(loader, DataLoader):
@@ -149,6 +159,16 @@ class Loaders:
         async with self._db() as session:
             grouped = await AppointmentRepository(session, self._tenant).of_jobs(job_ids)
         return [grouped[i] for i in job_ids]
+
+    async def _appointment_rows(self, job_ids: Sequence[str]) -> list[list[Any]]:
+        async with self._read_connection() as connection:
+            found = await appointment_rows(connection, self._tenant, job_ids)
+        return [found[i] for i in job_ids]
+
+    async def _document_rows(self, appointment_ids: Sequence[str]) -> list[list[Any]]:
+        async with self._read_connection() as connection:
+            found = await document_rows(connection, self._tenant, appointment_ids)
+        return [found[i] for i in appointment_ids]
 
     async def _documents(self, ids: Sequence[str]) -> list[list[tables.UploadDestination]]:
         async with self._db() as session:

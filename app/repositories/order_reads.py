@@ -4,6 +4,7 @@ is made of."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -55,17 +56,21 @@ async def order_with_jobs(
     reads: ReadConnection,
     tenant: str,
     tenant_order_id: str,
+    visible: Callable[[str], bool],
     columns: frozenset[str] | None,
     items: frozenset[str] | None = None,
 ) -> tuple[LazyRow, list[LazyRow]] | None:
     """The order by the tenant's id and its jobs (`columns`: the job columns to read besides
     ORDER_JOB_COLUMNS, None for all; `items`: line item columns to fold into their read, see
-    job_rows_of); None when there is no such order."""
+    job_rows_of); None when there is no such order or `visible` says no to its facility
+    (then its jobs are not read)."""
     parameters = {"tenant": tenant, "tenant_order_id": tenant_order_id}
     names, records = await reads.rows(kept_statement(("order",), _order_statement), parameters)
     if not records:
         return None
     order = decoded_rows(records, names, ORDER_DECODERS, names)[0]
+    if not visible(order.facility_ref):
+        return None
     postgresql = reads.postgresql
     names, records = await reads.rows(
         kept_statement(

@@ -488,12 +488,18 @@ def _trees_jobs_statement(columns: frozenset[str] | None, postgresql: bool) -> A
             col(LINK.parent_link_id),
             *selected_columns(JOB_COLUMNS, TREE_JOB_COLUMNS, columns),
         )
-        .join(JOB, col(JOB.id) == col(LINK.service_job_id))
+        .join(
+            JOB,
+            (col(JOB.id) == col(LINK.service_job_id))
+            & (col(JOB.linked_service_jobs_id) == col(LINK.linked_service_jobs_id)),
+        )
         .where(
             in_list(col(LINK.linked_service_jobs_id), "tree_ids", postgresql),
             col(LINK.tenant) == bindparam("tenant"),
         )
-        # As in _tree_jobs_statement: the jobs found through their trees' index.
+        # As in _tree_jobs_statement: the jobs found through their trees' index (a job and
+        # its link are in the same tree: the join says so too, so each job is grouped under
+        # the tree of its link).
         .where(in_list(col(JOB.linked_service_jobs_id), "tree_ids", postgresql))
         .order_by(col(LINK.linked_service_jobs_id), col(LINK.position))
     )

@@ -75,8 +75,8 @@ CORPUS: list[str] = [
       { totalCount nodes { id status } } }""",
     """{ serviceJobs(first: 50, filter: {searchTerm: "art-1"}) { nodes { id lineItems {
       article { tenantArticleId } } } } }""",
-    # fields read by batched relations (appointments, service data, the job's tree and link)
-    # and one read only in a tree read whole (inheritedLineItems: the root steps aside)
+    # fields read by batched relations (appointments, service data, the job's tree and link,
+    # the line items it inherits, read with its tree)
     """query($id: ID!) { serviceJob(id: $id) { id appointments { appointmentId }
       serviceData { version } linkedServiceJobs { id status } serviceJobLink { id depth }
       inheritedLineItems { serviceJobRef id } } }""",

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.db import tables
 from app.db.engine import SessionFactory
 from app.graphql import fast_path
+from app.graphql.read_path.sources import StepAside
 from app.services.seeding import seed
 from app.settings import Settings
 from tests.api.test_fast_path import TREE, random_tree, same
@@ -62,6 +63,9 @@ TREE_OF_A_JOB = """query($id: ID!) { serviceJob(id: $id) { id
 TREE_BENEATH_A_TREE = """query($tree: ID!) { linkedServiceJobs(id: $tree) { id
   allServiceJobLinks { id serviceJob { id serviceJobLink { id depth }
     linkedServiceJobs { id version } } } } }"""
+
+APPOINTMENTS_TWICE = """{ serviceJobs(first: 60) { nodes { id appointments { appointmentId }
+  serviceJobLink { id serviceJob { id appointments { appointmentId status } } } } } }"""
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -185,11 +189,17 @@ async def test_trees_and_links_of_jobs_answer_identically(clients: Clients) -> N
     assert len(trees) == 2  # the caller's two trees; the other facility's is not seen
     job = await same(clients, TREE_OF_A_JOB, VARIABLES)
     assert job["data"]["serviceJob"]["serviceJobLink"]["serviceJob"]["id"] == JOB
+    twice = await same(clients, APPOINTMENTS_TWICE, VARIABLES)
+    for node in twice["data"]["serviceJobs"]["nodes"]:
+        again = node["serviceJobLink"]["serviceJob"]["appointments"]
+        assert [a["appointmentId"] for a in again] == [
+            a["appointmentId"] for a in node["appointments"]
+        ]
     beneath = await same(clients, TREE_BENEATH_A_TREE, VARIABLES)
     for link in beneath["data"]["linkedServiceJobs"]["allServiceJobLinks"]:
         assert link["serviceJob"]["serviceJobLink"]["id"] == link["id"]
         assert link["serviceJob"]["linkedServiceJobs"]["id"] == TREE
-    assert fast_path.OUTCOMES["compiled"] - before >= 6
+    assert fast_path.OUTCOMES["compiled"] - before >= 8
 
 
 @pytest.mark.parametrize(
@@ -198,6 +208,9 @@ async def test_trees_and_links_of_jobs_answer_identically(clients: Clients) -> N
         (TREES_OF_A_PAGE, 3),  # the page, its jobs' trees, their links with their jobs
         (TREE_OF_A_JOB, 4),  # the job, its tree, its links with their jobs, its line items
         (TREE_BENEATH_A_TREE, 2),  # the tree, its links with their jobs: nothing again
+        # The page, its jobs' appointments, their trees (the trees, their links with their
+        # jobs); the same jobs met again in their trees: their appointments read already.
+        (APPOINTMENTS_TWICE, 4),
         (JOB_WITH_APPOINTMENTS, 3),  # the job, its appointments, their documents
         (PAGE_WITH_APPOINTMENTS, 2),  # the page, the appointments of all its jobs
         (PAGE_WITH_DOCUMENTS, 3),  # and the documents of all those appointments
@@ -294,7 +307,8 @@ async def test_service_data_answers_identically(clients: Clients) -> None:
     ("query", "statements"),
     [
         (SERVICE_DATA_OF_A_PAGE, 3),  # the page, its trees' service data, their jobs' ids
-        (SERVICE_DATA_IN_A_TREE, 4),  # the tree, its jobs, its service data, its jobs' ids
+        # the tree, its jobs, its service data (its jobs' ids are the tree's, read already)
+        (SERVICE_DATA_IN_A_TREE, 3),
     ],
 )
 async def test_service_data_is_one_statement_per_level(
@@ -327,3 +341,25 @@ async def test_inherited_line_items_outside_a_tree_answer_identically(
     assert fast_path.OUTCOMES["compiled"] - before == 4
     # The page, its trees, their links with their jobs, their line items.
     await assert_compiled_read(clients, sql, transactions, INHERITED_OF_A_PAGE, {}, 4)
+
+
+async def test_trees_completed_one_by_one_share_their_relations_statement(
+    clients: Clients, sql: StatementCounter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When graphql-core completes a list of trees (here the root's read steps aside before
+    reading anything), each tree's walk fetches the relations beneath it: those of trees
+    completed side by side share one statement (the request's loader)."""
+
+    async def aside(*_: Any) -> Any:
+        raise StepAside
+
+    monkeypatch.setattr(fast_path, "complete_root", aside)
+    query = """{ searchLinkedServiceJobs(first: 5) { nodes { id
+      allServiceJobLinks { serviceJob { id appointments { appointmentId } } } } } }"""
+    fast, _, headers = clients
+    sql.reset()
+    response = await fast.post("/graphql", json={"query": query}, headers=headers)
+    nodes = response.json()["data"]["searchLinkedServiceJobs"]["nodes"]
+    assert len(nodes) == 2
+    appointments = [s for s in sql.statements if "FROM appointment" in s]
+    assert len(appointments) == 1, appointments

@@ -133,12 +133,18 @@ async def test_an_order_a_search_and_service_data_are_read_without_a_transaction
 
 
 async def test_an_order_out_of_scope_and_a_missing_one_are_null_on_both_paths(
-    clients: Clients, settings: Settings
+    clients: Clients, settings: Settings, sql: StatementCounter
 ) -> None:
     token = issue_token(settings, tenant="acme", facilities=["fac-2"])
     scoped = (clients[0], clients[1], {"Authorization": f"Bearer {token}"})
     hidden = await same(scoped, ORDER, {"order": "order-1"})
     assert hidden["data"] == {"order": None}
+    # Out of scope, its jobs are not read.
+    sql.reset()
+    await scoped[0].post(
+        "/graphql", json={"query": ORDER, "variables": {"order": "order-1"}}, headers=scoped[2]
+    )
+    assert sql.count == 1, sql.statements
     missing = await same(clients, ORDER, {"order": "nope"})
     assert missing["data"] == {"order": None}
 

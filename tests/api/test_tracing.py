@@ -151,10 +151,12 @@ async def test_a_tree_query_is_one_span_with_its_phases_batch_tree_read_and_stat
         "jobtree.relation": "ServiceJob.appointments",
         "jobtree.parents": 1,
     }
-    assert [span.name for span in children(finished, appointments)] == ["SELECT"]
-    # Operation, 2 phases, a batch and a relation, 1 tree read, 4 statements: nothing per
+    [batch] = children(finished, appointments)  # the request's loader of their rows
+    assert batch.name == "batch appointment_rows_by_job_id"
+    assert [span.name for span in children(finished, batch)] == ["SELECT"]
+    # Operation, 2 phases, a relation, 2 batches, 1 tree read, 4 statements: nothing per
     # field.
-    assert len(finished) == 10
+    assert len(finished) == 11
 
 
 async def test_the_callers_traceparent_is_continued(

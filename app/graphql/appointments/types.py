@@ -12,9 +12,8 @@ import strawberry
 from app.db import tables
 from app.domain.reason_codes import ReasonCode
 from app.graphql.context import Context
-from app.graphql.read_path.relations import attach
+from app.graphql.read_path.relations import attach_loaded
 from app.graphql.read_path.sources import StepAside, reads, row_value
-from app.repositories.appointment_reads import appointment_rows, document_rows
 
 
 @strawberry.enum(description="Where an appointment stands.")
@@ -78,11 +77,16 @@ def _documents_made(rows: list[Any] | None) -> list[FulfillmentDocument]:
 
 class DocumentsOfAppointments:
     """`Appointment.fulfillmentDocuments`: the documents of every appointment of a level in
-    one statement (only the columns a document shows), attached to each appointment."""
+    one statement (only the columns a document shows; the request's loader batches levels
+    completed side by side and reads each appointment's once), attached to each appointment."""
 
     async def fetch(self, context: Any, parents: Sequence[Any]) -> Sequence[Any]:
-        await attach(
-            context, parents, "_documents", _appointment_id, document_rows, made=_documents_made
+        await attach_loaded(
+            parents,
+            "_documents",
+            _appointment_id,
+            context.loaders.document_rows_by_appointment_id,
+            _documents_made,
         )
         return [document for appointment in parents for document in appointment._documents]
 
@@ -205,13 +209,17 @@ def _job_id(job: Any) -> str:
 
 
 class AppointmentsOfJobs:
-    """`ServiceJob.appointments`: the appointments of every job of a level in one statement,
-    attached to each job (the next level's parents: their documents are read for all of
-    them at once too)."""
+    """`ServiceJob.appointments`: the appointments of every job of a level in one statement
+    (the request's loader, as for documents), attached to each job (the next level's
+    parents: their documents are read for all of them at once too)."""
 
     async def fetch(self, context: Any, parents: Sequence[Any]) -> Sequence[Any]:
-        await attach(
-            context, parents, "_appointments", _job_id, appointment_rows, made=_appointments_made
+        await attach_loaded(
+            parents,
+            "_appointments",
+            _job_id,
+            context.loaders.appointment_rows_by_job_id,
+            _appointments_made,
         )
         return [appointment for job in parents for appointment in job._appointments]
 

@@ -24,10 +24,11 @@ async def load_order(context: Context, tenant_order_id: str) -> Order | None:
             connection,
             viewer.tenant,
             tenant_order_id,
+            viewer.sees_facility,
             job_columns_read(context),
             items_to_fold(context),
         )
-    if found is None or not viewer.sees_facility(found[0].facility_ref):
+    if found is None:
         return None
     return Order.of_rows(*found)
 

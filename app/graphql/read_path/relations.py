@@ -38,6 +38,26 @@ async def attach(
         setattr(parent, attribute, made(found.get(key(parent))))
 
 
+async def attach_loaded(
+    parents: Sequence[Any],
+    attribute: str,
+    key: Callable[[Any], str],
+    loader: Any,
+    made: Callable[[Any], Any],
+) -> None:
+    """`attach` through a request's DataLoader of rows by key: levels completed side by side
+    (trees graphql-core completes one by one) share its batch, one statement, and a key read
+    before (the same job met as a page's and as a tree's) costs nothing."""
+    missing = [parent for parent in parents if getattr(parent, attribute) is None]
+    if not missing:
+        return
+    keys = distinct(map(key, missing))
+    found = dict(zip(keys, await loader.load_many(keys), strict=True))
+    for parent in missing:
+        if getattr(parent, attribute) is None:  # another completion may have attached it
+            setattr(parent, attribute, made(found[key(parent)]))
+
+
 def _job_id(job: Any) -> str:
     return str(job.id)
 

@@ -60,20 +60,42 @@ def _job_refs_of(service_data: Any) -> list[strawberry.ID]:
 
 
 class JobsOfServiceData:
-    """`ServiceData.serviceJobRefs`: the job ids of every service data's tree of a level, in
-    one statement (none for a tree the caller may not see, as its tree read would give)."""
+    """`ServiceData.serviceJobRefs`: the job ids of every service data's tree of a level: of
+    the trees the request read already, from their snapshots (as the resolver answers);
+    of the others, in one statement (none for a tree the caller may not see, as its tree
+    read would give)."""
 
     async def fetch(self, context: Any, parents: Sequence[Any]) -> Sequence[Any]:
         missing = [data for data in parents if data._job_refs is None]
-        if missing:
-            trees = distinct(str(data.linked_service_jobs_ref) for data in missing)
+        if not missing:
+            return ()
+        refs: dict[str, list[strawberry.ID]] = {}
+        unread: list[str] = []
+        for tree in distinct(str(data.linked_service_jobs_ref) for data in missing):
+            read, snapshot = _read_tree(context, tree)
+            if not read:
+                unread.append(tree)
+            else:  # as the resolver answers: the jobs of the tree the request read
+                refs[tree] = [strawberry.ID(i) for i in snapshot.jobs] if snapshot else []
+        if unread:
             async with context.read_connection() as connection:
-                found = await job_ids_of_trees(connection, context.viewer.tenant, trees)
+                found = await job_ids_of_trees(connection, context.viewer.tenant, unread)
             sees = context.viewer.sees_facility
-            for data in missing:
-                facility, jobs = found.get(str(data.linked_service_jobs_ref), ("", []))
-                data._job_refs = list(jobs) if jobs and sees(facility) else []
+            for tree in unread:
+                facility, jobs = found.get(tree, ("", []))
+                refs[tree] = [strawberry.ID(i) for i in jobs] if jobs and sees(facility) else []
+        for data in missing:
+            data._job_refs = refs[str(data.linked_service_jobs_ref)]
         return ()
+
+
+def _read_tree(context: Any, tree_id: str) -> tuple[bool, Any]:
+    """Whether the request's tree loader read the tree already, and what it found (its
+    snapshot; None for a tree missing or out of the caller's scope)."""
+    cached = context.loaders.tree_by_id.cache_map.get(tree_id)
+    if cached is None or not cached.done() or cached.cancelled() or cached.exception():
+        return False, None
+    return True, cached.result()
 
 
 JOBS_OF_SERVICE_DATA = JobsOfServiceData()
