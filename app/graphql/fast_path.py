@@ -328,17 +328,36 @@ class ReadPathExecutor(BudgetedExecutor):
                     plan, return_type, field_details_list, info, path, result, position_context
                 )
             if plan is not None:
-                try:
-                    completed = plan.run(result)
-                except StepAside:
-                    _record("stepped_aside")
-                except Exception as error:
-                    return self._complete_judged(
-                        error, return_type, field_details_list, info, path, result, position_context
-                    )
-                else:
-                    _record("compiled")
-                    return completed
+                return self._walked(
+                    plan, return_type, field_details_list, info, path, result, position_context
+                )
+        return super().complete_object_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _walked(
+        self,
+        plan: Compiled,
+        return_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """An object read whole completed by its walk; by graphql-core when the walk steps
+        aside, or fails (then judged)."""
+        try:
+            completed = plan.run(result)
+        except StepAside:
+            _record("stepped_aside")
+        except Exception as error:
+            return self._complete_judged(
+                error, return_type, field_details_list, info, path, result, position_context
+            )
+        else:
+            _record("compiled")
+            return completed
         return super().complete_object_value(
             return_type, field_details_list, info, path, result, position_context
         )
@@ -357,20 +376,19 @@ class ReadPathExecutor(BudgetedExecutor):
         jobs' appointments): each fetched once for the whole object, then the walk."""
         try:
             await prefetch(self.context_value, plan.fetches, [result])
-            completed = plan.run(result)
         except StepAside:
             _record("stepped_aside")
+            value = super().complete_object_value(
+                return_type, field_details_list, info, path, result, position_context
+            )
         except Exception as error:
-            judged = self._complete_judged(
+            value = self._complete_judged(
                 error, return_type, field_details_list, info, path, result, position_context
             )
-            return await judged if self.is_awaitable(judged) else judged
         else:
-            _record("compiled")
-            return completed
-        value = super().complete_object_value(
-            return_type, field_details_list, info, path, result, position_context
-        )
+            value = self._walked(
+                plan, return_type, field_details_list, info, path, result, position_context
+            )
         return await value if self.is_awaitable(value) else value
 
     def _complete_judged(

@@ -185,6 +185,19 @@ class Loaders:
         # keeps its last batch; letting go of the loaders breaks that cycle.
         vars(self).clear()
 
+    async def trees(self, ids: Sequence[str]) -> dict[str, TreeSnapshot | None]:
+        """These trees by id, read at once (tree_by_id); None for one missing or out of the
+        caller's scope."""
+        return dict(zip(ids, await self.tree_by_id.load_many(ids), strict=True))
+
+    def tree_read(self, ident: str) -> tuple[bool, TreeSnapshot | None]:
+        """Whether this request read the tree already (tree_by_id's cache), and what it
+        found: its snapshot, or None for one missing or out of the caller's scope."""
+        cached = self.tree_by_id.cache_map.get(ident)
+        if cached is None or not cached.done() or cached.cancelled() or cached.exception():
+            return False, None
+        return True, cached.result()
+
     async def fresh_tree(self, ident: str) -> TreeSnapshot | None:
         """The tree as it is now, past anything this request has cached (after a change)."""
         snapshot = (await self._trees([ident]))[0]

@@ -13,7 +13,7 @@ from app.db import tables
 from app.domain.reason_codes import ReasonCode
 from app.graphql.context import Context
 from app.graphql.read_path.relations import attach_loaded
-from app.graphql.read_path.sources import StepAside, reads, row_value
+from app.graphql.read_path.sources import attached, reads
 
 
 @strawberry.enum(description="Where an appointment stands.")
@@ -62,13 +62,6 @@ class FulfillmentDocument:
             content_length=row.content_length,
             content_sha256=row.content_sha256,
         )
-
-
-def _documents_of(appointment: Any) -> list[FulfillmentDocument]:
-    documents = appointment._documents
-    if documents is None:
-        raise StepAside
-    return documents  # type: ignore[no-any-return]
 
 
 def _documents_made(rows: list[Any] | None) -> list[FulfillmentDocument]:
@@ -129,7 +122,7 @@ class Appointment:
 
     @strawberry.field(
         description="Documents recorded as proof of the work.",
-        metadata=reads(getter=row_value(_documents_of), relation=DOCUMENTS_OF_APPOINTMENTS),
+        metadata=reads(getter=attached("_documents"), relation=DOCUMENTS_OF_APPOINTMENTS),
     )
     async def fulfillment_documents(
         self, info: strawberry.Info[Context, None]
@@ -225,11 +218,3 @@ class AppointmentsOfJobs:
 
 
 APPOINTMENTS_OF_JOBS = AppointmentsOfJobs()
-
-
-def appointments_of(job: Any) -> list[Appointment]:
-    """A job's appointments, as a level's read attached them (APPOINTMENTS_OF_JOBS)."""
-    appointments = job._appointments
-    if appointments is None:
-        raise StepAside
-    return appointments  # type: ignore[no-any-return]

@@ -13,7 +13,7 @@ from app.db import tables
 from app.domain.orders import JobEnd, order_status
 from app.graphql.context import Context
 from app.graphql.read_path.relations import distinct
-from app.graphql.read_path.sources import StepAside, reads, row_value
+from app.graphql.read_path.sources import attached, reads
 from app.graphql.service_jobs.queries import row_job
 from app.graphql.service_jobs.types import LinkedServiceJobs, ServiceJob, view_of_snapshot
 
@@ -32,13 +32,6 @@ class OrderStatus(enum.Enum):
     )
 
 
-def _trees_of(order: Any) -> list[LinkedServiceJobs]:
-    trees = order._trees
-    if trees is None:
-        raise StepAside
-    return trees  # type: ignore[no-any-return]
-
-
 class TreesOfOrders:
     """`Order.linkedServiceJobs`: the trees of every order of a level, read at once (three
     statements however many, by the request's tree loader); a tree the caller may not see is
@@ -47,7 +40,7 @@ class TreesOfOrders:
     async def fetch(self, context: Any, parents: Sequence[Any]) -> Sequence[Any]:
         missing = [order for order in parents if order._trees is None]
         unread = distinct(tree for order in missing for tree in order._tree_ids)
-        found = dict(zip(unread, await context.loaders.tree_by_id.load_many(unread), strict=True))
+        found = await context.loaders.trees(unread)
         views = context.loaders.tree_views
         for order in missing:
             order._trees = [
@@ -80,19 +73,13 @@ class Order:
 
     @strawberry.field(
         description="The trees of its jobs.",
-        metadata=reads(getter=row_value(_trees_of), relation=TREES_OF_ORDERS, tree_parts=True),
+        metadata=reads(getter=attached("_trees"), relation=TREES_OF_ORDERS, tree_parts=True),
     )
     async def linked_service_jobs(
         self, info: strawberry.Info[Context, None]
     ) -> list[LinkedServiceJobs]:
-        if self._trees is not None:
-            return self._trees
-        snapshots = await info.context.loaders.tree_by_id.load_many(self._tree_ids)
-        return [
-            view_of_snapshot(s, info.context.loaders.tree_views).tree
-            for s in snapshots
-            if s is not None
-        ]
+        await TREES_OF_ORDERS.fetch(info.context, [self])  # nothing when attached already
+        return self._trees or []
 
     @classmethod
     def of_rows(cls, row: Any, jobs: list[Any]) -> Order:

@@ -213,3 +213,16 @@ def json_or_attribute(key: str, attribute: str, default: Any = None) -> GetterFa
 def row_value(read: Getter) -> GetterFactory:
     """A value made of the object's row by `read` (the same for every request)."""
     return lambda context, args: read
+
+
+def attached(attribute: str) -> GetterFactory:
+    """A relation's field: the value its relation attached to the object (`attribute`, None
+    until then); when none was attached the walk steps aside and graphql-core resolves it."""
+
+    def get(obj: Any) -> Any:
+        value = getattr(obj, attribute)
+        if value is None:
+            raise StepAside
+        return value
+
+    return row_value(get)

@@ -13,7 +13,7 @@ from app.graphql.common.articles import Article
 from app.graphql.context import Context
 from app.graphql.cost import bounded
 from app.graphql.read_path.relations import distinct
-from app.graphql.read_path.sources import StepAside, reads, row_value
+from app.graphql.read_path.sources import StepAside, attached, reads
 from app.repositories.service_data import ServiceDataState
 from app.repositories.tree_reads import job_ids_of_trees
 
@@ -52,13 +52,6 @@ class AvailableLineItem:
     )
 
 
-def _job_refs_of(service_data: Any) -> list[strawberry.ID]:
-    refs = service_data._job_refs
-    if refs is None:
-        raise StepAside
-    return refs  # type: ignore[no-any-return]
-
-
 class JobsOfServiceData:
     """`ServiceData.serviceJobRefs`: the job ids of every service data's tree of a level: of
     the trees the request read already, from their snapshots (as the resolver answers);
@@ -72,7 +65,7 @@ class JobsOfServiceData:
         refs: dict[str, list[strawberry.ID]] = {}
         unread: list[str] = []
         for tree in distinct(str(data.linked_service_jobs_ref) for data in missing):
-            read, snapshot = _read_tree(context, tree)
+            read, snapshot = context.loaders.tree_read(tree)
             if not read:
                 unread.append(tree)
             else:  # as the resolver answers: the jobs of the tree the request read
@@ -87,15 +80,6 @@ class JobsOfServiceData:
         for data in missing:
             data._job_refs = refs[str(data.linked_service_jobs_ref)]
         return ()
-
-
-def _read_tree(context: Any, tree_id: str) -> tuple[bool, Any]:
-    """Whether the request's tree loader read the tree already, and what it found (its
-    snapshot; None for a tree missing or out of the caller's scope)."""
-    cached = context.loaders.tree_by_id.cache_map.get(tree_id)
-    if cached is None or not cached.done() or cached.cancelled() or cached.exception():
-        return False, None
-    return True, cached.result()
 
 
 JOBS_OF_SERVICE_DATA = JobsOfServiceData()
@@ -119,7 +103,7 @@ class ServiceData:
 
     @strawberry.field(
         description="Every job of the tree; they share this service data.",
-        metadata=reads(getter=row_value(_job_refs_of), relation=JOBS_OF_SERVICE_DATA),
+        metadata=reads(getter=attached("_job_refs"), relation=JOBS_OF_SERVICE_DATA),
     )
     async def service_job_refs(self, info: strawberry.Info[Context, None]) -> list[strawberry.ID]:
         if self._job_refs is not None:

@@ -18,7 +18,7 @@ from app.domain.custom_services import MAX_ADDITIONAL_INFORMATION
 from app.domain.job_status import JobStatus, derive_tree_status
 from app.domain.service_jobs import MAX_ASSIGNED_USERS, MAX_LINE_ITEMS
 from app.domain.trees import inherited_from
-from app.graphql.appointments.types import APPOINTMENTS_OF_JOBS, appointments_of
+from app.graphql.appointments.types import APPOINTMENTS_OF_JOBS
 from app.graphql.common.articles import Article, ArticleItem
 from app.graphql.common.build import build, read_through
 from app.graphql.common.scalars import JSONObject, LocalizedText
@@ -29,6 +29,7 @@ from app.graphql.custom_services.types import LocaleArg, localized
 from app.graphql.read_path.relations import LINE_ITEMS_OF_JOBS, distinct
 from app.graphql.read_path.sources import (
     StepAside,
+    attached,
     localized_text,
     read_whole,
     reads,
@@ -64,14 +65,6 @@ def _answer(value: object) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def _item_rows(job: Any) -> list[Any]:
-    """The line item rows attached to a job (by its tree's read, or LINE_ITEMS_OF_JOBS)."""
-    rows = job._line_item_rows
-    if rows is None:
-        raise StepAside
-    return rows  # type: ignore[no-any-return]
 
 
 def _inherited_in_snapshot(job: Any) -> list[InheritedLineItem]:
@@ -113,7 +106,7 @@ async def _attach_snapshots(context: Any, jobs: Sequence[Any]) -> None:
     unread = distinct(str(job.linked_service_jobs_ref) for job in jobs if job._snapshot is None)
     if not unread:
         return
-    found = dict(zip(unread, await context.loaders.tree_by_id.load_many(unread), strict=True))
+    found = await context.loaders.trees(unread)
     for job in jobs:
         if job._snapshot is None:
             snapshot = found[str(job.linked_service_jobs_ref)]
@@ -357,7 +350,7 @@ class ServiceJob:
 
     @strawberry.field(
         description="The job's appointments, oldest first.",
-        metadata=reads(getter=row_value(appointments_of), relation=APPOINTMENTS_OF_JOBS),
+        metadata=reads(getter=attached("_appointments"), relation=APPOINTMENTS_OF_JOBS),
     )
     async def appointments(
         self, info: strawberry.Info[Context, None]
@@ -372,7 +365,12 @@ class ServiceJob:
     @strawberry.field(
         description="The job's line items (≤ 50): those it was created with and, one per item, "
         "the units it selected from its tree's service data (they leave on unselect).",
-        metadata=reads(getter=row_value(_item_rows), relation=LINE_ITEMS_OF_JOBS, line_items=())
+        metadata=reads(
+            # attached by its tree's read, or by LINE_ITEMS_OF_JOBS
+            getter=attached("_line_item_rows"),
+            relation=LINE_ITEMS_OF_JOBS,
+            line_items=(),
+        )
         | bounded(MAX_LINE_ITEMS),
     )
     async def line_items(self, info: strawberry.Info[Context, None]) -> list[LineItem]:
