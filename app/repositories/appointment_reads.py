@@ -4,7 +4,7 @@ compiled once), driver rows on a read connection, no transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -12,14 +12,7 @@ from sqlmodel import col
 
 from app.db import tables
 from app.db.row_reads import ReadConnection
-from app.repositories.tree_reads import (
-    LazyRow,
-    decoded_rows,
-    in_list,
-    kept_statement,
-    list_parameter,
-    undecoded_columns,
-)
+from app.repositories.tree_reads import LazyRow, in_list, rows_by_parent, undecoded_columns
 
 APPOINTMENT = tables.Appointment
 DESTINATION = tables.UploadDestination
@@ -64,35 +57,15 @@ def _documents_of_appointments(postgresql: bool) -> Any:
     )
 
 
-async def _grouped(
-    reads: ReadConnection,
-    tenant: str,
-    ids: Sequence[str],
-    kind: str,
-    build: Callable[[bool], Any],
-    decoders: dict[str, Callable[[Any], Any]],
-    parent: str,
-) -> dict[str, list[LazyRow]]:
-    postgresql = reads.postgresql
-    statement = kept_statement((kind, postgresql), lambda: build(postgresql))
-    names, records = await reads.rows(
-        statement, {"ids": list_parameter(ids, postgresql), "tenant": tenant}
-    )
-    grouped: dict[str, list[LazyRow]] = {ident: [] for ident in ids}
-    for row in decoded_rows(records, names, decoders, names):
-        grouped[getattr(row, parent)].append(row)
-    return grouped
-
-
 async def appointment_rows(
     reads: ReadConnection, tenant: str, job_ids: Sequence[str]
 ) -> dict[str, list[LazyRow]]:
     """The appointments of these jobs in one statement, by job, each job's oldest first."""
-    return await _grouped(
+    return await rows_by_parent(
         reads,
         tenant,
         job_ids,
-        "appointments of jobs",
+        ("appointments of jobs",),
         _appointments_of_jobs,
         APPOINTMENT_DECODERS,
         "service_job_id",
@@ -104,11 +77,11 @@ async def document_rows(
 ) -> dict[str, list[LazyRow]]:
     """The fulfilment documents recorded on these appointments in one statement, by
     appointment, in the order they were made."""
-    return await _grouped(
+    return await rows_by_parent(
         reads,
         tenant,
         appointment_ids,
-        "documents of appointments",
+        ("documents of appointments",),
         _documents_of_appointments,
         DOCUMENT_DECODERS,
         "appointment_id",

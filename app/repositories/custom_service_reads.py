@@ -21,6 +21,7 @@ from app.repositories.tree_reads import (
     in_list,
     kept_statement,
     list_parameter,
+    rows_by_parent,
     undecoded_columns,
 )
 
@@ -33,7 +34,6 @@ QUESTION_COLUMNS, QUESTION_DECODERS = undecoded_columns(AI.__table__)  # type: i
 
 #: A service's columns are all read (the table is narrow, its JSON small), and decoded at once.
 _ALL_SERVICE = frozenset(SERVICE_DECODERS)
-_ALL_QUESTION = frozenset(QUESTION_DECODERS)
 
 
 def _conditions(tenant: str, flt: CustomServiceFilter) -> list[Any]:
@@ -77,29 +77,30 @@ async def services_by_id(
     return {row.id: row for row in decoded_rows(records, names, SERVICE_DECODERS, _ALL_SERVICE)}
 
 
+def _questions_of_services(postgresql: bool) -> Any:
+    return (
+        select(*QUESTION_COLUMNS)
+        .where(
+            in_list(col(AI.custom_service_id), "ids", postgresql),
+            col(AI.tenant) == bindparam("tenant"),
+        )
+        .order_by(col(AI.custom_service_id), col(AI.position), col(AI.id))
+    )
+
+
 async def questions_of_services(
     reads: ReadConnection, tenant: str, service_ids: Sequence[str]
 ) -> dict[str, list[LazyRow]]:
     """The additional information of these services by service, each in its order."""
-    postgresql = reads.postgresql
-    statement = kept_statement(
-        ("questions of services", postgresql),
-        lambda: (
-            select(*QUESTION_COLUMNS)
-            .where(
-                in_list(col(AI.custom_service_id), "ids", postgresql),
-                col(AI.tenant) == bindparam("tenant"),
-            )
-            .order_by(col(AI.custom_service_id), col(AI.position), col(AI.id))
-        ),
+    return await rows_by_parent(
+        reads,
+        tenant,
+        service_ids,
+        ("questions of services",),
+        _questions_of_services,
+        QUESTION_DECODERS,
+        "custom_service_id",
     )
-    names, records = await reads.rows(
-        statement, {"ids": list_parameter(service_ids, postgresql), "tenant": tenant}
-    )
-    grouped: dict[str, list[LazyRow]] = {ident: [] for ident in service_ids}
-    for row in decoded_rows(records, names, QUESTION_DECODERS, _ALL_QUESTION):
-        grouped[row.custom_service_id].append(row)
-    return grouped
 
 
 async def requirements_of_services(

@@ -223,6 +223,30 @@ def list_parameter(values: Sequence[str], postgresql: bool) -> Any:
     return list(values) if postgresql else orjson.dumps(list(values)).decode()
 
 
+async def rows_by_parent(
+    reads: ReadConnection,
+    tenant: str,
+    ids: Sequence[str],
+    key: tuple[Any, ...],
+    build: Callable[[bool], Any],
+    decoders: Mapping[str, Callable[[Any], Any]],
+    parent: str,
+) -> dict[str, list[LazyRow]]:
+    """The rows of the tenant's parents with these ids, by parent id (every id a key), in
+    each parent's order, in one statement: `build(postgresql)` selects them by the list
+    parameter `ids` and `tenant` (kept under `key`), and `parent` is the column naming
+    their parent; every decodable column is decoded at once."""
+    postgresql = reads.postgresql
+    statement = kept_statement((*key, postgresql), lambda: build(postgresql))
+    names, records = await reads.rows(
+        statement, {"ids": list_parameter(ids, postgresql), "tenant": tenant}
+    )
+    grouped: dict[str, list[LazyRow]] = {ident: [] for ident in ids}
+    for row in decoded_rows(records, names, decoders, names):
+        grouped[getattr(row, parent)].append(row)
+    return grouped
+
+
 def _items_of_jobs(columns: frozenset[str] | None, postgresql: bool) -> Any:
     """The line items of a list of jobs (`job_ids`) and a tenant: the list is one parameter
     (an array on PostgreSQL, JSON text on SQLite), so the statement is the same for any
@@ -395,36 +419,52 @@ async def job_by_id(
     return rows[0] if rows else None
 
 
-def _tree_statement() -> Any:
+def _in_trees(column: Any, many: bool, postgresql: bool) -> Any:
+    """`column` is the tree read (`tree_id`), or one of the trees read (`tree_ids`, a list
+    parameter, see in_list)."""
+    return in_list(column, "tree_ids", postgresql) if many else column == bindparam("tree_id")
+
+
+def _tree_statement(many: bool = False, postgresql: bool = False) -> Any:
     return select(*TREE_COLUMNS).where(
-        col(TREE.id) == bindparam("tree_id"), col(TREE.tenant) == bindparam("tenant")
+        _in_trees(col(TREE.id), many, postgresql), col(TREE.tenant) == bindparam("tenant")
     )
 
 
-def _tree_jobs_statement(columns: frozenset[str] | None) -> Any:
+def _tree_jobs_statement(
+    columns: frozenset[str] | None, many: bool = False, postgresql: bool = False
+) -> Any:
+    joined = col(JOB.id) == col(LINK.service_job_id)
+    if many:  # each job grouped under its link's tree
+        joined = joined & (col(JOB.linked_service_jobs_id) == col(LINK.linked_service_jobs_id))
+    order: tuple[Any, ...] = (col(LINK.position),)
+    if many:
+        order = (col(LINK.linked_service_jobs_id), *order)
     return (
         select(
             col(LINK.id).label("link_id"),
             col(LINK.parent_link_id),
             *selected_columns(JOB_COLUMNS, TREE_JOB_COLUMNS, columns),
         )
-        .join(JOB, col(JOB.id) == col(LINK.service_job_id))
+        .join(JOB, joined)
         .where(
-            col(LINK.linked_service_jobs_id) == bindparam("tree_id"),
+            _in_trees(col(LINK.linked_service_jobs_id), many, postgresql),
             col(LINK.tenant) == bindparam("tenant"),
         )
         # A job and its link are always in the same tree: saying so lets the database read
         # the tree's jobs by index instead of scanning every job to join them.
-        .where(col(JOB.linked_service_jobs_id) == bindparam("tree_id"))
-        .order_by(col(LINK.position))
+        .where(_in_trees(col(JOB.linked_service_jobs_id), many, postgresql))
+        .order_by(*order)
     )
 
 
-def _tree_items_statement(columns: frozenset[str] | None) -> Any:
+def _tree_items_statement(
+    columns: frozenset[str] | None, many: bool = False, postgresql: bool = False
+) -> Any:
     return (
         select(*selected_columns(ITEM_COLUMNS, TREE_ITEM_COLUMNS, columns))
         .where(
-            col(ITEM.linked_service_jobs_id) == bindparam("tree_id"),
+            _in_trees(col(ITEM.linked_service_jobs_id), many, postgresql),
             col(ITEM.tenant) == bindparam("tenant"),
         )
         # Grouped by job below, which keeps this order within each job: positions are unique
@@ -432,6 +472,23 @@ def _tree_items_statement(columns: frozenset[str] | None) -> Any:
         # each job, and cheaper than sorting by job id text or item id text too.
         .order_by(col(ITEM.position))
     )
+
+
+def _job_rows(
+    names: list[str], records: Sequence[Sequence[Any]], columns: TreeColumns | None
+) -> list[LazyRow]:
+    """A tree read's links with their jobs. Pruned columns are the document's: every one
+    will be read, so all are decoded at once. All of them (None) are read when a request's
+    fields are unknown, and then each is decoded only if read."""
+    return decoded_rows(records, names, JOB_DECODERS, names if columns is not None else ())
+
+
+def _items_by_job(names: list[str], records: Sequence[Sequence[Any]]) -> dict[str, list[LazyRow]]:
+    """A tree read's line items by job, each job's in the statement's order."""
+    items: dict[str, list[LazyRow]] = defaultdict(list)
+    for item in decoded_rows(records, names, ITEM_DECODERS, ITEM_NOW):
+        items[item.service_job_id].append(item)
+    return items
 
 
 async def load_tree(
@@ -469,51 +526,8 @@ async def load_tree(
                 if not beside.done():
                     await asyncio.wait([beside])
             names, records = beside.result()
-    items: dict[str, list[LazyRow]] = defaultdict(list)
-    for item in decoded_rows(records, names, ITEM_DECODERS, ITEM_NOW):
-        items[item.service_job_id].append(item)
+    items = _items_by_job(names, records)
     return TreeSnapshot(tree=tree, shape=shape, jobs=jobs, items_by_job=dict(items))
-
-
-def _trees_statement(postgresql: bool) -> Any:
-    return select(*TREE_COLUMNS).where(
-        in_list(col(TREE.id), "tree_ids", postgresql), col(TREE.tenant) == bindparam("tenant")
-    )
-
-
-def _trees_jobs_statement(columns: frozenset[str] | None, postgresql: bool) -> Any:
-    return (
-        select(
-            col(LINK.id).label("link_id"),
-            col(LINK.parent_link_id),
-            *selected_columns(JOB_COLUMNS, TREE_JOB_COLUMNS, columns),
-        )
-        .join(
-            JOB,
-            (col(JOB.id) == col(LINK.service_job_id))
-            & (col(JOB.linked_service_jobs_id) == col(LINK.linked_service_jobs_id)),
-        )
-        .where(
-            in_list(col(LINK.linked_service_jobs_id), "tree_ids", postgresql),
-            col(LINK.tenant) == bindparam("tenant"),
-        )
-        # As in _tree_jobs_statement: the jobs found through their trees' index (a job and
-        # its link are in the same tree: the join says so too, so each job is grouped under
-        # the tree of its link).
-        .where(in_list(col(JOB.linked_service_jobs_id), "tree_ids", postgresql))
-        .order_by(col(LINK.linked_service_jobs_id), col(LINK.position))
-    )
-
-
-def _trees_items_statement(columns: frozenset[str] | None, postgresql: bool) -> Any:
-    return (
-        select(*selected_columns(ITEM_COLUMNS, TREE_ITEM_COLUMNS, columns))
-        .where(
-            in_list(col(ITEM.linked_service_jobs_id), "tree_ids", postgresql),
-            col(ITEM.tenant) == bindparam("tenant"),
-        )
-        .order_by(col(ITEM.position))  # grouped by job below (see _tree_items_statement)
-    )
 
 
 def _jobs_of_trees(postgresql: bool) -> Any:
@@ -557,7 +571,8 @@ async def load_trees(
     postgresql = reads.postgresql
     parameters = {"tree_ids": list_parameter(tree_ids, postgresql), "tenant": tenant}
     names, records = await reads.rows(
-        kept_statement(("trees", postgresql), lambda: _trees_statement(postgresql)), parameters
+        kept_statement(("trees", postgresql), lambda: _tree_statement(True, postgresql)),
+        parameters,
     )
     trees = {row.id: row for row in decoded_rows(records, names, TREE_DECODERS, names)}
     if not trees:
@@ -566,14 +581,13 @@ async def load_trees(
     names, records = await reads.rows(
         kept_statement(
             ("trees jobs", job_columns, postgresql),
-            lambda: _trees_jobs_statement(job_columns, postgresql),
+            lambda: _tree_jobs_statement(job_columns, True, postgresql),
         ),
         parameters,
     )
     shapes: dict[str, TreeShape] = {ident: TreeShape() for ident in trees}
     jobs: dict[str, dict[str, LazyRow]] = {ident: {} for ident in trees}
-    now = names if columns is not None else ()
-    for job in decoded_rows(records, names, JOB_DECODERS, now):
+    for job in _job_rows(names, records, columns):
         tree = job.linked_service_jobs_id
         shapes[tree].add(Link(job.link_id, job.id, job.parent_link_id))
         jobs[tree][job.id] = job
@@ -583,13 +597,11 @@ async def load_trees(
         names, records = await reads.rows(
             kept_statement(
                 ("trees items", item_columns, postgresql),
-                lambda: _trees_items_statement(item_columns, postgresql),
+                lambda: _tree_items_statement(item_columns, True, postgresql),
             ),
             parameters,
         )
-        items = defaultdict(list)
-        for item in decoded_rows(records, names, ITEM_DECODERS, ITEM_NOW):
-            items[item.service_job_id].append(item)
+        items = _items_by_job(names, records)
     return {
         ident: TreeSnapshot(
             tree=tree,
@@ -612,12 +624,9 @@ async def _tree_jobs(
         kept_statement(("tree jobs", job_columns), lambda: _tree_jobs_statement(job_columns)),
         parameters,
     )
-    # Pruned columns are the document's: every one will be read. All of them (None) are
-    # read when a request's fields are unknown, and then each is decoded only if read.
-    now = names if columns is not None else ()
     shape = TreeShape()
     jobs: dict[str, LazyRow] = {}
-    for job in decoded_rows(records, names, JOB_DECODERS, now):
+    for job in _job_rows(names, records, columns):
         shape.add(Link(job.link_id, job.id, job.parent_link_id))
         jobs[job.id] = job
     return shape, jobs
