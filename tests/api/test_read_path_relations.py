@@ -67,6 +67,18 @@ TREE_BENEATH_A_TREE = """query($tree: ID!) { linkedServiceJobs(id: $tree) { id
 APPOINTMENTS_TWICE = """{ serviceJobs(first: 60) { nodes { id appointments { appointmentId }
   serviceJobLink { id serviceJob { id appointments { appointmentId status } } } } } }"""
 
+SERVICE_DATA = """id version linkedServiceJobsRef created lastModified serviceJobRefs
+  availableLineItems { id quantity availableQuantity article { tenantArticleId title }
+    executedServiceJobData { serviceJobRef sequence appliedQuantity itemsReturnable } }"""
+SERVICE_DATA_OF_A_PAGE = (
+    f"{{ serviceJobs(first: 60) {{ nodes {{ id serviceData {{ {SERVICE_DATA} }} }} }} }}"
+)
+#: The tree's and every job's: one read of the service data, its jobs read with the tree.
+SERVICE_DATA_IN_A_TREE = (
+    f"query($tree: ID!) {{ linkedServiceJobs(id: $tree) {{ id serviceData {{ {SERVICE_DATA} }} "
+    "allServiceJobLinks { id serviceJob { id serviceData { id version serviceJobRefs } } } } }"
+)
+
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
@@ -215,6 +227,9 @@ async def test_trees_and_links_of_jobs_answer_identically(clients: Clients) -> N
         (PAGE_WITH_APPOINTMENTS, 2),  # the page, the appointments of all its jobs
         (PAGE_WITH_DOCUMENTS, 3),  # and the documents of all those appointments
         (TREE_WITH_APPOINTMENTS, 4),  # the tree, its jobs, their appointments, documents
+        (SERVICE_DATA_OF_A_PAGE, 3),  # the page, its trees' service data, their jobs' ids
+        # the tree, its jobs, its service data (its jobs' ids are the tree's, read already)
+        (SERVICE_DATA_IN_A_TREE, 3),
     ],
 )
 async def test_each_relation_is_one_statement_per_level(
@@ -278,19 +293,6 @@ async def test_cancel_reasons_answer_identically(clients: Clients) -> None:
     assert fast_path.OUTCOMES["compiled"] - before == 6
 
 
-SERVICE_DATA = """id version linkedServiceJobsRef created lastModified serviceJobRefs
-  availableLineItems { id quantity availableQuantity article { tenantArticleId title }
-    executedServiceJobData { serviceJobRef sequence appliedQuantity itemsReturnable } }"""
-SERVICE_DATA_OF_A_PAGE = (
-    f"{{ serviceJobs(first: 60) {{ nodes {{ id serviceData {{ {SERVICE_DATA} }} }} }} }}"
-)
-#: The tree's and every job's: one read of the service data, its jobs read with the tree.
-SERVICE_DATA_IN_A_TREE = (
-    f"query($tree: ID!) {{ linkedServiceJobs(id: $tree) {{ id serviceData {{ {SERVICE_DATA} }} "
-    "allServiceJobLinks { id serviceJob { id serviceData { id version serviceJobRefs } } } } }"
-)
-
-
 async def test_service_data_answers_identically(clients: Clients) -> None:
     before = fast_path.OUTCOMES["compiled"]
     page = await same(clients, SERVICE_DATA_OF_A_PAGE, VARIABLES)
@@ -301,24 +303,6 @@ async def test_service_data_answers_identically(clients: Clients) -> None:
     tree = await same(clients, SERVICE_DATA_IN_A_TREE, VARIABLES)
     assert tree["data"]["linkedServiceJobs"]["serviceData"]["linkedServiceJobsRef"] == TREE
     assert fast_path.OUTCOMES["compiled"] - before == 4
-
-
-@pytest.mark.parametrize(
-    ("query", "statements"),
-    [
-        (SERVICE_DATA_OF_A_PAGE, 3),  # the page, its trees' service data, their jobs' ids
-        # the tree, its jobs, its service data (its jobs' ids are the tree's, read already)
-        (SERVICE_DATA_IN_A_TREE, 3),
-    ],
-)
-async def test_service_data_is_one_statement_per_level(
-    clients: Clients,
-    sql: StatementCounter,
-    transactions: list[str],
-    query: str,
-    statements: int,
-) -> None:
-    await assert_compiled_read(clients, sql, transactions, query, VARIABLES, statements)
 
 
 INHERITED = """query($id: ID!) { serviceJob(id: $id) { id
