@@ -47,8 +47,9 @@ READ_PATH = Counter(
     "jobtree_read_path_total",
     "Root fields and trees the compiled read path served (compiled), left to graphql-core by "
     "design (graphql_core: at planning; stepped_aside: a null or the response budget; "
-    "field_error: an error graphql-core reports too), or failed on (failure: a bug, logged; "
-    "graphql-core answered).",
+    "field_error: an error graphql-core reports too), refused (too_large: the walk found the "
+    "response must pass MAX_RESPONSE_BYTES before building it), or failed on (failure: a "
+    "bug, logged; graphql-core answered).",
     ["outcome"],
 )
 SUBSCRIPTIONS = Gauge(

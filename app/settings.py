@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     #: Largest estimated query cost (app/graphql/cost.py): the benchmark's whole 25-level tree
     #: with its jobs and line items prices at ~0.26 million.
     max_query_cost: int = Field(default=1_000_000, ge=1000)
+    #: Rows of service data (items and their usages) one request may read: a tree's service
+    #: data grows with the tree, which the cost estimate cannot bound, so its reads stop at
+    #: this with RESPONSE_TOO_LARGE (app/db/row_reads.py, RowAllowance). The benchmark's
+    #: 1,000-job tree's whole service data is ~51,000 rows.
+    max_service_data_rows: int = Field(default=200_000, ge=1000)
     max_page_size: int = Field(default=100, ge=1, le=1000)
     default_page_size: int = Field(default=20, ge=1)
     max_jobs_per_tree: int = Field(default=1000, ge=1)

@@ -85,6 +85,10 @@ async def main() -> int:
     parser.add_argument("--profile", choices=["cprofile", "pyinstrument"], default=None)
     parser.add_argument("--plain", action="store_true", help="fast path off (graphql-core)")
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--warmups", type=int, default=20)
+    parser.add_argument(
+        "--refusal", action="store_true", help="an answer with errors is what is timed"
+    )
     args = parser.parse_args()
     settings = Settings(
         app_env="production",
@@ -97,11 +101,13 @@ async def main() -> int:
     token = issue_token(settings, tenant="bench", ttl_seconds=7200)
     body = args.body.read_bytes()
     async with app.router.lifespan_context(app):
-        for _ in range(20):
+        for _ in range(max(args.warmups, 1)):
             status, content, headers = await call(app, body, token)
-        if status != 200 or b'"errors"' in content:
+        if (status != 200 or b'"errors"' in content) and not args.refusal:
             raise SystemExit(f"{status} {content[:400]!r}")
         print(f"{len(content):,} bytes, {headers.get('x-sql-statements')} statements")
+        if args.refusal:
+            print(content[:300].decode(errors="replace"))
         times = []
         profiler: Any = None
         if args.profile == "cprofile":

@@ -71,6 +71,40 @@ class ReadConnection(Protocol):
         ...
 
 
+class TooManyRows(Exception):
+    """A read would pass its request's RowAllowance."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit:,} rows")
+        self.limit = limit
+
+
+class RowAllowance:
+    """Rows one request may still read of lists that no estimate before execution bounds (a
+    tree's service data grows with the tree). A read takes at most `left + 1` rows (its
+    statement's LIMIT), so the database stops early, and spends what it took; a read that
+    would pass the allowance raises TooManyRows before anything is built of it."""
+
+    __slots__ = ("left", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+
+    def spend(self, rows: int) -> None:
+        if rows > self.left:
+            self.left = -1
+            raise TooManyRows(self.limit)
+        self.left -= rows
+
+    @property
+    def statement_limit(self) -> int:
+        """The LIMIT of the next read: one row past what is left shows it passes."""
+        if self.left < 0:
+            raise TooManyRows(self.limit)
+        return self.left + 1
+
+
 #: A position of a compiled statement whose value the caller gives (see DriverStatement).
 GIVEN: Any = object()
 

@@ -82,6 +82,12 @@ class Held:
         return self.created + self.selected
 
 
+def available_by_record(quantity: int, most_applied: int | None) -> int:
+    """availableQuantity of an item by its recorded executedServiceJobData: the last job of
+    the chain applies every unit held (`most_applied`, None when no job uses the item)."""
+    return quantity - (most_applied or 0)
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceItem:
     """One available line item of the tree: what each job holds of it and, for reading, its
@@ -105,7 +111,9 @@ class ServiceItem:
     def available_as_recorded(self) -> int:
         """availableQuantity by the recorded executedServiceJobData (for reads, which do not
         load holdings): the last job of the chain applies every unit held."""
-        return self.quantity - max((u.applied_quantity for u in self.usages), default=0)
+        return available_by_record(
+            self.quantity, max((u.applied_quantity for u in self.usages), default=None)
+        )
 
     def held_by(self, job_id: str) -> Held:
         return next((h for h in self.held if h.job_id == job_id), Held(job_id))

@@ -85,6 +85,7 @@ class Context:
                 self.tree_columns,
                 self.tracer,
                 read_connection=self.read_connection,
+                service_data_rows=self.settings.max_service_data_rows,
             )
         return self._loaders
 

@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from operator import attrgetter
@@ -76,7 +77,7 @@ from app.graphql.read_path.sources import (
     is_read_whole,
     source_of,
 )
-from app.graphql.response_budget import BudgetedExecutor
+from app.graphql.response_budget import BudgetedExecutor, ResponseTooLarge
 from app.lru import MAX_CACHED_TEXT, Lru
 from app.metrics import record_read_path
 
@@ -102,6 +103,8 @@ class Compiled:
     run: Getter
     fetches: tuple[Fetch, ...]
     many: bool = False
+    #: The fewest bytes one object it completes takes in a list of them (see _least_bytes).
+    weight: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +119,58 @@ class Fetch:
     child: Compiled | None
     #: The field it reads (Type.field), for traces.
     name: str = ""
+
+
+class _WalkRoom:
+    """What is left of the response budget while a walk runs (UNBOUNDED: no budget), and
+    the budget. A walk runs without awaiting anything, so one per process is enough: it is
+    set just before a walk and put back just after."""
+
+    __slots__ = ("left", "limit")
+
+    def __init__(self) -> None:
+        self.left = UNBOUNDED
+        self.limit = UNBOUNDED
+
+
+UNBOUNDED = 2**62
+_ROOM = _WalkRoom()
+#: The fewest bytes one item of a list of leaves takes: a value and a comma.
+_LEAF_ITEM_BYTES = 2
+
+
+def _spent(values: Any, weight: int) -> Any:
+    """`values`, a list the walk is about to complete, its least size in bytes taken from
+    the room left: a response that must pass the budget stops before it is built (shared
+    objects repeated under many parents, such as one tree's service data beneath each job of
+    a page, are the same few rows read and a response of hundreds of megabytes)."""
+    room = _ROOM
+    room.left -= len(values) * weight
+    if room.left < 0:
+        room.left = UNBOUNDED
+        _record("too_large")
+        raise ResponseTooLarge(room.limit)
+    return values
+
+
+@contextmanager
+def walk_room(limit: int | None, spent: int) -> Iterator[None]:
+    """Walks within this block stop with ResponseTooLarge once the least size of what they
+    complete passes `limit` (None: no limit) less what the response has `spent` already."""
+    before = _ROOM.left, _ROOM.limit
+    _ROOM.left, _ROOM.limit = (UNBOUNDED, UNBOUNDED) if limit is None else (limit - spent, limit)
+    try:
+        yield
+    finally:
+        _ROOM.left, _ROOM.limit = before
+
+
+def _least_bytes(steps: Sequence[Step]) -> int:
+    """The fewest bytes an object of these response keys takes in a list: its braces, each
+    key quoted with its colon and a value of at least one byte, the commas between them and
+    the one after it in the list. What the walk takes from the room per object."""
+    keys = sum(len(step.key) + 4 for step in steps)
+    return 2 + keys + max(len(steps) - 1, 0) + 1
 
 
 async def prefetch(context: Any, fetches: tuple[Fetch, ...], parents: list[Any]) -> None:
@@ -186,9 +241,12 @@ async def complete_root(
     root: tuple[GraphQLField, StrawberryField, RootRead],
     plan: Compiled,
     args: dict[str, Any],
+    budget: int | None,
+    spent: int,
 ) -> Any:
     """A root field read, fetched level by level and completed by its compiled walk (raises
-    StepAside for a null in a non-null position)."""
+    StepAside for a null in a non-null position, ResponseTooLarge when what it completes
+    must pass the `budget` with what the response has `spent`)."""
     field_def, definition, read = root
     arguments = _converter_of(schema).convert(definition, args)
     value = await read.read(context, arguments)
@@ -198,7 +256,8 @@ async def complete_root(
         return None
     parents = [item for item in value if item is not None] if plan.many else [value]
     await prefetch(context, plan.fetches, parents)
-    return plan.run(value)
+    with walk_room(budget, spent):
+        return plan.run(value)
 
 
 class ReadPathExecutor(BudgetedExecutor):
@@ -296,7 +355,15 @@ class ReadPathExecutor(BudgetedExecutor):
         fields: FieldDetailsList,
     ) -> Any:
         args = self._argument_values(root[0], fields[0])
-        completed = await complete_root(self.schema, self.context_value, root, plan, args)
+        completed = await complete_root(
+            self.schema,
+            self.context_value,
+            root,
+            plan,
+            args,
+            self.response_budget,
+            self.response_bytes,
+        )
         self._spend(completed)
         return completed
 
@@ -348,9 +415,12 @@ class ReadPathExecutor(BudgetedExecutor):
         """An object read whole completed by its walk; by graphql-core when the walk steps
         aside, or fails (then judged)."""
         try:
-            completed = plan.run(result)
+            with walk_room(self.response_budget, self.response_bytes):
+                completed = plan.run(result)
         except StepAside:
             _record("stepped_aside")
+        except ResponseTooLarge:
+            raise
         except Exception as error:
             return self._complete_judged(
                 error, return_type, field_details_list, info, path, result, position_context
@@ -492,9 +562,11 @@ class ReadPathExecutor(BudgetedExecutor):
             return None
         run = plan.run
 
+        weight = plan.weight
+
         def each(values: Any) -> list[Any]:
             completed: list[Any] = []
-            for value in values:
+            for value in _spent(values, weight):
                 if value is None:
                     if non_null:
                         raise StepAside
@@ -564,7 +636,7 @@ class ReadPathExecutor(BudgetedExecutor):
             if completer is None:
                 return None
             steps.append(Step(response_key, getter, completer, attribute))
-        return Compiled(_generate(steps), tuple(fetches))
+        return Compiled(_generate(steps), tuple(fetches), weight=_least_bytes(steps))
 
     def _object_plans(
         self, graphql_type: GraphQLOutputType, fields: FieldDetailsList, in_tree: bool
@@ -643,7 +715,9 @@ class ReadPathExecutor(BudgetedExecutor):
             item = self._completer(graphql_type.of_type, fields, in_tree)
             if item is None:
                 return None
-            return lambda value: None if value is None else [item(v) for v in value]
+            return lambda value: (
+                None if value is None else [item(v) for v in _spent(value, _LEAF_ITEM_BYTES)]
+            )
         if is_leaf_type(graphql_type):
             return _leaf(graphql_type)
         if isinstance(graphql_type, GraphQLObjectType):
@@ -690,7 +764,7 @@ def _generate(steps: list[Step]) -> Getter:
     plain attribute read where the getter is one, and built-in scalars passed through inline.
     Response keys are GraphQL names (the parser admits only [_A-Za-z][_0-9A-Za-z]*) embedded
     with repr; attribute names are used only when they are Python identifiers."""
-    namespace: dict[str, Any] = {"aside": _step_aside}
+    namespace: dict[str, Any] = {"aside": _step_aside, "spent": _spent}
     entries: list[str] = []
     for index, step in enumerate(steps):
         attribute = step.attribute
@@ -706,7 +780,8 @@ def _generate(steps: list[Step]) -> Getter:
             shape = step.objects
             namespace[f"p{index}"] = shape.plan.run
             done = (
-                f"[p{index}(x) if x is not None else aside() for x in v]"
+                f"[p{index}(x) if x is not None else aside() for x in spent(v, "
+                f"{shape.plan.weight})]"
                 if shape.is_list
                 else f"p{index}(v)"
             )
@@ -885,7 +960,9 @@ async def run_compiled_operation(
     executor cost more than the walk of a one-job read. None when any root is not planned
     so (a plain field node without directives, one per response key, with a declared read)
     or the variables do not coerce; Declined when anything goes other than exactly.
-    graphql-core's executor then runs the operation as ever and reports what happens."""
+    graphql-core's executor then runs the operation as ever and reports what happens.
+    Raises ResponseTooLarge when a walk finds the response must pass MAX_RESPONSE_BYTES: the
+    operation's answer, with no executor to build it again."""
     query_type = schema.query_type
     if query_type is None:
         return None
@@ -925,12 +1002,14 @@ async def run_compiled_operation(
                 if field_def.args or node.arguments
                 else {}
             )
-            completed = await complete_root(schema, context, root, plan, args)
+            completed = await complete_root(schema, context, root, plan, args, budget, spent)
             size = len(orjson.dumps(completed))
             if budget is not None and spent + 4 * size > budget:
                 return None
             spent += size
             data[key] = completed
+    except ResponseTooLarge:
+        raise
     except Exception as error:
         return Declined(error)
     for _ in roots:

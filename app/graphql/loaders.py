@@ -13,12 +13,13 @@ from strawberry.dataloader import DataLoader
 
 from app.db import tables
 from app.db.engine import SessionFactory
-from app.db.row_reads import ReadConnection
+from app.db.row_reads import ReadConnection, RowAllowance, TooManyRows
 from app.domain.access import Viewer
+from app.graphql.response_budget import RowsTooMany
 from app.repositories.appointment_reads import appointment_rows, document_rows
 from app.repositories.appointments import AppointmentRepository
 from app.repositories.custom_services import CustomServiceRepository
-from app.repositories.service_data import ServiceDataState, service_data_of_trees
+from app.repositories.service_data_reads import item_rows, service_data_rows, usage_rows
 from app.repositories.service_jobs import ServiceJobRepository
 from app.repositories.tree_reads import TreeColumns, TreeSnapshot, load_tree, load_trees
 from app.tracing.graphql import traced_batch
@@ -39,6 +40,7 @@ class Loaders:
         tracer: Tracer | None = None,
         *,
         read_connection: Callable[[], AbstractAsyncContextManager[ReadConnection]],
+        service_data_rows: int,
     ) -> None:
         self._db = db
         #: Connections for row reads (trees): the request's (Context.read_connection).
@@ -61,7 +63,13 @@ class Loaders:
         self.tree_by_id = DataLoader(self._trees, max_batch_size=MAX_BATCH)
         #: GraphQL views of loaded trees, by id() of their snapshot (see service_jobs.types).
         self.tree_views: dict[int, Any] = {}
+        #: Service data rows by tree id; their items by service data id; the items' usages
+        #: by item id (one statement per batch, whatever its size: the ids are one list
+        #: parameter). Items and usages are read within `service_data_allowance`.
         self.service_data_by_tree_id = DataLoader(self._service_data, max_batch_size=MAX_BATCH)
+        self.service_data_items_by_id = DataLoader(self._service_data_items)
+        self.usages_by_item_id = DataLoader(self._usages)
+        self.service_data_allowance = RowAllowance(service_data_rows)
         #: GraphQL service data objects by tree id, built once per request (the compiled
         #: path's, see service_jobs.service_data.ServiceDataOf).
         self.service_data_objects: dict[str, Any] = {}
@@ -148,12 +156,32 @@ class Loaders:
                     span.set_attribute("jobtree.tree.line_items", sum(map(len, items.values())))
             return snapshot
 
-    async def _service_data(self, tree_ids: Sequence[str]) -> list[ServiceDataState | None]:
+    async def _service_data(self, tree_ids: Sequence[str]) -> list[Any | None]:
         """Only for trees the caller may see (callers pass ids of visible jobs and trees):
         one statement for them all."""
         async with self._read_connection() as connection:
-            found = await service_data_of_trees(connection, self._tenant, tree_ids)
+            found = await service_data_rows(connection, self._tenant, tree_ids)
         return [found.get(tree_id) for tree_id in tree_ids]
+
+    async def _service_data_items(self, data_ids: Sequence[str]) -> list[list[Any]]:
+        try:
+            async with self._read_connection() as connection:
+                found = await item_rows(
+                    connection, self._tenant, data_ids, self.service_data_allowance
+                )
+        except TooManyRows as passed:
+            raise RowsTooMany(passed.limit, "service data") from None
+        return [found[i] for i in data_ids]
+
+    async def _usages(self, item_ids: Sequence[str]) -> list[list[Any]]:
+        try:
+            async with self._read_connection() as connection:
+                found = await usage_rows(
+                    connection, self._tenant, item_ids, self.service_data_allowance
+                )
+        except TooManyRows as passed:
+            raise RowsTooMany(passed.limit, "service data") from None
+        return [found[i] for i in item_ids]
 
     async def _appointments(self, job_ids: Sequence[str]) -> list[list[tables.Appointment]]:
         async with self._db() as session:

@@ -7,23 +7,15 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlmodel import col
 from sqlmodel import select as model_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import tables
 from app.db.core import execute_core
-from app.db.row_reads import ReadConnection
 from app.db.types import utcnow
 from app.domain.service_data import Held, ServiceItem, Usage
-from app.repositories.tree_reads import (
-    decoded_rows,
-    in_list,
-    kept_statement,
-    list_parameter,
-    undecoded_column,
-)
 
 SD = tables.ServiceData
 ITEM = tables.ServiceDataItem
@@ -99,48 +91,6 @@ def state_of(tree_id: str, rows: Sequence[Any]) -> ServiceDataState:
             tuple(item_usages),
         )
     return state
-
-
-def _states_of_trees(postgresql: bool) -> Any:
-    columns = [undecoded_column(column) for column in _STATE_COLUMNS]
-    return (
-        select(col(SD.linked_service_jobs_id).label("tree_id"), *(c for c, _ in columns))
-        .select_from(SD)
-        .outerjoin(ITEM, col(ITEM.service_data_id) == col(SD.id))
-        .outerjoin(USE, col(USE.service_data_item_id) == col(ITEM.id))
-        .where(
-            in_list(col(SD.linked_service_jobs_id), "tree_ids", postgresql),
-            col(SD.tenant) == bindparam("tenant"),
-        )
-        .order_by(col(SD.linked_service_jobs_id), col(ITEM.position), col(USE.sequence))
-    )
-
-
-#: How _states_of_trees' cells are decoded (JSON, timestamps, SQLite's booleans).
-_STATE_DECODERS = {
-    column.name: decode
-    for column, decode in map(undecoded_column, _STATE_COLUMNS)
-    if decode is not None
-}
-
-
-async def service_data_of_trees(
-    reads: ReadConnection, tenant: str, tree_ids: Sequence[str]
-) -> dict[str, ServiceDataState]:
-    """The service data of these trees in one statement (for the API's reads: driver rows,
-    no transaction), by tree; a tree without any is absent."""
-    postgresql = reads.postgresql
-    names, records = await reads.rows(
-        kept_statement(("service data of trees", postgresql), lambda: _states_of_trees(postgresql)),
-        {"tree_ids": list_parameter(tree_ids, postgresql), "tenant": tenant},
-    )
-    grouped: dict[str, list[Any]] = {}
-    # Decoded when read (not at once): the service data's and each item's cells repeat on
-    # every usage row, and state_of reads them from the first row of each only (a 1,000-job
-    # tree's service data is ~48,000 rows).
-    for row in decoded_rows(records, names, _STATE_DECODERS, ()):
-        grouped.setdefault(row.tree_id, []).append(row)
-    return {tree_id: state_of(tree_id, rows) for tree_id, rows in grouped.items()}
 
 
 class ServiceDataRepository:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -31,7 +31,7 @@ from sqlalchemy.types import NullType
 from sqlmodel import col
 
 from app.db import tables
-from app.db.row_reads import ReadConnection
+from app.db.row_reads import ReadConnection, RowAllowance
 from app.db.types import UTCDateTime, utc_datetime
 from app.domain.trees import Link, TreeShape
 from app.lru import Lru
@@ -126,14 +126,21 @@ def undecoded_columns(
     """The table's columns as the driver returns them (JSON as its text, timestamps as the
     driver's datetime or text, booleans as SQLite's integers), and how to decode each of those
     later: none is left with a result processor (a test checks it for both dialects)."""
-    columns: list[ColumnElement[Any]] = []
+    return decoding(table.columns)
+
+
+def decoding(
+    columns: Iterable[Any],
+) -> tuple[list[ColumnElement[Any]], dict[str, Callable[[Any], Any]]]:
+    """These columns (or labelled ones) as undecoded_columns gives a table's."""
+    selected: list[ColumnElement[Any]] = []
     decoders: dict[str, Callable[[Any], Any]] = {}
-    for column in table.columns:
-        selected, decode = undecoded_column(column)
-        columns.append(selected)
+    for column in columns:
+        plain, decode = undecoded_column(column)
+        selected.append(plain)
         if decode is not None:
             decoders[column.name] = decode
-    return columns, decoders
+    return selected, decoders
 
 
 def undecoded_column(column: Any) -> tuple[ColumnElement[Any], Callable[[Any], Any] | None]:
@@ -231,18 +238,25 @@ async def rows_by_parent(
     build: Callable[[bool], Any],
     decoders: Mapping[str, Callable[[Any], Any]],
     parent: str,
+    allowance: RowAllowance | None = None,
+    now: Collection[str] | None = None,
 ) -> dict[str, list[LazyRow]]:
     """The rows of the tenant's parents with these ids, by parent id (every id a key), in
     each parent's order, in one statement: `build(postgresql)` selects them by the list
     parameter `ids` and `tenant` (kept under `key`), and `parent` is the column naming
-    their parent; every decodable column is decoded at once."""
+    their parent; the decodable columns in `now` (None: all) are decoded at once, the others
+    when read. With an `allowance`, the statement has a LIMIT `limit` and the rows are spent
+    of it (TooManyRows when they pass it)."""
     postgresql = reads.postgresql
     statement = kept_statement((*key, postgresql), lambda: build(postgresql))
-    names, records = await reads.rows(
-        statement, {"ids": list_parameter(ids, postgresql), "tenant": tenant}
-    )
+    parameters = {"ids": list_parameter(ids, postgresql), "tenant": tenant}
+    if allowance is not None:
+        parameters["limit"] = allowance.statement_limit
+    names, records = await reads.rows(statement, parameters)
+    if allowance is not None:
+        allowance.spend(len(records))
     grouped: dict[str, list[LazyRow]] = {ident: [] for ident in ids}
-    for row in decoded_rows(records, names, decoders, names):
+    for row in decoded_rows(records, names, decoders, names if now is None else now):
         grouped[getattr(row, parent)].append(row)
     return grouped
 

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -72,6 +73,9 @@ SERVICE_DATA = """id version linkedServiceJobsRef created lastModified serviceJo
     executedServiceJobData { serviceJobRef sequence appliedQuantity itemsReturnable } }"""
 SERVICE_DATA_OF_A_PAGE = (
     f"{{ serviceJobs(first: 60) {{ nodes {{ id serviceData {{ {SERVICE_DATA} }} }} }} }}"
+)
+SERVICE_DATA_ROWS_OF_A_PAGE = (
+    "{ serviceJobs(first: 60) { nodes { id serviceData { id version created } } } }"
 )
 #: The tree's and every job's: one read of the service data, its jobs read with the tree.
 SERVICE_DATA_IN_A_TREE = (
@@ -227,9 +231,13 @@ async def test_trees_and_links_of_jobs_answer_identically(clients: Clients) -> N
         (PAGE_WITH_APPOINTMENTS, 2),  # the page, the appointments of all its jobs
         (PAGE_WITH_DOCUMENTS, 3),  # and the documents of all those appointments
         (TREE_WITH_APPOINTMENTS, 4),  # the tree, its jobs, their appointments, documents
-        (SERVICE_DATA_OF_A_PAGE, 3),  # the page, its trees' service data, their jobs' ids
-        # the tree, its jobs, its service data (its jobs' ids are the tree's, read already)
-        (SERVICE_DATA_IN_A_TREE, 3),
+        # The page, its trees' service data, their jobs' ids, their items, the items' usages.
+        (SERVICE_DATA_OF_A_PAGE, 5),
+        # The tree, its jobs, its service data, its items, their usages (its jobs' ids are
+        # the tree's, read already).
+        (SERVICE_DATA_IN_A_TREE, 5),
+        # The page and its trees' service data rows: no item nor usage is read.
+        (SERVICE_DATA_ROWS_OF_A_PAGE, 2),
     ],
 )
 async def test_each_relation_is_one_statement_per_level(
@@ -301,8 +309,36 @@ async def test_service_data_answers_identically(clients: Clients) -> None:
     assert len({data["id"] for data in held}) == 2  # one per tree
     assert all(len(data["serviceJobRefs"]) in (40, 15) for data in held)
     tree = await same(clients, SERVICE_DATA_IN_A_TREE, VARIABLES)
-    assert tree["data"]["linkedServiceJobs"]["serviceData"]["linkedServiceJobsRef"] == TREE
+    data = tree["data"]["linkedServiceJobs"]["serviceData"]
+    assert data["linkedServiceJobsRef"] == TREE
+    assert data["availableLineItems"] and any(
+        item["executedServiceJobData"] for item in data["availableLineItems"]
+    )
     assert fast_path.OUTCOMES["compiled"] - before == 4
+
+
+async def test_service_data_past_the_row_allowance_is_refused_on_both_paths(
+    clients: Clients, settings: Settings, engine: AsyncEngine
+) -> None:
+    """Items and usages are read within MAX_SERVICE_DATA_ROWS: one row past it, the request
+    fails whole with RESPONSE_TOO_LARGE on both paths; service data without its lists reads
+    none of it."""
+    whole = await same(clients, SERVICE_DATA_IN_A_TREE, VARIABLES)
+    items = whole["data"]["linkedServiceJobs"]["serviceData"]["availableLineItems"]
+    rows = len(items) + sum(len(item["executedServiceJobData"]) for item in items)
+    for allowed, refused in ((rows, False), (rows - 1, True), (len(items), True)):
+        tight = settings.model_copy(update={"max_service_data_rows": allowed})
+        async with both_paths(tight, engine, facilities=["fac-1"]) as limited:
+            answer = await same(limited, SERVICE_DATA_IN_A_TREE, VARIABLES)
+            if not refused:
+                assert answer == whole
+                continue
+            assert answer["data"] is None and len(answer["errors"]) == 1, answer
+            error = answer["errors"][0]
+            assert error["extensions"] == {"code": "RESPONSE_TOO_LARGE", "rowLimit": allowed}
+            assert f"more than {allowed:,} rows of service data" in error["message"]
+            lean = await same(limited, SERVICE_DATA_ROWS_OF_A_PAGE, VARIABLES)
+            assert "errors" not in lean and lean["data"]["serviceJobs"]["nodes"]
 
 
 INHERITED = """query($id: ID!) { serviceJob(id: $id) { id
@@ -347,3 +383,26 @@ async def test_trees_completed_one_by_one_share_their_relations_statement(
     assert len(nodes) == 2
     appointments = [s for s in sql.statements if "FROM appointment" in s]
     assert len(appointments) == 1, appointments
+
+
+async def test_one_service_data_repeated_past_the_response_budget_stops_the_walk(
+    clients: Clients, settings: Settings, engine: AsyncEngine
+) -> None:
+    """The same tree's service data beneath each of 60 jobs is a few rows read once and a
+    response many times the budget: the walk stops as soon as the least size of what it
+    completes passes MAX_RESPONSE_BYTES, before building the rest, and graphql-core, counting
+    its leaves, refuses it too."""
+    query = """{ serviceJobs(first: 60) { nodes { serviceData { availableLineItems { id
+      executedServiceJobData { serviceJobRef } } } } } }"""
+    whole = await same(clients, query, VARIABLES)
+    size = len(orjson.dumps(whole))
+    small = settings.model_copy(update={"max_response_bytes": size // 6})
+    async with both_paths(small, engine, facilities=["fac-1"]) as limited:
+        before = fast_path.OUTCOMES["too_large"]
+        answer = await same(limited, query, VARIABLES)
+        assert fast_path.OUTCOMES["too_large"] - before == 2  # the walk, both times
+    assert answer["data"] is None and len(answer["errors"]) == 1, answer
+    assert answer["errors"][0]["extensions"] == {
+        "code": "RESPONSE_TOO_LARGE",
+        "limit": size // 6,
+    }

@@ -119,8 +119,8 @@ async def test_an_order_a_search_and_service_data_are_read_without_a_transaction
     clients: Clients, sql: StatementCounter, transactions: list[str]
 ) -> None:
     """On read connections: the order and its jobs; a tree search's page, its trees (the
-    tree, its links with their jobs) and its count; the job (its tree) and its tree's
-    service data."""
+    tree, its links with their jobs) and its count; the job (its tree), its tree's service
+    data and its items (it has none: no usages are read)."""
     fast, _, headers = clients
     order = await fast.post(
         "/graphql", json={"query": ORDER, "variables": {"order": "order-1"}}, headers=headers
@@ -128,7 +128,7 @@ async def test_an_order_a_search_and_service_data_are_read_without_a_transaction
     job = order.json()["data"]["order"]["serviceJobs"][0]["id"]
     transactions.clear()
     await assert_compiled_read(clients, sql, transactions, ORDER, {"order": "order-1"}, 2)
-    await assert_compiled_read(clients, sql, transactions, SERVICE_DATA, {"job": job}, 2)
+    await assert_compiled_read(clients, sql, transactions, SERVICE_DATA, {"job": job}, 3)
     await assert_compiled_read(clients, sql, transactions, SEARCH, {"term": None}, 4)
 
 

@@ -252,9 +252,11 @@ async def test_two_clients_with_the_same_version_one_wins(gql: GraphQLClient) ->
     assert [d["appliedQuantity"] for d in after["executedServiceJobData"]] == [1]
 
 
-async def test_a_tree_with_its_service_data_costs_four_statements(
+async def test_a_tree_with_its_service_data_costs_five_statements(
     gql: GraphQLClient, sql: StatementCounter
 ) -> None:
+    """The tree (3), its service data (1) and the service data's items (1): the same
+    service data met at every job is read once, and its usages not at all (not asked)."""
     await service(gql, "step", **needs("art", 1, returnable=False))
     jobs = await order(
         gql,
@@ -273,7 +275,8 @@ async def test_a_tree_with_its_service_data_costs_four_statements(
     )
     sql.reset()
     data = await gql(query, {"id": jobs[0]["linkedServiceJobsRef"]})
-    assert sql.count == 4, sql.statements
+    assert sql.count == 5, sql.statements
+    assert not any("service_data_usage.sequence" in s for s in sql.statements)
     assert data["linkedServiceJobs"]["serviceData"]["version"] == 1
 
 

@@ -34,6 +34,7 @@ from app.graphql.fast_path import Declined, ReadPathExecutor, run_compiled_opera
 from app.graphql.pipeline.fair_use import charge, rate_limited_error
 from app.graphql.pipeline.persisted import PENDING_DOCUMENT
 from app.graphql.pipeline.state import Pipeline
+from app.graphql.response_budget import ResponseTooLarge
 from app.services.fair_use import caller_of
 
 
@@ -155,9 +156,12 @@ class ReadLane:
         declined: Declined | None = None
         if self.executor_class is ReadPathExecutor and context.query_text:
             # Every root planned before: no executor at all (app/graphql/fast_path.py).
-            data = await run_compiled_operation(
-                schema, context.query_text, operation, context, values
-            )
+            try:
+                data = await run_compiled_operation(
+                    schema, context.query_text, operation, context, values
+                )
+            except ResponseTooLarge as refused:
+                return ExecutionResult(data=None, errors=[refused])
             if isinstance(data, dict):
                 return ExecutionResult(data=data, errors=None)
             declined = data

@@ -8,11 +8,12 @@ from typing import Any
 
 import strawberry
 
+from app.domain.service_data import available_by_record
 from app.domain.trees import MAX_DEPTH
 from app.graphql.common.articles import Article
 from app.graphql.context import Context
 from app.graphql.cost import bounded
-from app.graphql.read_path.relations import distinct
+from app.graphql.read_path.relations import attach_loaded, distinct
 from app.graphql.read_path.sources import StepAside, attached, reads
 from app.repositories.service_data import ServiceDataState
 from app.repositories.tree_reads import job_ids_of_trees
@@ -35,6 +36,37 @@ class ExecutedServiceJobData:
     )
 
 
+def _usages_made(rows: list[Any] | None) -> list[ExecutedServiceJobData]:
+    return [
+        ExecutedServiceJobData(
+            service_job_ref=strawberry.ID(row.service_job_id),
+            sequence=row.sequence,
+            applied_quantity=row.applied_quantity,
+            items_returnable=row.items_returnable,
+        )
+        for row in rows or ()
+    ]
+
+
+def _item_id(item: Any) -> str:
+    return str(item.id)
+
+
+class UsagesOfItems:
+    """`AvailableLineItem.executedServiceJobData`: the usages of every item of a level in one
+    statement (the request's loader: items completed side by side share it), within the
+    request's allowance of service data rows."""
+
+    async def fetch(self, context: Any, parents: Sequence[Any]) -> Sequence[Any]:
+        await attach_loaded(
+            parents, "_usages", _item_id, context.loaders.usages_by_item_id, _usages_made
+        )
+        return [usage for item in parents for usage in item._usages]
+
+
+USAGES_OF_ITEMS = UsagesOfItems()
+
+
 @strawberry.type(description="An item of the tree that its jobs may use.")
 class AvailableLineItem:
     id: strawberry.ID = strawberry.field(description="Id of the item: the serviceItemRef.")
@@ -44,12 +76,59 @@ class AvailableLineItem:
         description="Units no job holds yet, 0 to quantity: units a job holds pass on to the "
         "jobs above it, so they are counted once."
     )
-    executed_service_job_data: list[ExecutedServiceJobData] = strawberry.field(
+
+    #: Its usages when a level's read attached them (USAGES_OF_ITEMS).
+    _usages: strawberry.Private[list[ExecutedServiceJobData] | None] = None
+
+    @strawberry.field(
         description="The jobs applying the item, in sequence order: from the lowest job holding "
         "it up to the root.",
         # One job per level at most, from the lowest job holding the item up to the root.
-        metadata=bounded(MAX_DEPTH),
+        metadata=reads(getter=attached("_usages"), relation=USAGES_OF_ITEMS) | bounded(MAX_DEPTH),
     )
+    async def executed_service_job_data(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[ExecutedServiceJobData]:
+        if self._usages is None:
+            self._usages = _usages_made(
+                await info.context.loaders.usages_by_item_id.load(str(self.id))
+            )
+        return self._usages
+
+
+def _items_made(rows: list[Any] | None) -> list[AvailableLineItem]:
+    return [
+        AvailableLineItem(
+            id=strawberry.ID(row.id),
+            article=Article.from_json(row.article),
+            quantity=row.quantity,
+            available_quantity=available_by_record(row.quantity, row.most_applied),
+        )
+        for row in rows or ()
+    ]
+
+
+def _data_id(data: Any) -> str:
+    return str(data.id)
+
+
+class ItemsOfServiceData:
+    """`ServiceData.availableLineItems`: the items of every service data of a level in one
+    statement, with what each has left (the request's loader, within its allowance of
+    service data rows); their usages are the next level's, read only when asked for."""
+
+    async def fetch(self, context: Any, parents: Sequence[Any]) -> Sequence[Any]:
+        await attach_loaded(
+            parents,
+            "_items",
+            _data_id,
+            context.loaders.service_data_items_by_id,
+            _items_made,
+        )
+        return [item for data in parents for item in data._items]
+
+
+ITEMS_OF_SERVICE_DATA = ItemsOfServiceData()
 
 
 class JobsOfServiceData:
@@ -92,14 +171,28 @@ class ServiceData:
         description="Bumps on every select, unselect and correction of its items."
     )
     linked_service_jobs_ref: strawberry.ID = strawberry.field(description="Its tree.")
-    available_line_items: list[AvailableLineItem] = strawberry.field(
-        description="Every item of the tree."
-    )
     created: datetime = strawberry.field(description="When it was created (UTC).")
     last_modified: datetime = strawberry.field(description="When it last changed (UTC).")
 
     #: Its tree's job ids when a level's read attached them (JOBS_OF_SERVICE_DATA).
     _job_refs: strawberry.Private[list[strawberry.ID] | None] = None
+    #: Its items when a level's read attached them (ITEMS_OF_SERVICE_DATA).
+    _items: strawberry.Private[list[AvailableLineItem] | None] = None
+
+    @strawberry.field(
+        description="Every item of the tree, in the order they were added. A tree's items "
+        "and their usages grow with the tree: a request reads at most MAX_SERVICE_DATA_ROWS "
+        "of them (200,000 by default), past which it fails with RESPONSE_TOO_LARGE.",
+        metadata=reads(getter=attached("_items"), relation=ITEMS_OF_SERVICE_DATA),
+    )
+    async def available_line_items(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[AvailableLineItem]:
+        if self._items is None:
+            self._items = _items_made(
+                await info.context.loaders.service_data_items_by_id.load(str(self.id))
+            )
+        return self._items
 
     @strawberry.field(
         description="Every job of the tree; they share this service data.",
@@ -112,37 +205,50 @@ class ServiceData:
         return [strawberry.ID(i) for i in snapshot.jobs] if snapshot else []
 
     @classmethod
-    def from_state(cls, state: ServiceDataState) -> ServiceData:
+    def from_row(cls, row: Any) -> ServiceData:
+        """A tree's service data by its own row: its items are read when asked for."""
         return cls(
+            id=strawberry.ID(row.id),
+            version=row.version,
+            linked_service_jobs_ref=strawberry.ID(row.linked_service_jobs_id),
+            created=row.created,
+            last_modified=row.last_modified,
+        )
+
+    @classmethod
+    def from_state(cls, state: ServiceDataState) -> ServiceData:
+        """A service data as a change left it, whole (a mutation's payload)."""
+        data = cls(
             id=strawberry.ID(state.id),
             version=state.version,
             linked_service_jobs_ref=strawberry.ID(state.linked_service_jobs_id),
-            available_line_items=[
-                AvailableLineItem(
-                    id=strawberry.ID(item.id),
-                    article=Article.from_json(state.articles[item.id]),
-                    quantity=item.quantity,
-                    available_quantity=item.available_as_recorded,
-                    executed_service_job_data=[
-                        ExecutedServiceJobData(
-                            service_job_ref=strawberry.ID(u.job_id),
-                            sequence=u.sequence,
-                            applied_quantity=u.applied_quantity,
-                            items_returnable=u.items_returnable,
-                        )
-                        for u in sorted(item.usages, key=lambda u: u.sequence)
-                    ],
-                )
-                for item in state.items.values()
-            ],
             created=state.created,
             last_modified=state.last_modified,
         )
+        data._items = []
+        for item in state.items.values():
+            available = AvailableLineItem(
+                id=strawberry.ID(item.id),
+                article=Article.from_json(state.articles[item.id]),
+                quantity=item.quantity,
+                available_quantity=item.available_as_recorded,
+            )
+            available._usages = [
+                ExecutedServiceJobData(
+                    service_job_ref=strawberry.ID(u.job_id),
+                    sequence=u.sequence,
+                    applied_quantity=u.applied_quantity,
+                    items_returnable=u.items_returnable,
+                )
+                for u in sorted(item.usages, key=lambda u: u.sequence)
+            ]
+            data._items.append(available)
+        return data
 
 
 async def service_data_of_tree(context: Context, tree_id: str) -> ServiceData | None:
-    state = await context.loaders.service_data_by_tree_id.load(tree_id)
-    return ServiceData.from_state(state) if state else None
+    row = await context.loaders.service_data_by_tree_id.load(tree_id)
+    return ServiceData.from_row(row) if row else None
 
 
 def service_data_held(holder: Any) -> ServiceData | None:
@@ -168,9 +274,9 @@ class ServiceDataOf:
             # once, whatever the number of levels asking for it.
             made = context.loaders.service_data_objects
             unbuilt = distinct(tree for tree in map(self.tree_of, missing) if tree not in made)
-            states = await context.loaders.service_data_by_tree_id.load_many(unbuilt)
-            for tree, state in zip(unbuilt, states, strict=True):
-                made[tree] = None if state is None else ServiceData.from_state(state)
+            rows = await context.loaders.service_data_by_tree_id.load_many(unbuilt)
+            for tree, row in zip(unbuilt, rows, strict=True):
+                made[tree] = None if row is None else ServiceData.from_row(row)
             for parent in missing:
                 parent._service_data = (made[self.tree_of(parent)],)
         children = {id(held[0]): held[0] for p in parents if (held := p._service_data)[0]}
