@@ -14,7 +14,7 @@ from sqlmodel import col
 from app.db import tables
 from app.db.row_reads import ReadConnection
 from app.repositories.custom_services import CustomServiceFilter
-from app.repositories.pagination import Page, PageRequest, page_of, page_statement
+from app.repositories.pagination import Page, PageRequest, count_rows, page_of, page_statement
 from app.repositories.tree_reads import (
     LazyRow,
     decoded_rows,
@@ -58,6 +58,12 @@ async def service_page(
     )
     names, records = await reads.rows(statement, {})
     return page_of(decoded_rows(records, names, SERVICE_DECODERS, _ALL_SERVICE), page)
+
+
+async def service_count(reads: ReadConnection, tenant: str, flt: CustomServiceFilter) -> int:
+    """How many of the tenant's services the filter keeps (`reads` takes statements that
+    carry their values)."""
+    return await count_rows(reads, CS, *_conditions(tenant, flt))
 
 
 async def services_by_id(

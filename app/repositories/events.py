@@ -8,13 +8,21 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy import BigInteger, Integer, bindparam, func, select
+from sqlmodel import col
 
 from app.db import tables
+from app.db.row_reads import ReadConnection
 from app.domain.errors import BadRequest
-from app.repositories.pagination import Page, PageRequest
+from app.repositories.pagination import LazyCursors, Page, PageRequest
+from app.repositories.tree_reads import (
+    LazyRow,
+    decoded_rows,
+    in_list,
+    kept_statement,
+    list_parameter,
+    undecoded_columns,
+)
 
 EVENT = tables.Event
 _CURSOR_PREFIX = b"event:"
@@ -46,44 +54,94 @@ class EventFilter:
     event_types: frozenset[str] | None = None
 
 
-class EventRepository:
-    def __init__(self, session: AsyncSession, tenant: str) -> None:
-        self.session = session
-        self.tenant = tenant
+#: What an event shows (its tenant is the caller's).
+_EVENT_COLUMNS, _EVENT_DECODERS = undecoded_columns(EVENT.__table__)  # type: ignore[attr-defined]
+_SHOWN = [column for column in _EVENT_COLUMNS if column.name != "tenant"]
 
-    def _conditions(self, flt: EventFilter, facilities: Collection[str] | None) -> list[Any]:
-        conditions: list[Any] = [col(EVENT.tenant) == self.tenant]
-        if facilities is not None:
-            conditions.append(col(EVENT.facility_ref).in_(sorted(facilities)))
-        if flt.entity_type is not None:
-            conditions.append(col(EVENT.entity_type) == flt.entity_type)
-        if flt.entity_id is not None:
-            conditions.append(col(EVENT.entity_id) == flt.entity_id)
-        if flt.event_types is not None:
-            conditions.append(col(EVENT.event_type).in_(sorted(flt.event_types)))
-        return conditions
 
-    async def page(
-        self, flt: EventFilter, page: PageRequest, facilities: Collection[str] | None
-    ) -> Page[tables.Event]:
-        conditions = self._conditions(flt, facilities)
-        if page.after is not None:
-            conditions.append(col(EVENT.id) > decode_event_cursor(page.after))
-        result = await self.session.exec(
-            select(EVENT).where(*conditions).order_by(col(EVENT.id)).limit(page.first + 1)
+def _conditions(shape: tuple[bool, ...], postgresql: bool) -> list[Any]:
+    """The conditions of a filter of this shape (which of facilities, entity type, entity id
+    and event types it has), every value a named parameter (lists: one list parameter)."""
+    facilities, entity_type, entity_id, event_types = shape
+    conditions: list[Any] = [col(EVENT.tenant) == bindparam("tenant")]
+    if facilities:
+        conditions.append(in_list(col(EVENT.facility_ref), "facilities", postgresql))
+    if entity_type:
+        conditions.append(col(EVENT.entity_type) == bindparam("entity_type"))
+    if entity_id:
+        conditions.append(col(EVENT.entity_id) == bindparam("entity_id"))
+    if event_types:
+        conditions.append(in_list(col(EVENT.event_type), "event_types", postgresql))
+    return conditions
+
+
+class EventReads:
+    """The caller's events read on a read connection (driver rows, no transaction): each
+    statement is built and compiled once per shape of filter."""
+
+    def __init__(
+        self,
+        reads: ReadConnection,
+        tenant: str,
+        flt: EventFilter,
+        facilities: Collection[str] | None,
+    ) -> None:
+        self.reads = reads
+        postgresql = reads.postgresql
+        self.shape = (
+            facilities is not None,
+            flt.entity_type is not None,
+            flt.entity_id is not None,
+            flt.event_types is not None,
         )
-        rows = list(result.all())
+        self.parameters: dict[str, Any] = {"tenant": tenant}
+        if facilities is not None:
+            self.parameters["facilities"] = list_parameter(sorted(facilities), postgresql)
+        if flt.entity_type is not None:
+            self.parameters["entity_type"] = flt.entity_type
+        if flt.entity_id is not None:
+            self.parameters["entity_id"] = flt.entity_id
+        if flt.event_types is not None:
+            self.parameters["event_types"] = list_parameter(sorted(flt.event_types), postgresql)
+
+    async def page(self, page: PageRequest) -> Page[LazyRow]:
+        """The events after the page's cursor, oldest first."""
+        after = page.after is not None
+        postgresql = self.reads.postgresql
+
+        def build() -> Any:
+            conditions = _conditions(self.shape, postgresql)
+            if after:
+                conditions.append(col(EVENT.id) > bindparam("after", type_=BigInteger))
+            return (
+                select(*_SHOWN)
+                .where(*conditions)
+                .order_by(col(EVENT.id))
+                .limit(bindparam("page_rows", type_=Integer))
+            )
+
+        statement = kept_statement(("events", self.shape, after, postgresql), build)
+        parameters = {**self.parameters, "page_rows": page.first + 1}
+        if page.after is not None:
+            parameters["after"] = decode_event_cursor(page.after)
+        names, records = await self.reads.rows(statement, parameters)
+        rows = decoded_rows(records, names, _EVENT_DECODERS, ())
         has_next = len(rows) > page.first
         rows = rows[: page.first]
         return Page(
             rows=rows,
-            cursors=[encode_event_cursor(row.id or 0) for row in rows],
+            cursors=LazyCursors(rows, lambda row: encode_event_cursor(row.id)),
             has_next_page=has_next,
             has_previous_page=page.after is not None,
         )
 
-    async def count(self, flt: EventFilter, facilities: Collection[str] | None) -> int:
-        result = await self.session.exec(
-            select(func.count()).select_from(EVENT).where(*self._conditions(flt, facilities))
+    async def count(self) -> int:
+        postgresql = self.reads.postgresql
+        statement = kept_statement(
+            ("events counted", self.shape, postgresql),
+            lambda: (
+                select(func.count()).select_from(EVENT).where(*_conditions(self.shape, postgresql))
+            ),
         )
-        return int(result.one())
+        _, records = await self.reads.rows(statement, self.parameters)
+        return int(records[0][0])

@@ -46,7 +46,7 @@ from app.repositories.keyset import (
     page_of,
     window_shape,
 )
-from app.repositories.pagination import Page
+from app.repositories.pagination import Page, count_rows
 from app.repositories.tree_reads import (
     LazyRow,
     decoded_rows,
@@ -335,6 +335,10 @@ class JobSearch:
         )
         return int(result.one())
 
+    async def count_rows(self, reads: ReadConnection, flt: ServiceJobFilter) -> int:
+        """`count` on a read connection (one that takes statements carrying their values)."""
+        return await count_rows(reads, JOB, *self.conditions(flt))
+
 
 class TreeSearch:
     """Pages and counts of linked service jobs trees matching an and/or condition, within a
@@ -427,8 +431,4 @@ class TreeSearch:
         return page_of(decoded_rows(records, names, decoders, names), key, window)
 
     async def count(self, condition: TreeCondition) -> int:
-        _, records = await self.reads.rows(
-            select(func.count()).select_from(TREE).where(*self.scope(), self.condition(condition)),
-            {},
-        )
-        return int(records[0][0])
+        return await count_rows(self.reads, TREE, *self.scope(), self.condition(condition))

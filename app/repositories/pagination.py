@@ -11,10 +11,12 @@ from typing import Any, Generic, TypeVar, overload
 
 import orjson
 from sqlalchemy import ColumnElement, func, tuple_
+from sqlalchemy import select as core_select
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from app.db.row_reads import ReadConnection
 from app.db.tables import ID_LENGTH
 from app.domain.errors import BadRequest
 
@@ -125,3 +127,9 @@ async def fetch_page(
 async def count(session: AsyncSession, table: Any, *where: ColumnElement[bool]) -> int:
     result = await session.exec(select(func.count()).select_from(table).where(*where))
     return int(result.one())
+
+
+async def count_rows(reads: ReadConnection, table: Any, *where: ColumnElement[bool]) -> int:
+    """`count` on a read connection (one that takes statements carrying their values)."""
+    _, records = await reads.rows(core_select(func.count()).select_from(table).where(*where), {})
+    return int(records[0][0])

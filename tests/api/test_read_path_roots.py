@@ -132,6 +132,29 @@ async def test_an_order_a_search_and_service_data_are_read_without_a_transaction
     await assert_compiled_read(clients, sql, transactions, SEARCH, {"term": None}, 4)
 
 
+@pytest.mark.parametrize(
+    ("query", "statements"),
+    [
+        (EVENTS, 2),  # the page and its count
+        (FILTERED_EVENTS, 1),
+        (SUBSCRIPTIONS, 2),  # the caller's subscriptions, paged in memory; and counted
+        # A page of jobs and one of services, each with its count.
+        ("{ serviceJobs(first: 2, filter: {status: OPEN}) { totalCount nodes { id } } }", 2),
+        ("{ customServices(first: 2) { totalCount nodes { id } } }", 2),
+    ],
+)
+async def test_pages_and_their_counts_are_read_without_a_transaction(
+    clients: Clients,
+    sql: StatementCounter,
+    transactions: list[str],
+    query: str,
+    statements: int,
+) -> None:
+    transactions.clear()
+    variables = {"types": ["SERVICE_JOB_CREATED"]}
+    await assert_compiled_read(clients, sql, transactions, query, variables, statements)
+
+
 async def test_an_order_out_of_scope_and_a_missing_one_are_null_on_both_paths(
     clients: Clients, settings: Settings, sql: StatementCounter
 ) -> None:

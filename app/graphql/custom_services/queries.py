@@ -19,7 +19,7 @@ from app.graphql.context import Context
 from app.graphql.custom_services.enums import CustomServiceStatus
 from app.graphql.custom_services.types import CustomService
 from app.graphql.read_path.sources import reads
-from app.repositories.custom_service_reads import service_page, services_by_id
+from app.repositories.custom_service_reads import service_count, service_page, services_by_id
 from app.repositories.custom_services import CustomServiceFilter, CustomServiceRepository
 
 
@@ -64,8 +64,8 @@ class CustomServicePage:
             rows = await service_page(connection, tenant, flt, page)
 
         async def total() -> int:
-            async with context.reads() as session:
-                return await CustomServiceRepository(session, tenant).count(flt)
+            async with context.read_connection(any_statement=True) as connection:
+                return await service_count(connection, tenant, flt)
 
         return to_connection(rows, CustomService.from_row, total)
 

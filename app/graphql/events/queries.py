@@ -8,11 +8,11 @@ from typing import Annotated
 import strawberry
 
 from app.domain.events import EntityType
-from app.graphql.common.pagination import After, Connection, First, page_request, paged
+from app.graphql.common.pagination import After, Connection, First, page_request, to_connection
 from app.graphql.context import Context
 from app.graphql.events.types import Event, EventEntityType, EventType
 from app.graphql.read_path.sources import RootCall, reads
-from app.repositories.events import EventFilter, EventRepository
+from app.repositories.events import EventFilter, EventReads
 
 
 @strawberry.input(description="Narrows the events; all given conditions apply.")
@@ -45,12 +45,14 @@ async def events_page(
     page = page_request(context.settings, first, after)
     flt = (filter or EventFilterInput()).to_filter()
     viewer = context.viewer
-    return await paged(
-        context.reads,
-        lambda s: EventRepository(s, viewer.tenant).page(flt, page, viewer.facilities),
-        lambda s: EventRepository(s, viewer.tenant).count(flt, viewer.facilities),
-        Event.from_row,
-    )
+    async with context.read_connection() as reads:
+        rows = await EventReads(reads, viewer.tenant, flt, viewer.facilities).page(page)
+
+    async def total() -> int:
+        async with context.read_connection() as reads:
+            return await EventReads(reads, viewer.tenant, flt, viewer.facilities).count()
+
+    return to_connection(rows, Event.from_row, total)
 
 
 @strawberry.type

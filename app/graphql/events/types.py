@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 import strawberry
 
-from app.db import tables
 from app.domain import events
 from app.graphql.common.scalars import JSONObject
 
@@ -63,7 +63,8 @@ class Event:
     occurred_at: datetime = strawberry.field(description="When the change was committed.")
 
     @classmethod
-    def from_row(cls, row: tables.Event) -> Event:
+    def from_row(cls, row: Any) -> Event:
+        """An event of its row (an ORM row, or a driver row of its columns)."""
         return cls(
             id=strawberry.ID(str(row.id)),
             type=EventType[row.event_type],

@@ -105,8 +105,10 @@ class ServiceJobPage:
             )
 
         async def total() -> int:
-            async with context.reads() as session:
-                return await JobSearch(session, viewer.tenant, viewer.facilities).count(flt)
+            async with context.read_connection(any_statement=True) as reads:
+                return await JobSearch(None, viewer.tenant, viewer.facilities).count_rows(
+                    reads, flt
+                )
 
         return to_connection(page, row_job, total)
 

@@ -20,10 +20,10 @@ async def subscription_page(
     """The caller's webhook subscriptions (the resolver's and the read path's)."""
     page = page_request(context.settings, first, after)
     viewer = context.viewer
-    rows = await webhooks.subscriptions(context.db, viewer, page)
+    rows = await webhooks.subscriptions(context.reads, viewer, page)
 
     async def total() -> int:
-        return await webhooks.count_subscriptions(context.db, viewer)
+        return await webhooks.count_subscriptions(context.reads, viewer)
 
     return to_connection(rows, WebhookSubscription.from_row, total)
 
@@ -40,10 +40,10 @@ async def delivery_page(
     viewer = context.viewer
     ident = str(subscription_id)
     wanted = DeliveryStatus[status.name] if status is not None else None
-    rows = await webhooks.deliveries(context.db, viewer, ident, wanted, page)
+    rows = await webhooks.deliveries(context.reads, viewer, ident, wanted, page)
 
     async def total() -> int:
-        return await webhooks.count_deliveries(context.db, viewer, ident, wanted)
+        return await webhooks.count_deliveries(context.reads, viewer, ident, wanted)
 
     return to_connection(rows, WebhookDelivery.from_row, total)
 
