@@ -385,15 +385,26 @@ async def test_trees_completed_one_by_one_share_their_relations_statement(
     assert len(appointments) == 1, appointments
 
 
+_FIVE_REFS = " ".join(f"a{n}: serviceData {{ serviceJobRefs }}" for n in range(5))
+REPEATED_REFS = f"{{ serviceJobs(first: 60) {{ nodes {{ {_FIVE_REFS} }} }} }}"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        """{ serviceJobs(first: 60) { nodes { serviceData { availableLineItems { id
+          executedServiceJobData { serviceJobRef } } } } } }""",
+        # Lists of texts are counted by their size: a tree's job ids, five times per job.
+        REPEATED_REFS,
+    ],
+)
 async def test_one_service_data_repeated_past_the_response_budget_stops_the_walk(
-    clients: Clients, settings: Settings, engine: AsyncEngine
+    clients: Clients, settings: Settings, engine: AsyncEngine, query: str
 ) -> None:
     """The same tree's service data beneath each of 60 jobs is a few rows read once and a
     response many times the budget: the walk stops as soon as the least size of what it
     completes passes MAX_RESPONSE_BYTES, before building the rest, and graphql-core, counting
     its leaves, refuses it too."""
-    query = """{ serviceJobs(first: 60) { nodes { serviceData { availableLineItems { id
-      executedServiceJobData { serviceJobRef } } } } } }"""
     whole = await same(clients, query, VARIABLES)
     size = len(orjson.dumps(whole))
     small = settings.model_copy(update={"max_response_bytes": size // 6})
