@@ -170,15 +170,28 @@ def _spent_bytes(values: Any, size: int) -> Any:
     return values
 
 
+class Taken:
+    """What a walk took from the room: the least size of the lists it completed."""
+
+    __slots__ = ("bytes",)
+
+    def __init__(self) -> None:
+        self.bytes = 0
+
+
 @contextmanager
-def walk_room(limit: int | None, spent: int) -> Iterator[None]:
+def walk_room(limit: int | None, spent: int) -> Iterator[Taken]:
     """Walks within this block stop with ResponseTooLarge once the least size of what they
-    complete passes `limit` (None: no limit) less what the response has `spent` already."""
+    complete passes `limit` (None: no limit) less what the response has `spent` already;
+    what they took is known after the block."""
     before = _ROOM.left, _ROOM.limit
-    _ROOM.left, _ROOM.limit = (UNBOUNDED, UNBOUNDED) if limit is None else (limit - spent, limit)
+    start = UNBOUNDED if limit is None else limit - spent
+    _ROOM.left, _ROOM.limit = start, UNBOUNDED if limit is None else limit
+    taken = Taken()
     try:
-        yield
+        yield taken
     finally:
+        taken.bytes = max(start - _ROOM.left, 0)
         _ROOM.left, _ROOM.limit = before
 
 
@@ -432,8 +445,11 @@ class ReadPathExecutor(BudgetedExecutor):
         """An object read whole completed by its walk; by graphql-core when the walk steps
         aside, or fails (then judged)."""
         try:
-            with walk_room(self.response_budget, self.response_bytes):
+            with walk_room(self.response_budget, self.response_bytes) as taken:
                 completed = plan.run(result)
+            # Counted as graphql-core counts what it completes: objects walked one by one
+            # beneath a list graphql-core completes share the budget.
+            self.response_bytes += taken.bytes
         except StepAside:
             _record("stepped_aside")
         except ResponseTooLarge:
