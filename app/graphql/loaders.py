@@ -3,7 +3,7 @@ concurrently resolved fields never share an AsyncSession."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -164,24 +164,21 @@ class Loaders:
         return [found.get(tree_id) for tree_id in tree_ids]
 
     async def _service_data_items(self, data_ids: Sequence[str]) -> list[list[Any]]:
-        try:
-            async with self._read_connection() as connection:
-                found = await item_rows(
-                    connection, self._tenant, data_ids, self.service_data_allowance
-                )
-        except TooManyRows as passed:
-            raise RowsTooMany(passed.limit, "service data") from None
-        return [found[i] for i in data_ids]
+        return await self._service_data_part(item_rows, data_ids)
 
     async def _usages(self, item_ids: Sequence[str]) -> list[list[Any]]:
+        return await self._service_data_part(usage_rows, item_ids)
+
+    async def _service_data_part(
+        self, read: Callable[..., Awaitable[dict[str, list[Any]]]], ids: Sequence[str]
+    ) -> list[list[Any]]:
+        """Items or usages of service data, by these ids, within the request's allowance."""
         try:
             async with self._read_connection() as connection:
-                found = await usage_rows(
-                    connection, self._tenant, item_ids, self.service_data_allowance
-                )
+                found = await read(connection, self._tenant, ids, self.service_data_allowance)
         except TooManyRows as passed:
             raise RowsTooMany(passed.limit, "service data") from None
-        return [found[i] for i in item_ids]
+        return [found[i] for i in ids]
 
     async def _appointments(self, job_ids: Sequence[str]) -> list[list[tables.Appointment]]:
         async with self._db() as session:

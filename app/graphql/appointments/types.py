@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +11,7 @@ import strawberry
 from app.db import tables
 from app.domain.reason_codes import ReasonCode
 from app.graphql.context import Context
-from app.graphql.read_path.relations import attach_loaded
+from app.graphql.read_path.relations import LoadedRelation
 from app.graphql.read_path.sources import attached, reads
 
 
@@ -68,27 +67,16 @@ def _documents_made(rows: list[Any] | None) -> list[FulfillmentDocument]:
     return [FulfillmentDocument.from_row(row) for row in rows or ()]
 
 
-class DocumentsOfAppointments:
-    """`Appointment.fulfillmentDocuments`: the documents of every appointment of a level in
-    one statement (only the columns a document shows; the request's loader batches levels
-    completed side by side and reads each appointment's once), attached to each appointment."""
-
-    async def fetch(self, context: Any, parents: Sequence[Any]) -> Sequence[Any]:
-        await attach_loaded(
-            parents,
-            "_documents",
-            _appointment_id,
-            context.loaders.document_rows_by_appointment_id,
-            _documents_made,
-        )
-        return [document for appointment in parents for document in appointment._documents]
-
-
 def _appointment_id(appointment: Any) -> str:
     return str(appointment.appointment_id)
 
 
-DOCUMENTS_OF_APPOINTMENTS = DocumentsOfAppointments()
+#: `Appointment.fulfillmentDocuments`: the documents of every appointment of a level in one
+#: statement (only the columns a document shows; the request's loader batches levels
+#: completed side by side and reads each appointment's once), attached to each appointment.
+DOCUMENTS_OF_APPOINTMENTS = LoadedRelation(
+    "_documents", _appointment_id, "document_rows_by_appointment_id", _documents_made
+)
 
 
 @strawberry.type(description="An appointment of a service job and what happened at it.")
@@ -201,20 +189,9 @@ def _job_id(job: Any) -> str:
     return str(job.id)
 
 
-class AppointmentsOfJobs:
-    """`ServiceJob.appointments`: the appointments of every job of a level in one statement
-    (the request's loader, as for documents), attached to each job (the next level's
-    parents: their documents are read for all of them at once too)."""
-
-    async def fetch(self, context: Any, parents: Sequence[Any]) -> Sequence[Any]:
-        await attach_loaded(
-            parents,
-            "_appointments",
-            _job_id,
-            context.loaders.appointment_rows_by_job_id,
-            _appointments_made,
-        )
-        return [appointment for job in parents for appointment in job._appointments]
-
-
-APPOINTMENTS_OF_JOBS = AppointmentsOfJobs()
+#: `ServiceJob.appointments`: the appointments of every job of a level in one statement (the
+#: request's loader, as for documents), attached to each job (the next level's parents:
+#: their documents are read for all of them at once too).
+APPOINTMENTS_OF_JOBS = LoadedRelation(
+    "_appointments", _job_id, "appointment_rows_by_job_id", _appointments_made
+)

@@ -58,6 +58,31 @@ async def attach_loaded(
             setattr(parent, attribute, made(found[key(parent)]))
 
 
+class LoadedRelation:
+    """A list-valued relation read through one of the request's DataLoaders of rows by key
+    (`loader`, an attribute of Loaders): `made` of each parent's rows is attached to it as
+    `attribute` (attach_loaded: every missing key of a level in one statement, levels
+    completed side by side in the same one), and the children are the next level's parents."""
+
+    def __init__(
+        self,
+        attribute: str,
+        key: Callable[[Any], str],
+        loader: str,
+        made: Callable[[Any], list[Any]],
+    ) -> None:
+        self.attribute = attribute
+        self.key = key
+        self.loader = loader
+        self.made = made
+
+    async def fetch(self, context: Any, parents: Sequence[Any]) -> Sequence[Any]:
+        loader = getattr(context.loaders, self.loader)
+        await attach_loaded(parents, self.attribute, self.key, loader, self.made)
+        attribute = self.attribute
+        return [child for parent in parents for child in getattr(parent, attribute)]
+
+
 def _job_id(job: Any) -> str:
     return str(job.id)
 

@@ -13,7 +13,7 @@ from app.domain.trees import MAX_DEPTH
 from app.graphql.common.articles import Article
 from app.graphql.context import Context
 from app.graphql.cost import bounded
-from app.graphql.read_path.relations import attach_loaded, distinct
+from app.graphql.read_path.relations import LoadedRelation, distinct
 from app.graphql.read_path.sources import StepAside, attached, reads
 from app.repositories.service_data import ServiceDataState
 from app.repositories.tree_reads import job_ids_of_trees
@@ -52,19 +52,10 @@ def _item_id(item: Any) -> str:
     return str(item.id)
 
 
-class UsagesOfItems:
-    """`AvailableLineItem.executedServiceJobData`: the usages of every item of a level in one
-    statement (the request's loader: items completed side by side share it), within the
-    request's allowance of service data rows."""
-
-    async def fetch(self, context: Any, parents: Sequence[Any]) -> Sequence[Any]:
-        await attach_loaded(
-            parents, "_usages", _item_id, context.loaders.usages_by_item_id, _usages_made
-        )
-        return [usage for item in parents for usage in item._usages]
-
-
-USAGES_OF_ITEMS = UsagesOfItems()
+#: `AvailableLineItem.executedServiceJobData`: the usages of every item of a level in one
+#: statement (the request's loader: items completed side by side share it), within the
+#: request's allowance of service data rows.
+USAGES_OF_ITEMS = LoadedRelation("_usages", _item_id, "usages_by_item_id", _usages_made)
 
 
 @strawberry.type(description="An item of the tree that its jobs may use.")
@@ -112,23 +103,10 @@ def _data_id(data: Any) -> str:
     return str(data.id)
 
 
-class ItemsOfServiceData:
-    """`ServiceData.availableLineItems`: the items of every service data of a level in one
-    statement, with what each has left (the request's loader, within its allowance of
-    service data rows); their usages are the next level's, read only when asked for."""
-
-    async def fetch(self, context: Any, parents: Sequence[Any]) -> Sequence[Any]:
-        await attach_loaded(
-            parents,
-            "_items",
-            _data_id,
-            context.loaders.service_data_items_by_id,
-            _items_made,
-        )
-        return [item for data in parents for item in data._items]
-
-
-ITEMS_OF_SERVICE_DATA = ItemsOfServiceData()
+#: `ServiceData.availableLineItems`: the items of every service data of a level in one
+#: statement, with what each has left (the request's loader, within its allowance of service
+#: data rows); their usages are the next level's, read only when asked for.
+ITEMS_OF_SERVICE_DATA = LoadedRelation("_items", _data_id, "service_data_items_by_id", _items_made)
 
 
 class JobsOfServiceData:
