@@ -170,6 +170,14 @@ def _spent_bytes(values: Any, size: int) -> Any:
     return values
 
 
+def _refuse_past(budget: int | None, size: int) -> None:
+    """RESPONSE_TOO_LARGE when what a response holds already, encoded, passes the budget: the
+    answer then, without building it again through graphql-core."""
+    if budget is not None and size > budget:
+        _record("too_large")
+        raise ResponseTooLarge(budget)
+
+
 class Taken:
     """What a walk took from the room: the least size of the lists it completed."""
 
@@ -398,11 +406,13 @@ class ReadPathExecutor(BudgetedExecutor):
         return completed
 
     def _spend(self, completed: Any) -> None:
-        """The walk's share of the response budget: its encoded size. Near the budget (where
+        """The walk's share of the response budget: its encoded size. Past the budget, that is
+        the answer (RESPONSE_TOO_LARGE: the encoded response is larger still). Near it (where
         the size could understate the tally graphql-core keeps: up to 4 times for lists of
         short leaves), graphql-core completes the field instead and counts exactly."""
         budget = self.response_budget
         size = len(orjson.dumps(completed))
+        _refuse_past(budget, self.response_bytes + size)
         if budget is not None and self.response_bytes + 4 * size > budget:
             raise StepAside
         self.response_bytes += size
@@ -1041,6 +1051,7 @@ async def run_compiled_operation(
             )
             completed = await complete_root(schema, context, root, plan, args, budget, spent)
             size = len(orjson.dumps(completed))
+            _refuse_past(budget, spent + size)
             if budget is not None and spent + 4 * size > budget:
                 return None
             spent += size

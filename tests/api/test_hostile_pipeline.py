@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 
 from app.auth import issue_token
 from app.domain.text_limits import TITLE_LENGTH
+from app.graphql import fast_path
 from app.graphql.cost import CAP
 from app.graphql.pipeline.caches import ParsedDocuments
 from app.http.app import create_app
@@ -340,7 +341,11 @@ async def test_a_response_too_large_stops_while_it_is_built(
         one = "serviceJobs(first: 100) { nodes { id lineItems { article { title } } } }"
         fits = await gql.raw(f"{{ {one} }}")  # ~77 KB of titles: over 64 KiB already
         assert codes(fits) == ["RESPONSE_TOO_LARGE"]
+        refused = fast_path.OUTCOMES["too_large"]
         body = await gql.raw("{ " + " ".join(f"a{i}: {one}" for i in range(30)) + " }")
+        # The compiled walk's encoded size passed the budget: that is the answer, nothing is
+        # built again by graphql-core.
+        assert fast_path.OUTCOMES["too_large"] > refused
     assert codes(body) == ["RESPONSE_TOO_LARGE"] and body["data"] is None
     assert "larger than 65,536 bytes" in body["errors"][0]["message"]
     assert len(body["errors"]) == 1
