@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.db import tables
 from app.db.engine import SessionFactory
 from app.graphql import fast_path
+from app.graphql.common.articles import Article
 from app.graphql.read_path.sources import StepAside
 from app.services.seeding import seed
 from app.settings import Settings
@@ -361,6 +362,32 @@ async def test_inherited_line_items_outside_a_tree_answer_identically(
     assert fast_path.OUTCOMES["compiled"] - before == 4
     # The page, its trees, their links with their jobs, their line items.
     await assert_compiled_read(clients, sql, transactions, INHERITED_OF_A_PAGE, {}, 4)
+
+
+async def test_inherited_line_items_asked_for_twice_are_made_once(
+    clients: Clients, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Aliases of a job's inheritedLineItems answer as graphql-core answers, from one list
+    made once per job (a job high in a big tree inherits thousands), each item's fields read
+    from its row only when asked for: no article is made for a selection without one."""
+    made: list[str] = []
+    article = Article.from_json
+    monkeypatch.setattr(
+        Article, "from_json", classmethod(lambda cls, data: made.append("a") or article(data))
+    )
+    query = """query($id: ID!) { serviceJob(id: $id) { a: inheritedLineItems { id }
+      b: inheritedLineItems { id serviceJobRef } c: inheritedLineItems { quantity } } }"""
+    root = "0b5d6f1e-0000-4000-a000-000000000000"
+    answer = await same(clients, query, {"id": root})
+    job = answer["data"]["serviceJob"]
+    assert job["a"] and [i["id"] for i in job["a"]] == [i["id"] for i in job["b"]]
+    assert made == []
+    with_articles = await same(
+        clients,
+        "query($id: ID!) { serviceJob(id: $id) { inheritedLineItems { article { title } } } }",
+        {"id": root},
+    )
+    assert len(made) == 3 * len(with_articles["data"]["serviceJob"]["inheritedLineItems"])
 
 
 async def test_trees_completed_one_by_one_share_their_relations_statement(

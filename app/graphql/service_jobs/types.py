@@ -19,7 +19,7 @@ from app.domain.job_status import JobStatus, derive_tree_status
 from app.domain.service_jobs import MAX_ASSIGNED_USERS, MAX_LINE_ITEMS
 from app.domain.trees import inherited_from
 from app.graphql.appointments.types import APPOINTMENTS_OF_JOBS
-from app.graphql.common.articles import Article, ArticleItem
+from app.graphql.common.articles import ArticleItem
 from app.graphql.common.build import build, read_through
 from app.graphql.common.scalars import JSONObject, LocalizedText
 from app.graphql.context import Context
@@ -43,7 +43,12 @@ from app.graphql.service_jobs.details import (
     StatusInformation,
 )
 from app.graphql.service_jobs.enums import ServiceJobStatus, ServiceJobSubStatus
-from app.graphql.service_jobs.line_items import InheritedLineItem, LineItem, TreeLineItem
+from app.graphql.service_jobs.line_items import (
+    InheritedLineItem,
+    LineItem,
+    TreeInheritedLineItem,
+    TreeLineItem,
+)
 from app.graphql.service_jobs.service_data import (
     SERVICE_DATA_OF_JOBS,
     SERVICE_DATA_OF_TREES,
@@ -242,6 +247,8 @@ class ServiceJob:
     _snapshot: strawberry.Private[TreeSnapshot | None] = None
     #: Its appointments when a level's read attached them (APPOINTMENTS_OF_JOBS).
     _appointments: strawberry.Private[list[Any] | None] = None
+    #: Its inherited line items, with the snapshot they were made of (inherited_in).
+    _inherited: strawberry.Private[tuple[TreeSnapshot, list[Any]] | None] = None
     #: A weak reference to the view of its tree when a level's read attached it
     #: (TREES_OF_JOBS): the request's tree views keep the view, and a job of the tree itself
     #: must not keep it (a reference cycle would outlive the request).
@@ -411,17 +418,17 @@ class ServiceJob:
         return self.inherited_in(await self._tree(info))
 
     def inherited_in(self, snapshot: TreeSnapshot) -> list[InheritedLineItem]:
-        return [
-            InheritedLineItem(
-                service_job_ref=strawberry.ID(job_id),
-                id=strawberry.ID(row.id),
-                article=Article.from_json(row.article),
-                quantity=row.quantity,
-                scannable_codes=list(row.scannable_codes or ()),
-            )
-            for job_id in inherited_from(snapshot.shape, str(self.id))
-            for row in snapshot.line_items_of(job_id)
-        ]
+        """The line items of every job beneath this one in `snapshot` (its tree), made once
+        per job and request however many times a document asks for them (aliases)."""
+        made = self._inherited
+        if made is None or made[0] is not snapshot:
+            items = [
+                TreeInheritedLineItem.of(job_id, row)
+                for job_id in inherited_from(snapshot.shape, str(self.id))
+                for row in snapshot.line_items_of(job_id)
+            ]
+            made = self._inherited = (snapshot, items)
+        return made[1]
 
     @strawberry.field(
         description="The tree the job belongs to.",
