@@ -370,11 +370,14 @@ async def test_inherited_line_items_asked_for_twice_are_made_once(
     """Aliases of a job's inheritedLineItems answer as graphql-core answers, from one list
     made once per job (a job high in a big tree inherits thousands), each item's fields read
     from its row only when asked for: no article is made for a selection without one."""
-    made: list[str] = []
+    made: list[dict[str, Any]] = []
     article = Article.from_json
-    monkeypatch.setattr(
-        Article, "from_json", classmethod(lambda cls, data: made.append("a") or article(data))
-    )
+
+    def counted(cls: type[Article], data: dict[str, Any]) -> Article:
+        made.append(data)
+        return article(data)
+
+    monkeypatch.setattr(Article, "from_json", classmethod(counted))
     query = """query($id: ID!) { serviceJob(id: $id) { a: inheritedLineItems { id }
       b: inheritedLineItems { id serviceJobRef } c: inheritedLineItems { quantity } } }"""
     root = "0b5d6f1e-0000-4000-a000-000000000000"
