@@ -82,8 +82,10 @@ class TooManyRows(Exception):
 class RowAllowance:
     """Rows one request may still read of lists that no estimate before execution bounds (a
     tree's service data grows with the tree). A read takes at most `left + 1` rows (its
-    statement's LIMIT), so the database stops early, and spends what it took; a read that
-    would pass the allowance raises TooManyRows before anything is built of it."""
+    statement's LIMIT: the database may still sort every matching row, but no more than that
+    is sent, decoded or built) and spends what it took; a read that would pass the allowance
+    raises TooManyRows before anything is built of it, and so does every read after it.
+    Reads in flight side by side (graphql-core's batches) each take up to what was left."""
 
     __slots__ = ("left", "limit")
 

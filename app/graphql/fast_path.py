@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
+from functools import partial
 from operator import attrgetter
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -154,7 +155,9 @@ def _spent_texts(values: Any) -> Any:
     """`_spent` for a list of texts (ids, codes): their encoded size, exactly (a tree's
     thousand job ids are forty times the least size of a thousand values)."""
     try:
-        size = len(orjson.dumps(values))
+        # Less the brackets: what holds the list counted a byte of it already (a key's
+        # value, a list's item), and the least size must never pass the real one.
+        size = len(orjson.dumps(values)) - 2
     except TypeError:  # not only texts: the least size of each
         size = len(values) * _LEAF_ITEM_BYTES
     return _spent_bytes(values, size)
@@ -280,7 +283,7 @@ async def complete_root(
     plan: Compiled,
     args: dict[str, Any],
     budget: int | None,
-    spent: int,
+    spent: Callable[[], int],
 ) -> Any:
     """A root field read, fetched level by level and completed by its compiled walk (raises
     StepAside for a null in a non-null position, ResponseTooLarge when what it completes
@@ -294,7 +297,7 @@ async def complete_root(
         return None
     parents = [item for item in value if item is not None] if plan.many else [value]
     await prefetch(context, plan.fetches, parents)
-    with walk_room(budget, spent):
+    with walk_room(budget, spent()):
         return plan.run(value)
 
 
@@ -350,6 +353,8 @@ class ReadPathExecutor(BudgetedExecutor):
             completed = await self._complete_root(root, plan, fields)
         except StepAside:
             _record("stepped_aside")
+        except ResponseTooLarge:
+            raise  # the operation's answer: graphql-core would only build it again
         except Exception as error:
             failed = error
         else:
@@ -400,7 +405,7 @@ class ReadPathExecutor(BudgetedExecutor):
             plan,
             args,
             self.response_budget,
-            self.response_bytes,
+            lambda: self.response_bytes,  # when the walk starts: roots run side by side
         )
         self._spend(completed)
         return completed
@@ -494,6 +499,8 @@ class ReadPathExecutor(BudgetedExecutor):
             value = super().complete_object_value(
                 return_type, field_details_list, info, path, result, position_context
             )
+        except ResponseTooLarge:
+            raise
         except Exception as error:
             value = self._complete_judged(
                 error, return_type, field_details_list, info, path, result, position_context
@@ -609,7 +616,9 @@ class ReadPathExecutor(BudgetedExecutor):
 
         def each(values: Any) -> list[Any]:
             completed: list[Any] = []
-            for value in _spent(values, weight):
+            # A null item takes five bytes ("null,"), maybe fewer than an object's least.
+            _spent_bytes(values, sum(weight if v is not None else 1 for v in values))
+            for value in values:
                 if value is None:
                     if non_null:
                         raise StepAside
@@ -1049,7 +1058,10 @@ async def run_compiled_operation(
                 if field_def.args or node.arguments
                 else {}
             )
-            completed = await complete_root(schema, context, root, plan, args, budget, spent)
+            # One root after the other: what the response holds is known now.
+            completed = await complete_root(
+                schema, context, root, plan, args, budget, partial(int, spent)
+            )
             size = len(orjson.dumps(completed))
             _refuse_past(budget, spent + size)
             if budget is not None and spent + 4 * size > budget:

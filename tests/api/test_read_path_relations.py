@@ -447,3 +447,37 @@ async def test_one_service_data_repeated_past_the_response_budget_stops_the_walk
         "code": "RESPONSE_TOO_LARGE",
         "limit": size // 6,
     }
+
+
+async def test_the_walk_refusal_is_the_answer_even_on_a_first_run(
+    clients: Clients, settings: Settings, engine: AsyncEngine
+) -> None:
+    """A document's first run goes through graphql-core's executor, which hands its roots to
+    the walk: the walk's refusal is the operation's answer there too, without graphql-core
+    building the response again (which would count a field error)."""
+    small = settings.model_copy(update={"max_response_bytes": 4096})
+    async with both_paths(small, engine, facilities=["fac-1"]) as (fast, _, headers):
+        refused, errors = fast_path.OUTCOMES["too_large"], fast_path.OUTCOMES["field_error"]
+        body = {"query": REPEATED_REFS + " ", "variables": VARIABLES}
+        answer = (await fast.post("/graphql", json=body, headers=headers)).json()
+    assert answer["errors"][0]["extensions"]["code"] == "RESPONSE_TOO_LARGE"
+    assert fast_path.OUTCOMES["too_large"] > refused
+    assert fast_path.OUTCOMES["field_error"] == errors
+
+
+async def test_a_response_exactly_at_the_budget_is_answered(
+    clients: Clients, settings: Settings, engine: AsyncEngine
+) -> None:
+    """The least size the walk takes never passes the real one: lists of texts inside
+    objects (each line item's empty scannableCodes) are not counted twice."""
+    query = "{ serviceJobs(first: 60) { nodes { lineItems { scannableCodes } } } }"
+    whole = await same(clients, query, VARIABLES)
+    size = len(orjson.dumps(whole))  # the body the view measures
+    exact = settings.model_copy(update={"max_response_bytes": size})
+    async with both_paths(exact, engine, facilities=["fac-1"]) as (fast, _, headers):
+        before = fast_path.OUTCOMES["too_large"]
+        body = {"query": query, "variables": VARIABLES}
+        for _ in range(2):  # the executor's run, then the compiled operation's
+            answer = (await fast.post("/graphql", json=body, headers=headers)).json()
+            assert answer == whole
+        assert fast_path.OUTCOMES["too_large"] == before
