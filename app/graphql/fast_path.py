@@ -60,6 +60,7 @@ from graphql import (
     Undefined,
     VariableNode,
     get_named_type,
+    get_nullable_type,
     is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList
@@ -107,6 +108,9 @@ class Compiled:
     many: bool = False
     #: The fewest bytes one object it completes takes in a list of them (see _least_bytes).
     weight: int = 0
+    #: Whether its objects hold single leaves only (no object, no list): a long list of them
+    #: is measured exactly once built (_measured).
+    flat: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +192,22 @@ class Taken:
 
     def __init__(self) -> None:
         self.bytes = 0
+
+
+#: Lists of flat objects at least this long are measured exactly once built.
+MEASURED_FROM = 64
+
+
+def _measured(completed: list[Any], weight: int) -> list[Any]:
+    """A list of flat objects just completed, `weight` each taken from the room already: a
+    long one's exact size (less the byte its holder counted) replaces that least size, so a
+    response of many small objects of ids stops at the budget, not at several times it.
+    Flat objects hold no list, so nothing inside is counted twice."""
+    if len(completed) >= MEASURED_FROM:
+        more = len(orjson.dumps(completed)) - 1 - len(completed) * weight
+        if more > 0:
+            _spent_bytes(completed, more)
+    return completed
 
 
 @contextmanager
@@ -649,6 +669,7 @@ class ReadPathExecutor(BudgetedExecutor):
             return None
         steps: list[Step] = []
         fetches: list[Fetch] = []
+        flat = True
         for response_key, details in grouped.items():
             first = details[0]
             name = first.node.name.value
@@ -687,8 +708,10 @@ class ReadPathExecutor(BudgetedExecutor):
             completer = self._completer(field_def.type, details, beneath)
             if completer is None:
                 return None
+            flat = flat and is_leaf_type(get_nullable_type(field_def.type))
             steps.append(Step(response_key, getter, completer, attribute))
-        return Compiled(_generate(steps), tuple(fetches), weight=_least_bytes(steps))
+        flat = flat and not fetches and all(step.objects is None for step in steps)
+        return Compiled(_generate(steps), tuple(fetches), weight=_least_bytes(steps), flat=flat)
 
     def _object_plans(
         self, graphql_type: GraphQLOutputType, fields: FieldDetailsList, in_tree: bool
@@ -820,7 +843,7 @@ def _generate(steps: list[Step]) -> Getter:
     plain attribute read where the getter is one, and built-in scalars passed through inline.
     Response keys are GraphQL names (the parser admits only [_A-Za-z][_0-9A-Za-z]*) embedded
     with repr; attribute names are used only when they are Python identifiers."""
-    namespace: dict[str, Any] = {"aside": _step_aside, "spent": _spent}
+    namespace: dict[str, Any] = {"aside": _step_aside, "spent": _spent, "measured": _measured}
     entries: list[str] = []
     for index, step in enumerate(steps):
         attribute = step.attribute
@@ -835,12 +858,11 @@ def _generate(steps: list[Step]) -> Getter:
         if step.objects is not None:
             shape = step.objects
             namespace[f"p{index}"] = shape.plan.run
-            done = (
-                f"[p{index}(x) if x is not None else aside() for x in spent(v, "
-                f"{shape.plan.weight})]"
-                if shape.is_list
-                else f"p{index}(v)"
-            )
+            weight = shape.plan.weight
+            done = f"[p{index}(x) if x is not None else aside() for x in spent(v, {weight})]"
+            if shape.is_list and shape.plan.flat:
+                done = f"measured({done}, {weight})"
+            done = done if shape.is_list else f"p{index}(v)"
             missing = "aside()" if shape.non_null else "None"
             entries.append(f"{key}: ({done} if (v := {read}) is not None else {missing}),")
         elif inline == "int":
