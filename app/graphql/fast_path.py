@@ -177,12 +177,19 @@ def _spent_bytes(values: Any, size: int) -> Any:
     return values
 
 
-def _refuse_past(budget: int | None, size: int) -> None:
-    """RESPONSE_TOO_LARGE when what a response holds already, encoded, passes the budget: the
-    answer then, without building it again through graphql-core."""
-    if budget is not None and size > budget:
+def _root_size(budget: int | None, spent: int, completed: Any) -> int | None:
+    """A compiled root's share of the response budget: its encoded size. Past the budget
+    with what the response holds already (`spent`), that is the answer: RESPONSE_TOO_LARGE,
+    without building it again through graphql-core. None near it, where the size could
+    understate the tally graphql-core keeps (up to 4 times for lists of short leaves):
+    graphql-core then completes the root and counts exactly."""
+    size = len(orjson.dumps(completed))
+    if budget is None:
+        return size
+    if spent + size > budget:
         _record("too_large")
         raise ResponseTooLarge(budget)
+    return None if spent + 4 * size > budget else size
 
 
 class Taken:
@@ -431,14 +438,10 @@ class ReadPathExecutor(BudgetedExecutor):
         return completed
 
     def _spend(self, completed: Any) -> None:
-        """The walk's share of the response budget: its encoded size. Past the budget, that is
-        the answer (RESPONSE_TOO_LARGE: the encoded response is larger still). Near it (where
-        the size could understate the tally graphql-core keeps: up to 4 times for lists of
-        short leaves), graphql-core completes the field instead and counts exactly."""
-        budget = self.response_budget
-        size = len(orjson.dumps(completed))
-        _refuse_past(budget, self.response_bytes + size)
-        if budget is not None and self.response_bytes + 4 * size > budget:
+        """The walk's share of the response budget (_root_size): near it, graphql-core
+        completes the field instead."""
+        size = _root_size(self.response_budget, self.response_bytes, completed)
+        if size is None:
             raise StepAside
         self.response_bytes += size
 
@@ -858,11 +861,13 @@ def _generate(steps: list[Step]) -> Getter:
         if step.objects is not None:
             shape = step.objects
             namespace[f"p{index}"] = shape.plan.run
-            weight = shape.plan.weight
-            done = f"[p{index}(x) if x is not None else aside() for x in spent(v, {weight})]"
-            if shape.is_list and shape.plan.flat:
-                done = f"measured({done}, {weight})"
-            done = done if shape.is_list else f"p{index}(v)"
+            if shape.is_list:
+                weight = shape.plan.weight
+                done = f"[p{index}(x) if x is not None else aside() for x in spent(v, {weight})]"
+                if shape.plan.flat:
+                    done = f"measured({done}, {weight})"
+            else:
+                done = f"p{index}(v)"
             missing = "aside()" if shape.non_null else "None"
             entries.append(f"{key}: ({done} if (v := {read}) is not None else {missing}),")
         elif inline == "int":
@@ -1084,9 +1089,8 @@ async def run_compiled_operation(
             completed = await complete_root(
                 schema, context, root, plan, args, budget, partial(int, spent)
             )
-            size = len(orjson.dumps(completed))
-            _refuse_past(budget, spent + size)
-            if budget is not None and spent + 4 * size > budget:
+            size = _root_size(budget, spent, completed)
+            if size is None:
                 return None
             spent += size
             data[key] = completed

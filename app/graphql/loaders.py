@@ -177,7 +177,7 @@ class Loaders:
             async with self._read_connection() as connection:
                 found = await read(connection, self._tenant, ids, self.service_data_allowance)
         except TooManyRows as passed:
-            raise RowsTooMany(passed.limit, "service data") from None
+            raise RowsTooMany(passed.limit) from None
         return [found[i] for i in ids]
 
     async def _appointments(self, job_ids: Sequence[str]) -> list[list[tables.Appointment]]:

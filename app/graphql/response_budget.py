@@ -37,11 +37,11 @@ class RowsTooMany(ResponseTooLarge):
     """A read passed the request's row allowance (MAX_SERVICE_DATA_ROWS): what it asked for
     grows with the data, past what an estimate before execution bounds."""
 
-    def __init__(self, limit: int, what: str) -> None:
+    def __init__(self, limit: int) -> None:
         GraphQLError.__init__(
             self,
-            f"The response would hold more than {limit:,} rows of {what}: ask for the "
-            f"{what} of fewer trees, or fewer of its lists.",
+            f"The response would hold more than {limit:,} rows of service data: ask for the "
+            "service data of fewer trees, or fewer of its lists.",
             extensions={"code": "RESPONSE_TOO_LARGE", "rowLimit": limit},
         )
 

@@ -239,14 +239,13 @@ async def rows_by_parent(
     decoders: Mapping[str, Callable[[Any], Any]],
     parent: str,
     allowance: RowAllowance | None = None,
-    now: Collection[str] | None = None,
 ) -> dict[str, list[LazyRow]]:
     """The rows of the tenant's parents with these ids, by parent id (every id a key), in
     each parent's order, in one statement: `build(postgresql)` selects them by the list
     parameter `ids` and `tenant` (kept under `key`), and `parent` is the column naming
-    their parent; the decodable columns in `now` (None: all) are decoded at once, the others
-    when read. With an `allowance`, the statement has a LIMIT `limit` and the rows are spent
-    of it (TooManyRows when they pass it)."""
+    their parent; every decodable column is decoded at once. With an `allowance`, the
+    statement has a LIMIT `limit` and the rows are spent of it (TooManyRows when they pass
+    it)."""
     postgresql = reads.postgresql
     statement = kept_statement((*key, postgresql), lambda: build(postgresql))
     parameters = {"ids": list_parameter(ids, postgresql), "tenant": tenant}
@@ -256,7 +255,7 @@ async def rows_by_parent(
     if allowance is not None:
         allowance.spend(len(records))
     grouped: dict[str, list[LazyRow]] = {ident: [] for ident in ids}
-    for row in decoded_rows(records, names, decoders, names if now is None else now):
+    for row in decoded_rows(records, names, decoders, names):
         grouped[getattr(row, parent)].append(row)
     return grouped
 

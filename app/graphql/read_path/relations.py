@@ -82,6 +82,13 @@ class LoadedRelation:
         attribute = self.attribute
         return [child for parent in parents for child in getattr(parent, attribute)]
 
+    async def of(self, context: Any, parent: Any) -> list[Any]:
+        """One parent's value, as its resolver answers: through the same loader, so that
+        parents graphql-core resolves side by side still share one statement."""
+        await self.fetch(context, [parent])
+        value: list[Any] = getattr(parent, self.attribute)
+        return value
+
 
 def _job_id(job: Any) -> str:
     return str(job.id)

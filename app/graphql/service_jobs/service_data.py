@@ -80,11 +80,7 @@ class AvailableLineItem:
     async def executed_service_job_data(
         self, info: strawberry.Info[Context, None]
     ) -> list[ExecutedServiceJobData]:
-        if self._usages is None:
-            self._usages = _usages_made(
-                await info.context.loaders.usages_by_item_id.load(str(self.id))
-            )
-        return self._usages
+        return await USAGES_OF_ITEMS.of(info.context, self)
 
 
 def _items_made(rows: list[Any] | None) -> list[AvailableLineItem]:
@@ -166,11 +162,7 @@ class ServiceData:
     async def available_line_items(
         self, info: strawberry.Info[Context, None]
     ) -> list[AvailableLineItem]:
-        if self._items is None:
-            self._items = _items_made(
-                await info.context.loaders.service_data_items_by_id.load(str(self.id))
-            )
-        return self._items
+        return await ITEMS_OF_SERVICE_DATA.of(info.context, self)
 
     @strawberry.field(
         description="Every job of the tree; they share this service data.",
