@@ -295,7 +295,6 @@ class ConnectionHold:
             return pooled
         stale = [*held, (pooled, since)]
         held.clear()
-        self._changed(-len(stale))
         await self._give_back(stale)
         return None
 
@@ -337,7 +336,6 @@ class ConnectionHold:
             (keep if self._usable(*entry, now) else stale).append(entry)
         if stale:
             self._held = keep
-            self._changed(-len(stale))
             returning = asyncio.ensure_future(self._give_back(stale))
             self._returning.add(returning)
             returning.add_done_callback(self._returning.discard)
@@ -346,16 +344,21 @@ class ConnectionHold:
 
     async def _give_back(self, held: list[tuple[PoolProxiedConnection, float]]) -> None:
         """Returns held connections to the pool, each with the time of its last use (closes
-        those whose driver knows they closed, or whose pool was disposed)."""
+        those whose driver knows they closed, or whose pool was disposed). Each is told to
+        `on_change` once it is back, in the same step of the event loop as the pool's checkin:
+        told before, /metrics could count a connection in use while it was being returned."""
         for pooled, since in held:
-            if _closed(pooled.driver_connection) or (
-                _pool_of(pooled) is not self.engine.sync_engine.pool
-            ):
-                pooled.invalidate()
-                continue
-            info = pooled.info
-            await greenlet_spawn(pooled.close)
-            info[RETURNED] = since
+            try:
+                if _closed(pooled.driver_connection) or (
+                    _pool_of(pooled) is not self.engine.sync_engine.pool
+                ):
+                    pooled.invalidate()
+                    continue
+                info = pooled.info
+                await greenlet_spawn(pooled.close)
+                info[RETURNED] = since
+            finally:
+                self._changed(-1)
 
     def _disposed(self, _engine: Any) -> None:
         if self._sweeping is not None:
