@@ -25,6 +25,7 @@ from app.domain.fair_use import (
     lease_size,
     merged,
     outcome,
+    refund_of,
     spend,
     spend_from_lease,
 )
@@ -84,8 +85,10 @@ class PostgresLimiter:
     """Budgets in PostgreSQL, one statement per charge (app/repositories/fair_use.py): sent
     alone on a connection of `direct` (autocommit, no BEGIN and COMMIT around it) when given,
     else in a transaction of its own (behind PgBouncer, or while statements are traced).
-    Cheap requests are spent from leases charged ahead (app/domain/fair_use.py, LEASE_SHARE):
-    one statement a second per caller and process instead of one per request."""
+    Requests are spent from leases charged ahead when a share of the budget covers two of
+    them (app/domain/fair_use.py, LEASE_SHARE): one statement a second (or a share) per
+    caller and process instead of one per request; what an expired lease has left is given
+    back with the next charge."""
 
     def __init__(
         self,
@@ -109,20 +112,25 @@ class PostgresLimiter:
     async def charge(self, caller: str, cost: int) -> Decision:
         now = self.clock()
         lease = self.leases.get(caller)
+        refund = 0.0
         if lease is not None:
             decision = spend_from_lease(self.policy, lease, now, cost)
             if decision is not None:
                 return decision
             if now >= lease.expires:
+                # What it has left goes back with this charge (as far as it has not flowed
+                # back already), whatever the charge's outcome.
                 del self.leases[caller]
+                refund = refund_of(self.policy, lease, now)
             # else what it has left joins the next lease
         size = lease_size(self.policy, cost)
         if size:
-            tat, allowed = await self._charge(caller, now, size)
+            tat, allowed = await self._charge(caller, now, size, refund)
             if allowed:
                 return self._spend_new_lease(caller, lease_from(tat, size, now), now, cost)
             # Too little left for a lease: the request alone may still fit.
-        tat, allowed = await self._charge(caller, now, cost)
+            refund = 0.0
+        tat, allowed = await self._charge(caller, now, cost, refund)
         return outcome(self.policy, tat, allowed, now, cost)
 
     def _spend_new_lease(self, caller: str, lease: Lease, now: float, cost: int) -> Decision:
@@ -138,21 +146,22 @@ class PostgresLimiter:
         assert decision is not None, "a lease covers at least two requests of its cost"
         return decision
 
-    async def _charge(self, caller: str, now: float, cost: int) -> tuple[float, bool]:
-        """Charges `cost` in the database: the caller's state after it, and whether it fit."""
+    async def _charge(
+        self, caller: str, now: float, cost: int, refund: float = 0.0
+    ) -> tuple[float, bool]:
+        """Charges `cost` in the database, `refund` seconds given back first: the caller's
+        state after it, and whether it fit."""
+        charged = spend(self.policy, cost)
+        limit = debt_limit(self.policy)
         if self.direct is not None and random.randrange(_SWEEP_ONE_IN) != 0:
             async with self.direct.connect() as connection:
-                return await repo.charge_alone(
-                    connection, caller, now, spend(self.policy, cost), debt_limit(self.policy)
-                )
+                return await repo.charge_alone(connection, caller, now, charged, limit, refund)
         async with self.db() as session:
-            charged = await repo.charge(
-                session, caller, now, spend(self.policy, cost), debt_limit(self.policy)
-            )
+            result = await repo.charge(session, caller, now, charged, limit, refund)
             if random.randrange(_SWEEP_ONE_IN) == 0:
                 await repo.forget_rested(session, now)
             await session.commit()
-        return charged
+        return result
 
 
 def create_limiter(

@@ -14,9 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from app.auth import issue_token
-from app.domain.fair_use import Decision, Policy
+from app.db.engine import create_session_factory
+from app.domain.fair_use import Decision, Policy, charge, debt_limit, spend
 from app.graphql.pipeline import lane as lane_module
 from app.http.app import create_app
+from app.repositories import fair_use as repo
 from app.services.fair_use import Limiter, MemoryLimiter
 from app.settings import Settings
 from tests.support.graphql import lane_of
@@ -260,3 +262,38 @@ async def test_cheap_reads_are_spent_from_a_lease_one_statement_each(
     assert 1 <= cost <= 10
     for n, left in enumerate(remaining, 1):
         assert 60_000_000 - cost * n - 1 <= left <= 60_000_000 - cost * n + 200, remaining
+
+
+async def test_the_charge_statement_gives_back_refunds_as_the_rule_does(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    """PostgreSQL's one statement (app/repositories/fair_use.py) against `charge` of
+    app/domain/fair_use.py, refunds of expired leases included: the same state and outcome
+    for every step, refused ones too (they still take the refund)."""
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("budgets are kept in the database on PostgreSQL only")
+    policy = Policy(limit=1000, window=10)
+    steps = [
+        # (seconds later, cost, refund in units)
+        (0.0, 300, 0),
+        (0.1, 400, 0),
+        (0.1, 400, 50),  # refused: only the refund applies
+        (0.2, 300, 100),
+        (0.5, 600, 0),  # refused
+        (30.0, 10, 400),  # rested: the refund cannot take the state below now
+        (0.0, 2000, 0),  # more than a whole budget: refused
+    ]
+    sessions = create_session_factory(engine)
+    now, tat = 1_700_000_000.0, None
+    for later, cost, units in steps:
+        now += later
+        refund = units * policy.interval
+        expected = charge(policy, tat, now, cost, refund)
+        async with sessions() as session:
+            state, allowed = await repo.charge(
+                session, "t:acme\nann", now, spend(policy, cost), debt_limit(policy), refund
+            )
+            await session.commit()
+        assert allowed == expected.allowed
+        assert state == pytest.approx(expected.tat, abs=1e-6)
+        tat = state
