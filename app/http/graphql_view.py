@@ -50,6 +50,9 @@ from app.settings import Settings
 GRAPHIQL_TOKEN_TTL_SECONDS = 12 * 3600
 #: Where the request's caller, authenticated before its body is read, waits for the context.
 _VIEWER = "gateway.viewer"
+#: What an operation built (its context with the request's views of rows, its result), kept
+#: until its response has been handed to the server (see `__call__`).
+_HELD = "gateway.held"
 
 SAMPLE_QUERY = """\
 query SampleCustomServices {
@@ -185,6 +188,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
             record_operation(request.scope, operation_label(None, None), refused.code, None)
             response = persisted_refusal(refused)
         await response(scope, receive, send)
+        # Freed only now, once the response is with the server: freeing what a tree read
+        # built (thousands of objects) took a millisecond or two the client waited for.
+        scope.pop(_HELD, None)
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Authenticates an HTTP request before its body is read or parsed: a caller without
@@ -250,6 +256,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         except MissingQueryError as exc:
             raise HTTPException(400, "No GraphQL query found in the request") from exc
         response_data = await self.process_result(request, result)
+        request.scope[_HELD] = (context, result, response_data)
         return self.create_response(response_data, sub_response)
 
     def should_render_graphql_ide(self, request: Any) -> bool:

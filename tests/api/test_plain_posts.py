@@ -144,3 +144,51 @@ def test_registered_documents_only_leave_every_post_to_the_view(settings: Settin
     only = settings.model_copy(update={"persisted_queries": "only"})
     assert not view_of(create_app(only)).plain_posts
     assert view_of(create_app(settings)).plain_posts
+
+
+async def test_what_an_operation_built_is_freed_after_its_response_is_sent(
+    app: Starlette, gql: GraphQLClient, settings: Settings
+) -> None:
+    """The operation's context and result live until the response body has been handed to
+    the server, and no longer: freeing them is not part of the client's wait."""
+    created = await job(gql, await service(gql, "svc-1"))
+    body = orjson.dumps({"query": JOB, "variables": {"id": created["id"]}})
+    token = issue_token(settings, tenant="acme")
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/json"),
+            (b"authorization", f"Bearer {token}".encode()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    received = False
+    held_at_body: list[bool] = []
+    sent: list[bytes] = []
+
+    async def receive() -> dict[str, object]:
+        nonlocal received
+        if received:
+            return {"type": "http.disconnect"}
+        received = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        if message["type"] == "http.response.body":
+            held_at_body.append(any(key == "gateway.held" for key in scope))
+            sent.append(message["body"])  # type: ignore[arg-type]
+
+    await app(scope, receive, send)  # type: ignore[arg-type]
+    assert orjson.loads(b"".join(sent))["data"]["serviceJob"]["id"] == created["id"]
+    assert held_at_body == [True]
+    assert "gateway.held" not in scope
