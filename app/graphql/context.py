@@ -55,6 +55,10 @@ class Context:
     charged: bool = False
     #: Connections for the read path's row reads (None: SQLAlchemy connections of `reads`).
     row_reads: RowReads | None = None
+    #: Whether whoever made the context releases it once the response has been sent (the
+    #: plain POST entry, app/http/graphql_view.py), instead of the schema right after the
+    #: operation: freeing what a tree read loaded is then not part of the client's wait.
+    released_after_response: bool = False
 
     @property
     def viewer(self) -> Viewer:

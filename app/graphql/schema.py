@@ -132,7 +132,7 @@ class GatewaySchema(strawberry.Schema):
             if result is None:
                 result = await super().execute(*args, **kwargs)
         finally:
-            if isinstance(context, Context):
+            if isinstance(context, Context) and not context.released_after_response:
                 context.release()
         if result.errors:
             request_id = context.request_id if isinstance(context, Context) else "-"

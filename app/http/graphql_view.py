@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import json
 import time
@@ -13,7 +14,7 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from opentelemetry.trace import Tracer
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
@@ -181,16 +182,16 @@ class GatewayGraphQL(GraphQL[Context, None]):
             return
         request = Request(scope=scope, receive=receive)
         try:
-            response = await self.run(request)
-        except HTTPException as exc:
-            response = refusal(_reason(exc.reason), exc.status_code)
-        except PersistedQueryRefused as refused:
-            record_operation(request.scope, operation_label(None, None), refused.code, None)
-            response = persisted_refusal(refused)
-        await response(scope, receive, send)
-        # Freed only now, once the response is with the server: freeing what a tree read
-        # built (thousands of objects) took a millisecond or two the client waited for.
-        scope.pop(_HELD, None)
+            try:
+                response = await self.run(request)
+            except HTTPException as exc:
+                response = refusal(_reason(exc.reason), exc.status_code)
+            except PersistedQueryRefused as refused:
+                record_operation(request.scope, operation_label(None, None), refused.code, None)
+                response = persisted_refusal(refused)
+            await response(scope, receive, _releasing_after_body(scope, send))
+        finally:
+            _release_held(scope)
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Authenticates an HTTP request before its body is read or parsed: a caller without
@@ -240,6 +241,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self.plain_taken += 1
         sub_response = await self.get_sub_response(request)
         context = self._context(request, sub_response, viewer, None)
+        context.released_after_response = True
+        request.scope[_HELD] = (context,)
         try:
             result = await self.schema.execute(
                 query,
@@ -513,6 +516,29 @@ def _is_json(content_type: str | None) -> bool:
     if content_type is None:
         return False
     return content_type.partition(";")[0].strip() == "application/json"
+
+
+def _release_held(scope: Scope) -> None:
+    """Releases and frees what the operation kept until its response was sent (_HELD)."""
+    held = scope.pop(_HELD, None)
+    if held is not None:
+        held[0].release()
+
+
+def _releasing_after_body(scope: Scope, send: Send) -> Send:
+    """`send`, releasing what the operation kept (_HELD) once the server has the response's
+    last body: freeing what a tree read loaded and built (thousands of objects) took a
+    millisecond or two the client waited for. The server writes the body to the socket before
+    it waits for a slow reader to drain it; the release is scheduled before that, so a
+    client that does not read keeps the response's bytes waiting, as before, and not the
+    objects they were made of."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            asyncio.get_running_loop().call_soon(_release_held, scope)
+        await send(message)
+
+    return sending
 
 
 def _reason(reason: str) -> str:

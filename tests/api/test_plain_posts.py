@@ -5,12 +5,15 @@ automatic persisted queries, malformed fields) is left to the view."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import orjson
 import pytest
 from starlette.applications import Starlette
 
 from app.auth import issue_token
+from app.graphql.context import Context
 from app.http.app import create_app
 from app.http.graphql_view import GatewayGraphQL
 from app.http.media import GRAPHQL_RESPONSE
@@ -146,11 +149,14 @@ def test_registered_documents_only_leave_every_post_to_the_view(settings: Settin
     assert view_of(create_app(settings)).plain_posts
 
 
+@pytest.mark.parametrize("slow_reader", [False, True])
 async def test_what_an_operation_built_is_freed_after_its_response_is_sent(
-    app: Starlette, gql: GraphQLClient, settings: Settings
+    app: Starlette, gql: GraphQLClient, settings: Settings, slow_reader: bool
 ) -> None:
-    """The operation's context and result live until the response body has been handed to
-    the server, and no longer: freeing them is not part of the client's wait."""
+    """The operation's context (what it loaded) and result live until the response body has
+    been handed to the server, and are released then: freeing them is not part of the
+    client's wait. A client that does not read its response (the server waits for it to
+    drain) keeps the body's bytes waiting, not what they were made of."""
     created = await job(gql, await service(gql, "svc-1"))
     body = orjson.dumps({"query": JOB, "variables": {"id": created["id"]}})
     token = issue_token(settings, tenant="acme")
@@ -183,12 +189,24 @@ async def test_what_an_operation_built_is_freed_after_its_response_is_sent(
         received = True
         return {"type": "http.request", "body": body, "more_body": False}
 
+    contexts: list[Context] = []
+
     async def send(message: dict[str, object]) -> None:
         if message["type"] == "http.response.body":
-            held_at_body.append(any(key == "gateway.held" for key in scope))
+            held = scope.get("gateway.held")
+            held_at_body.append(held is not None)
+            if held is not None:
+                contexts.append(held[0])  # type: ignore[index]
+                # Not released yet: loaders made now are released after this send.
+                assert held[0].loaders is not None  # type: ignore[index]
             sent.append(message["body"])  # type: ignore[arg-type]
+            if slow_reader:
+                # The server waits for the socket to drain: the release happens meanwhile.
+                await asyncio.sleep(0)
+                assert "gateway.held" not in scope and contexts[0]._loaders is None
 
     await app(scope, receive, send)  # type: ignore[arg-type]
     assert orjson.loads(b"".join(sent))["data"]["serviceJob"]["id"] == created["id"]
     assert held_at_body == [True]
     assert "gateway.held" not in scope
+    assert contexts[0].released_after_response and contexts[0]._loaders is None
