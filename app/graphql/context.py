@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from opentelemetry.trace import Tracer
 from starlette.requests import Request
@@ -19,6 +20,9 @@ from app.events.hub import ChangeHub
 from app.graphql.loaders import Loaders
 from app.repositories.tree_reads import TreeColumns
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from app.graphql.fast_path import EncodedRoot
 
 
 class NotAuthenticated(Exception):
@@ -59,6 +63,9 @@ class Context:
     #: plain POST entry, app/http/graphql_view.py), instead of the schema right after the
     #: operation: freeing what a tree read loaded is then not part of the client's wait.
     released_after_response: bool = False
+    #: The roots of a compiled operation with their encodings, by response key (see
+    #: app/graphql/fast_path.py, EncodedRoot); None until one ran.
+    encoded_roots: dict[str, EncodedRoot] | None = None
 
     @property
     def viewer(self) -> Viewer:
@@ -97,7 +104,13 @@ class Context:
         """A context of its own for one operation of a WebSocket connection: operations run
         side by side, and each one releases its loaders when it likes."""
         return replace(
-            self, _loaders=None, query_text=None, tree_columns=None, query_cost=None, charged=False
+            self,
+            _loaders=None,
+            query_text=None,
+            tree_columns=None,
+            query_cost=None,
+            charged=False,
+            encoded_roots=None,
         )
 
     def release(self) -> None:

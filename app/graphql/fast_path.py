@@ -177,13 +177,12 @@ def _spent_bytes(values: Any, size: int) -> Any:
     return values
 
 
-def _root_size(budget: int | None, spent: int, completed: Any) -> int | None:
-    """A compiled root's share of the response budget: its encoded size. Past the budget
+def _root_size(budget: int | None, spent: int, size: int) -> int | None:
+    """A compiled root's share of the response budget: its encoded `size`. Past the budget
     with what the response holds already (`spent`), that is the answer: RESPONSE_TOO_LARGE,
     without building it again through graphql-core. None near it, where the size could
     understate the tally graphql-core keeps (up to 4 times for lists of short leaves):
     graphql-core then completes the root and counts exactly."""
-    size = len(orjson.dumps(completed))
     if budget is None:
         return size
     if spent + size > budget:
@@ -440,7 +439,7 @@ class ReadPathExecutor(BudgetedExecutor):
     def _spend(self, completed: Any) -> None:
         """The walk's share of the response budget (_root_size): near it, graphql-core
         completes the field instead."""
-        size = _root_size(self.response_budget, self.response_bytes, completed)
+        size = _root_size(self.response_budget, self.response_bytes, len(orjson.dumps(completed)))
         if size is None:
             raise StepAside
         self.response_bytes += size
@@ -1076,6 +1075,7 @@ async def run_compiled_operation(
         plans.append(plan)
     budget = getattr(getattr(context, "settings", None), "max_response_bytes", None)
     data: dict[str, Any] = {}
+    encoded: dict[str, EncodedRoot] = {}
     spent = 0
     try:
         for (key, node, root), plan in zip(roots, plans, strict=True):
@@ -1089,11 +1089,14 @@ async def run_compiled_operation(
             completed = await complete_root(
                 schema, context, root, plan, args, budget, partial(int, spent)
             )
-            size = _root_size(budget, spent, completed)
+            # Measured by its encoding, which the response reuses (EncodedRoot).
+            encoding = orjson.dumps(completed)
+            size = _root_size(budget, spent, len(encoding))
             if size is None:
                 return None
             spent += size
             data[key] = completed
+            encoded[key] = EncodedRoot(completed, encoding)
     except ResponseTooLarge:
         raise
     except Exception as error:
@@ -1101,4 +1104,16 @@ async def run_compiled_operation(
     for _ in roots:
         _record("compiled")
     _record("direct")
+    if hasattr(context, "encoded_roots"):
+        context.encoded_roots = encoded
     return data
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedRoot:
+    """A compiled root's value and its JSON encoding, made to measure it against the response
+    budget: the HTTP view puts those bytes in the response as they are (orjson.Fragment)
+    while the response's data still holds this very value, instead of encoding it again."""
+
+    value: Any
+    encoding: bytes

@@ -210,3 +210,34 @@ async def test_what_an_operation_built_is_freed_after_its_response_is_sent(
     assert held_at_body == [True]
     assert "gateway.held" not in scope
     assert contexts[0].released_after_response and contexts[0]._loaders is None
+
+
+PAGE = (
+    "query Page { serviceJobs(first: 5) { totalCount nodes { id name status lineItems { id } } }"
+    ' other: serviceJob(id: "nope") { id } }'
+)
+
+
+async def test_compiled_roots_are_encoded_once_into_the_same_bytes(
+    app: Starlette, http: httpx.AsyncClient, gql: GraphQLClient, settings: Settings
+) -> None:
+    """The encoding the compiled path measured each root by is the response's: the same bytes
+    as the view's own encoding, roots and nulls in their order, made once."""
+    created = await service(gql, "svc-1")
+    for _ in range(3):
+        await job(gql, created)
+    view = view_of(app)
+    token = issue_token(settings, tenant="acme")
+    headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+    body = orjson.dumps({"query": PAGE})
+    view.plain_posts = False
+    through_view = (await http.post("/graphql", content=body, headers=headers)).content
+    view.plain_posts = True
+    before = view.pre_encoded
+    answers = [(await http.post("/graphql", content=body, headers=headers)).content for _ in "ab"]
+    # Planned by the request through the view: both are compiled, and encoded once.
+    assert view.pre_encoded == before + 2
+    assert answers == [through_view, through_view]
+    data = orjson.loads(through_view)["data"]
+    assert list(data) == ["serviceJobs", "other"] and data["other"] is None
+    assert len(data["serviceJobs"]["nodes"]) == 3
